@@ -1,0 +1,87 @@
+"""Shared fixtures: a database per test (SQLite file, and PostgreSQL when TEST_POSTGRES_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import create_web_app
+from bot.settings import Settings
+from store import migrate
+from store.db import Database, normalise_url
+from tests.appserver import serve
+from tests.scenes import World
+from tests.standin import BOT_TOKEN, SlackPlatform, SlackStandIn
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _postgres_admin_url() -> str | None:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url:
+        return normalise_url(url)
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+    return None
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[str]:
+    """A fresh, migrated database for one test, on each backend in turn."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/mentor-bot-test.db"
+        migrate.upgrade(url)
+        yield url
+        return
+    admin_url = _postgres_admin_url()
+    if admin_url is None:
+        pytest.skip("PostgreSQL tests need TEST_POSTGRES_URL")
+    name = f"mentorbot_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+SIGNING_SECRET = "standin-signing-secret"
+
+
+@pytest.fixture
+def world(database_url: str) -> Iterator[World]:
+    """The real app served over HTTP, talking to a Slack stand-in, on a fresh database."""
+    with SlackStandIn() as standin:
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=standin.api_url,
+            database_url=database_url,
+        )
+        web = create_web_app(settings)
+        try:
+            with serve(web) as base_url:
+                platform = SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin)
+                yield World(standin=standin, platform=platform, app_base_url=base_url)
+                assert standin.warnings == [], standin.warnings
+        finally:
+            web.db.dispose()

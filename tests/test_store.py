@@ -1,0 +1,115 @@
+"""The store on both backends: schema from migrations, tenant scoping, upserts, event claims, UTC times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+import store.models  # noqa: F401 - registers the tables
+from store import queries
+from store.db import Database, normalise_url
+from store.models import Participant, Programme, ProgrammeStatus
+
+FIELDS: dict[str, object] = {
+    "role": "mentee",
+    "skills_offered": [],
+    "skills_wanted": ["Writing"],
+    "goals": "Write clearer design docs",
+    "department": "Engineering",
+    "capacity": None,
+    "consent_version": "2026-11",
+    "consented_at": datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+}
+
+
+def test_migrations_create_exactly_the_models_schema(db: Database) -> None:
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_a_workspace_gets_one_default_programme_once(db: Database) -> None:
+    with db.begin() as session:
+        first = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+    with db.begin() as session:
+        again = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        other = queries.ensure_default_programme(session=session, team_id="T2", name="Mentoring")
+    assert first.id == again.id
+    assert other.id != first.id
+    assert first.status == ProgrammeStatus.ENROLLING and "Public speaking" in first.skills
+    with db.session() as session:
+        assert len(queries.programmes(session=session, team_id="T1")) == 1
+
+
+def test_joining_twice_updates_the_same_row(db: Database) -> None:
+    with db.begin() as session:
+        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        _, created = queries.upsert_participant(
+            session=session, team_id="T1", programme=programme, slack_user_id="U1", fields=FIELDS
+        )
+    assert created
+    with db.begin() as session:
+        _, created = queries.upsert_participant(
+            session=session,
+            team_id="T1",
+            programme=programme,
+            slack_user_id="U1",
+            fields={**FIELDS, "role": "peer", "skills_wanted": ["Leadership", "Writing"]},
+        )
+    assert not created
+    with db.session() as session:
+        rows = session.exec(select(Participant)).all()
+    assert len(rows) == 1
+    assert rows[0].role == "peer" and rows[0].skills_wanted == ["Leadership", "Writing"]
+
+
+def test_lookups_never_cross_workspaces(db: Database) -> None:
+    with db.begin() as session:
+        mine = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        queries.upsert_participant(session=session, team_id="T1", programme=mine, slack_user_id="U1", fields=FIELDS)
+    assert mine.id is not None
+    with db.session() as session:
+        assert queries.get_programme(session=session, team_id="T2", programme_id=mine.id) is None
+        assert queries.memberships(session=session, team_id="T2", slack_user_id="U1") == []
+        assert len(queries.memberships(session=session, team_id="T1", slack_user_id="U1")) == 1
+        assert queries.find_programme(session=session, team_id="T1", text="  MENTORING ") is not None
+
+
+def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
+    lisbon_morning = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    with db.begin() as session:
+        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        queries.upsert_participant(
+            session=session,
+            team_id="T1",
+            programme=programme,
+            slack_user_id="U1",
+            fields={**FIELDS, "consented_at": lisbon_morning},
+        )
+    with db.session() as session:
+        row = session.exec(select(Participant)).one()
+    assert row.consented_at == lisbon_morning
+    assert row.consented_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"), db.begin() as session:
+        session.add(Programme(team_id="T1", slug="x", name="X", created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+
+
+def test_an_event_is_claimed_once(db: Database) -> None:
+    with db.begin() as session:
+        assert queries.claim_event(session=session, team_id="T1", event_id="Ev1")
+    with db.begin() as session:
+        assert not queries.claim_event(session=session, team_id="T1", event_id="Ev1")
+        assert queries.claim_event(session=session, team_id="T2", event_id="Ev1")
+
+
+def test_postgres_urls_use_psycopg3() -> None:
+    assert normalise_url("postgres://u:p@h:5432/d").startswith("postgresql+psycopg://u:p@h:5432/d")
+    assert normalise_url("postgresql://h/d").startswith("postgresql+psycopg://")
+    assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
