@@ -1,0 +1,81 @@
+"""The app factory: builds the Bolt app and the HTTP front from one settings object."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+import handlers
+from bot.deps import Deps
+from bot.settings import Settings
+from bot.slack import make_web_client
+from handlers.events import provide
+from store.db import Database
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def create_app(settings: Settings, *, db: Database | None = None, slack_client: WebClient | None = None) -> App:
+    """Build the Bolt app. Nothing here reads the environment; connections open on first use."""
+    db = db or Database.from_url(settings.database_url)
+    client = slack_client or make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    signing_secret = settings.secret("slack_signing_secret")
+    bolt_logger = logging.getLogger("mentor_bot.bolt")
+    bolt_logger.addFilter(_drop_token_fallback_warning)
+    app = App(
+        name="mentor-bot",
+        client=client,
+        signing_secret=signing_secret or "",
+        # Socket Mode has no HTTP requests to verify; HTTP mode always verifies.
+        request_verification_enabled=bool(signing_secret),
+        logger=bolt_logger,
+    )
+    deps = Deps(settings=settings, db=db)
+    app.use(provide(deps))
+    handlers.register_all(app)
+    return app
+
+
+def _drop_token_fallback_warning(record: logging.LogRecord) -> bool:
+    """Bolt falls back to reading SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+    return "`token` will be unused" not in record.getMessage()
+
+
+class WebApp:
+    """The WSGI application for HTTP mode: Bolt at /slack/events, plus health and readiness checks."""
+
+    def __init__(self, app: App, db: Database) -> None:
+        self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self.db = db
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            return self._json(start_response, "200 OK", {"status": "ok"})
+        if path == "/readyz":
+            ready = self.db.ping()
+            status = "200 OK" if ready else "503 Service Unavailable"
+            return self._json(start_response, status, {"status": "ok" if ready else "unavailable", "database": ready})
+        return self.bolt(environ, start_response)
+
+    @staticmethod
+    def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
+        body = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def create_web_app(settings: Settings, *, slack_client: WebClient | None = None) -> WebApp:
+    db = Database.from_url(settings.database_url)
+    return WebApp(create_app(settings, db=db, slack_client=slack_client), db)

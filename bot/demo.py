@@ -1,0 +1,181 @@
+"""`mentor-bot demo`: the real app in HTTP mode against the bundled Slack stand-in, playing a short scene.
+
+No Slack workspace or token is needed: the stand-in (tests/standin, a real HTTP server speaking Slack's Web
+API) plays the workspace, the app runs as `mentor-bot serve --http` on a SQLite file, and signed requests play
+the people. At the end it prints what each person saw in Slack.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.scenes import Actor, World
+
+ROOT = Path(__file__).resolve().parents[1]
+SIGNING_SECRET = "demo-signing-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with code {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the app did not answer /healthz in time")
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def show_errors(reply: Any) -> None:
+    for field, message in (reply or {}).get("errors", {}).items():
+        say(f"    Slack shows under “{field}”: {message}")
+
+
+def scene(world: World) -> list[Actor]:
+    from tests.scenes import join_answers
+
+    ana, sam, priya = world.person("Ana"), world.person("Sam"), world.person("Priya")
+
+    say("\n▶ Ana types `/mentor` to see what the bot does")
+    reply = ana.mentor("")
+    say(textwrap.indent(reply.json["text"] if reply.json else reply.body, "    "))
+
+    say("\n▶ Ana runs `/mentor join`, fills the modal as a mentee and presses Join")
+    ana.mentor("join")
+    ana.wait_for_modal("Join a programme")
+    ana.submit(
+        join_answers(
+            "mentee",
+            wanted=["Public speaking", "Stakeholder management"],
+            goals="Present our team's roadmap at the all-hands without reading from my notes.",
+            department="Engineering",
+        )
+    )
+    ana.wait_for_dm(1)
+
+    say("▶ Sam joins as a mentor who can take on 2 mentees")
+    sam.mentor("join")
+    sam.wait_for_modal("Join a programme")
+    sam.submit(
+        join_answers(
+            "mentor",
+            offered=["Leadership", "Public speaking", "Giving feedback"],
+            goals="Help people find their voice; learn how other departments work.",
+            department="Sales",
+            capacity=2,
+        )
+    )
+    sam.wait_for_dm(1)
+
+    say("▶ Priya presses Join without picking a role and without ticking consent")
+    priya.mentor("join")
+    priya.wait_for_modal("Join a programme")
+    show_errors(priya.submit(join_answers("", department="Design", consent=False)).json)
+    say("▶ Priya picks mentor but offers to take on 12 mentees")
+    show_errors(priya.submit(join_answers("mentor", offered=["UX research"], capacity=12, department="Design")).json)
+    say("▶ Priya fixes the form and joins as a peer")
+    priya.submit(join_answers("peer", offered=["UX research"], wanted=["Data analysis"], department="Design"))
+    priya.wait_for_dm(1)
+
+    say("▶ Ana opens the mentor-bot Home tab and presses Edit profile to add a skill")
+    ana.open_home()
+    ana.wait_for_home("Edit profile")
+    ana.click_home("home_edit_profile")
+    ana.wait_for_modal("Edit your profile")
+    ana.submit(
+        join_answers(
+            "mentee",
+            wanted=["Public speaking", "Stakeholder management", "Writing"],
+            goals="Present our team's roadmap at the all-hands without reading from my notes.",
+            department="Engineering",
+        )
+    )
+    ana.wait_for_dm(2)
+    world.settle()
+    return [ana, sam, priya]
+
+
+def run_demo(*, keep: bool = False) -> int:
+    try:
+        from tests.scenes import World
+        from tests.standin import BOT_TOKEN, SlackPlatform, SlackStandIn
+    except ImportError:
+        print(
+            "mentor-bot demo runs from a checkout of the repository (it uses the Slack stand-in in tests/): "
+            "run `python3 dev.py demo` there.",
+            file=sys.stderr,
+        )
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="mentor-bot-demo-"))
+    database_url = f"sqlite:///{workdir / 'mentor-bot.db'}"
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with SlackStandIn() as standin:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": database_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_WORKERS": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        say("mentor-bot demo: a Slack stand-in plays the workspace; the app runs as `mentor-bot serve --http`")
+        say(f"  stand-in Web API: {standin.api_url}\n  app: {base_url}/slack/events\n  database: {database_url}")
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT, env=env)
+        try:
+            _wait_healthy(base_url, process)
+            world = World(
+                standin=standin,
+                platform=SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin),
+                app_base_url=base_url,
+            )
+            people = scene(world)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        say("\n" + "=" * 100 + "\nWhat each person saw in Slack\n" + "=" * 100)
+        for actor in people:
+            say(f"\n### {actor.who.real_name} ({actor.who.title}, {actor.who.tz})\n")
+            say(textwrap.indent(actor.transcript(), "  "))
+        problems = standin.warnings
+    if problems:
+        say("\nThe stand-in flagged calls Slack would not accept:\n" + "\n".join(problems))
+        return 1
+    if keep:
+        say(f"\nThe demo's database is kept at {workdir / 'mentor-bot.db'}")
+    else:
+        for path in workdir.iterdir():
+            path.unlink()
+        workdir.rmdir()
+    return 0

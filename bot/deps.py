@@ -1,0 +1,20 @@
+"""What listeners and jobs need, built once by the factory and handed to them through Bolt's context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.settings import Settings
+from store.db import Database
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    db: Database
+
+
+def deps_of(context: Any) -> Deps:
+    deps: Deps = context["deps"]
+    return deps

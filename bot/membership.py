@@ -1,0 +1,129 @@
+"""Joining a programme: what a valid answer is, independent of Slack and of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from store.models import Role
+
+CONSENT_VERSION = "2026-11"
+MAX_GOALS = 1000
+MAX_DEPARTMENT = 80
+MAX_SKILLS = 10
+MIN_CAPACITY = 1
+
+
+@dataclass(frozen=True)
+class JoinAnswers:
+    """What the person entered in the join modal, as plain values (None / empty where left blank)."""
+
+    role: str | None
+    skills_offered: list[str] = field(default_factory=list)
+    skills_wanted: list[str] = field(default_factory=list)
+    goals: str = ""
+    department: str = ""
+    capacity: str | None = None
+    consent: bool = False
+
+
+@dataclass(frozen=True)
+class JoinForm:
+    """A validated join form, ready to store."""
+
+    role: Role
+    skills_offered: list[str]
+    skills_wanted: list[str]
+    goals: str
+    department: str
+    capacity: int | None
+
+    def fields(self, *, consented_at: datetime) -> dict[str, object]:
+        return {
+            "role": self.role.value,
+            "skills_offered": list(self.skills_offered),
+            "skills_wanted": list(self.skills_wanted),
+            "goals": self.goals,
+            "department": self.department,
+            "capacity": self.capacity,
+            "consent_version": CONSENT_VERSION,
+            "consented_at": consented_at,
+        }
+
+
+def _clean(text: str) -> str:
+    """Strip surrounding space and control characters other than newlines and tabs."""
+    return "".join(ch for ch in text.strip() if ch in "\n\t" or ch.isprintable())
+
+
+def validate_join(
+    answers: JoinAnswers, *, skills: list[str], max_capacity: int
+) -> tuple[JoinForm | None, dict[str, str]]:
+    """Check the answers. Returns the form, or the errors keyed by the modal's block ids."""
+    errors: dict[str, str] = {}
+    role: Role | None = None
+    try:
+        role = Role(answers.role) if answers.role else None
+    except ValueError:
+        role = None
+    if role is None:
+        errors["role"] = "Pick a role: mentor, mentee or peer."
+
+    allowed = set(skills)
+    for block_id, chosen in (
+        ("skills_offered", answers.skills_offered),
+        ("skills_wanted", answers.skills_wanted),
+    ):
+        unknown = [s for s in chosen if s not in allowed]
+        if unknown:
+            errors[block_id] = "Pick skills from this programme's list."
+        elif len(chosen) > MAX_SKILLS:
+            errors[block_id] = f"Pick at most {MAX_SKILLS} skills."
+        elif len(set(chosen)) != len(chosen):
+            errors[block_id] = "Each skill can be picked once."
+
+    if role is Role.MENTOR and not answers.skills_offered and "skills_offered" not in errors:
+        errors["skills_offered"] = "As a mentor, pick at least one skill you can help with."
+    if role is Role.MENTEE and not answers.skills_wanted and "skills_wanted" not in errors:
+        errors["skills_wanted"] = "As a mentee, pick at least one skill you want to grow."
+    if role is Role.PEER and not answers.skills_offered and not answers.skills_wanted and "skills_wanted" not in errors:
+        errors["skills_wanted"] = "Pick at least one skill you want to grow or can share."
+
+    goals = _clean(answers.goals)
+    if len(goals) > MAX_GOALS:
+        errors["goals"] = f"Goals can be at most {MAX_GOALS} characters (this has {len(goals)})."
+
+    department = " ".join(_clean(answers.department).split())
+    if not department:
+        errors["department"] = "Tell us your department or team."
+    elif len(department) > MAX_DEPARTMENT:
+        errors["department"] = f"Department can be at most {MAX_DEPARTMENT} characters."
+
+    capacity: int | None = None
+    raw_capacity = (answers.capacity or "").strip()
+    if role is Role.MENTOR:
+        message = f"How many mentees can you take on? A whole number from {MIN_CAPACITY} to {max_capacity}."
+        try:
+            capacity = int(raw_capacity)
+        except ValueError:
+            errors["capacity"] = message
+        else:
+            if not MIN_CAPACITY <= capacity <= max_capacity:
+                errors["capacity"] = message
+
+    if not answers.consent:
+        errors["consent"] = "To join, agree to how your data is used (described above)."
+
+    if errors or role is None:
+        return None, errors
+    return (
+        JoinForm(
+            role=role,
+            skills_offered=list(answers.skills_offered),
+            skills_wanted=list(answers.skills_wanted),
+            goals=goals,
+            department=department,
+            capacity=capacity if role is Role.MENTOR else None,
+        ),
+        {},
+    )

@@ -1,0 +1,61 @@
+"""The one place that reads configuration (environment variables and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(RuntimeError):
+    """The settings do not allow what was asked (e.g. HTTP mode without a signing secret)."""
+
+
+class Settings(BaseSettings):
+    """Everything the app can be told from outside. Read once, by the CLI; passed down from there."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_API_URL
+
+    database_url: str = "sqlite:///mentor-bot.db"
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+    web_workers: int = Field(default=2, ge=1, le=64)
+    web_threads: int = Field(default=8, ge=1, le=256)
+    log_level: str = "INFO"
+
+    default_programme_name: str = "Mentoring"
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+    def require_http_mode(self) -> None:
+        missing = [n.upper() for n in ("slack_bot_token", "slack_signing_secret") if not self.secret(n)]
+        if missing:
+            raise ConfigError(
+                f"HTTP mode needs {' and '.join(missing)}: set them in the environment or in .env (see .env.example)."
+            )
+
+    def require_socket_mode(self) -> None:
+        missing = [n.upper() for n in ("slack_bot_token", "slack_app_token") if not self.secret(n)]
+        if missing:
+            raise ConfigError(
+                f"Socket Mode needs {' and '.join(missing)}: set them in the environment or in .env "
+                "(see .env.example), or start with --http."
+            )

@@ -1,0 +1,79 @@
+"""The Slack Web API seam: one client with retries, and the few calls the app makes through it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, timeout: int = 10) -> WebClient:
+    """A WebClient that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=max_retries),
+            ConnectionErrorRetryHandler(max_retry_count=max_retries),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    user_id: str
+    name: str
+    title: str
+    timezone: str | None
+    is_admin: bool
+    is_owner: bool
+    deleted: bool
+    is_bot: bool
+
+
+def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
+    """The person's Slack profile (`users.info`), or None if Slack would not give it (logged)."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as error:
+        logger.warning("users.info failed", extra={"user_id": user_id, "error": error.response.get("error")})
+        return None
+    user: dict[str, Any] = response.get("user") or {}
+    profile: dict[str, Any] = user.get("profile") or {}
+    return SlackProfile(
+        user_id=user_id,
+        name=profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user_id,
+        title=profile.get("title") or "",
+        timezone=user.get("tz") or None,
+        is_admin=bool(user.get("is_admin")),
+        is_owner=bool(user.get("is_owner")),
+        deleted=bool(user.get("deleted")),
+        is_bot=bool(user.get("is_bot")),
+    )
+
+
+def send_dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
+    """Post a direct message from the app. Returns the message ts, or None when Slack refused (logged)."""
+    try:
+        response = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.error(
+            "could not send a direct message: %s",
+            error.response.get("error"),
+            extra={"user_id": user_id, "slack_error": error.response.get("error")},
+        )
+        return None
+    ts: str | None = response.get("ts")
+    return ts

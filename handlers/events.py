@@ -1,0 +1,40 @@
+"""Middleware for every request: dependencies in the context, and Slack's event retries handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.deps import Deps, deps_of
+from store import queries
+
+logger = logging.getLogger(__name__)
+
+
+def provide(deps: Deps) -> Callable[..., Any]:
+    def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
+        context["deps"] = deps
+        return next()
+
+    return provide_deps
+
+
+def handle_each_event_once(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:
+    """Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`); the event_id tells them apart."""
+    event_id = body.get("event_id")
+    if body.get("type") != "event_callback" or not event_id:
+        return next()
+    team_id = body.get("team_id") or context.get("team_id") or ""
+    with deps_of(context).db.begin() as session:
+        first = queries.claim_event(session=session, team_id=team_id, event_id=event_id)
+    if not first:
+        logger.info("event delivered again; already handled", extra={"event_id": event_id, "team_id": team_id})
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def register(app: App) -> None:
+    app.use(handle_each_event_once)

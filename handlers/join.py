@@ -1,0 +1,227 @@
+"""Joining a programme: `/mentor join [programme]`, the programme picker and the join modal."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import ui
+from bot.deps import Deps, deps_of
+from bot.membership import JoinAnswers, validate_join
+from bot.slack import send_dm, user_profile
+from bot.text import escape, truncate
+from handlers.commands import Invocation, subcommand
+from handlers.home import publish_home
+from store import queries
+from store.models import Programme, ProgrammeStatus
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+SAVE_FAILED = "We couldn't save your answers just now, and nothing was changed. Please try again in a moment."
+
+
+class JoinRefused(Exception):
+    """The person cannot join what they asked for; the message says why, in their words."""
+
+
+def choose_programme(deps: Deps, *, team_id: str, user_id: str, wanted: str) -> tuple[ui.View, str | None]:
+    """The modal to open for `/mentor join [wanted]`: the join form, or a picker when several are open."""
+    with deps.db.begin() as session:
+        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
+        open_now = queries.enrolling_programmes(session=session, team_id=team_id)
+        programme: Programme | None
+        if wanted:
+            programme = queries.find_programme(session=session, team_id=team_id, text=wanted)
+            if programme is None:
+                names = ", ".join(f"*{escape(p.name)}*" for p in open_now) or "none right now"
+                raise JoinRefused(
+                    f"There is no programme called “{escape(truncate(wanted, 80))}”. Open for enrolment: {names}."
+                )
+        elif len(open_now) > 1:
+            return ui.programme_picker_modal(open_now), None
+        elif open_now:
+            programme = open_now[0]
+        else:
+            raise JoinRefused(
+                "No programme is open for enrolment right now. Your programme admins will announce the next one."
+            )
+        assert programme.id is not None
+        participant = queries.get_participant(
+            session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
+        )
+        if participant is None and programme.status != ProgrammeStatus.ENROLLING:
+            raise JoinRefused(f"*{escape(programme.name)}* is not open for enrolment right now.")
+        return ui.join_modal(programme, participant), programme.name
+
+
+def open_join_modal(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, trigger_id: str, wanted: str = ""
+) -> str | None:
+    """Open the right modal. Returns a message for the person when it could not be opened."""
+    try:
+        view, _ = choose_programme(deps, team_id=team_id, user_id=user_id, wanted=wanted)
+    except JoinRefused as refused:
+        return str(refused)
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        logger.error("views.open failed: %s", code, extra={"user_id": user_id, "slack_error": code})
+        if code in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
+            return "Slack took too long to open the form. Please run `/mentor join` again."
+        return f"Slack would not open the form ({escape(str(code))}). Please try again in a moment."
+    return None
+
+
+@subcommand("join", "join [programme]", "join a programme as a mentor, mentee or peer (or edit your profile)")
+def join_command(inv: Invocation) -> None:
+    problem = open_join_modal(
+        inv.client,
+        deps_of(inv.context),
+        team_id=inv.team_id,
+        user_id=inv.user_id,
+        trigger_id=inv.trigger_id,
+        wanted=inv.args,
+    )
+    if problem:
+        inv.respond(text=problem, response_type="ephemeral")
+
+
+def _selected(state: dict[str, Any], block_id: str) -> dict[str, Any]:
+    value: dict[str, Any] = state.get(block_id, {}).get("value") or {}
+    return value
+
+
+def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
+    """Read the join modal's `view.state.values` into plain answers."""
+    role_option = _selected(state, "role").get("selected_option") or {}
+
+    def chosen(block_id: str) -> list[str]:
+        return [str(o.get("value")) for o in _selected(state, block_id).get("selected_options") or []]
+
+    return JoinAnswers(
+        role=role_option.get("value"),
+        skills_offered=chosen("skills_offered"),
+        skills_wanted=chosen("skills_wanted"),
+        goals=_selected(state, "goals").get("value") or "",
+        department=_selected(state, "department").get("value") or "",
+        capacity=_selected(state, "capacity").get("value"),
+        consent="yes" in chosen("consent"),
+    )
+
+
+def _programme_id(view: dict[str, Any]) -> int | None:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        return int(meta["programme_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
+    user_id = body["user"]["id"]
+    programme_id = _programme_id(view)
+    answers = answers_from_state(view.get("state", {}).get("values", {}))
+    try:
+        with deps.db.begin() as session:
+            programme = (
+                queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+                if programme_id is not None
+                else None
+            )
+            if programme is None:
+                ack(
+                    response_action="errors",
+                    errors={"role": "This programme no longer exists. Close this form and run /mentor join again."},
+                )
+                return
+            assert programme.id is not None
+            existing = queries.get_participant(
+                session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
+            )
+            if existing is None and programme.status != ProgrammeStatus.ENROLLING:
+                ack(
+                    response_action="errors",
+                    errors={"role": f"{programme.name} closed its enrolment while you were filling this in."},
+                )
+                return
+            form, errors = validate_join(answers, skills=programme.skills, max_capacity=programme.max_capacity)
+            if form is None:
+                ack(response_action="errors", errors=errors)
+                return
+            participant, created = queries.upsert_participant(
+                session=session,
+                team_id=team_id,
+                programme=programme,
+                slack_user_id=user_id,
+                fields=form.fields(consented_at=utcnow()),
+            )
+            participant_id = participant.id
+    except SQLAlchemyError:
+        logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
+        ack(response_action="errors", errors={"role": SAVE_FAILED})
+        return
+    ack()
+    assert participant_id is not None
+    after_join(client, deps, team_id=team_id, user_id=user_id, participant_id=participant_id, created=created)
+
+
+def after_join(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, participant_id: int, created: bool
+) -> None:
+    """After the modal closed: take name, title and timezone from Slack, confirm by DM, refresh App Home."""
+    profile = user_profile(client, user_id)
+    with deps.db.begin() as session:
+        if profile is not None:
+            queries.set_participant_profile(
+                session=session,
+                participant_id=participant_id,
+                display_name=profile.name,
+                title=profile.title,
+                timezone=profile.timezone,
+            )
+        participant = session.get(queries.Participant, participant_id)
+        assert participant is not None
+        programme = session.get(Programme, participant.programme_id)
+        assert programme is not None
+    text, blocks = ui.joined_dm(programme, participant, created=created)
+    send_dm(client, user_id, text, blocks)
+    publish_home(client, deps, team_id=team_id, user_id=user_id)
+
+
+def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
+    """The picker's Next: replace it with the join form of the chosen programme."""
+    deps = deps_of(context)
+    team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
+    user_id = body["user"]["id"]
+    chosen = (_selected(view.get("state", {}).get("values", {}), "programme").get("selected_option") or {}).get("value")
+    try:
+        programme_id = int(chosen or "")
+    except ValueError:
+        ack(response_action="errors", errors={"programme": "Pick a programme."})
+        return
+    with deps.db.session() as session:
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+        participant = (
+            queries.get_participant(session=session, team_id=team_id, programme_id=programme_id, slack_user_id=user_id)
+            if programme
+            else None
+        )
+    if programme is None or (participant is None and programme.status != ProgrammeStatus.ENROLLING):
+        ack(response_action="errors", errors={"programme": "That programme is not open for enrolment."})
+        return
+    ack(response_action="update", view=ui.join_modal(programme, participant))
+
+
+def register(app: App) -> None:
+    app.view(ui.JOIN_CALLBACK)(on_join_submit)
+    app.view(ui.PICK_CALLBACK)(on_pick_submit)
