@@ -65,9 +65,7 @@ def scene(world: World) -> list[Actor]:
     say(textwrap.indent(reply.json["text"] if reply.json else reply.body, "    "))
 
     say("\n▶ Ana runs `/mentor join`, fills the modal as a mentee and presses Join")
-    ana.mentor("join")
-    ana.wait_for_modal("Join a programme")
-    ana.submit(
+    ana.join(
         join_answers(
             "mentee",
             wanted=["Public speaking", "Stakeholder management"],
@@ -78,9 +76,7 @@ def scene(world: World) -> list[Actor]:
     ana.wait_for_dm(1)
 
     say("▶ Sam joins as a mentor who can take on 2 mentees")
-    sam.mentor("join")
-    sam.wait_for_modal("Join a programme")
-    sam.submit(
+    sam.join(
         join_answers(
             "mentor",
             offered=["Leadership", "Public speaking", "Giving feedback"],

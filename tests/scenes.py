@@ -81,6 +81,12 @@ class Actor:
     def submit(self, values: dict[str, Any], **kw: Any) -> Reply:
         return self.world.platform.submit_view(self.id, self.modal(), values, **kw)
 
+    def join(self, answers: dict[str, Any], *, text: str = "join", title: str = "Join a programme") -> Reply:
+        """Run `/mentor join`, wait for the modal, and submit these answers."""
+        self.mentor(text)
+        self.wait_for_modal(title)
+        return self.submit(answers)
+
     def dms(self) -> list[Seen]:
         return self.world.standin.dms(self.id)
 

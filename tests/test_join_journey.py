@@ -78,9 +78,7 @@ def test_ana_joins_as_a_mentee_and_gets_a_dm_summarising_it(world: World, databa
 
 def test_a_mentor_gives_capacity_and_sees_it_in_the_dm(world: World, database_url: str) -> None:
     sam = world.person("Sam")
-    sam.mentor("join")
-    sam.wait_for_modal("Join a programme")
-    sam.submit(join_answers("mentor", offered=["Leadership", "Giving feedback"], capacity=3, department="Sales"))
+    sam.join(join_answers("mentor", offered=["Leadership", "Giving feedback"], capacity=3, department="Sales"))
     sam.wait_for_dm()
     assert "Mentees I can take on:* 3" in sam.transcript()
     [row] = participants(world, database_url)
@@ -119,9 +117,7 @@ def test_forged_values_outside_the_form_are_refused(world: World, database_url: 
 
 def test_joining_again_updates_the_profile_instead_of_duplicating_it(world: World, database_url: str) -> None:
     maria = world.person("Maria")
-    maria.mentor("join")
-    maria.wait_for_modal("Join a programme")
-    maria.submit(join_answers("mentee", wanted=["Writing"], department="Product"))
+    maria.join(join_answers("mentee", wanted=["Writing"], department="Product"))
     maria.wait_for_dm(1)
 
     maria.mentor("join")
@@ -163,9 +159,7 @@ def test_app_home_shows_programmes_and_profile_with_an_edit_button(world: World)
 
 def test_text_typed_into_the_form_cannot_ping_a_channel(world: World) -> None:
     lea = world.person("Lea")
-    lea.mentor("join")
-    lea.wait_for_modal("Join a programme")
-    lea.submit(
+    lea.join(
         join_answers(
             "mentee",
             wanted=["Writing"],

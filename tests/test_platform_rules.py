@@ -59,9 +59,7 @@ def test_a_retried_event_is_handled_once(world: World) -> None:
 def test_a_rate_limited_call_is_retried_after_retry_after(world: World) -> None:
     world.standin.rate_limit_next("chat.postMessage", retry_after=1)
     ana = world.person("Ana")
-    ana.mentor("join")
-    ana.wait_for_modal("Join a programme")
-    ana.submit(join_answers("mentee", wanted=["Writing"]))
+    ana.join(join_answers("mentee", wanted=["Writing"]))
     ana.wait_for_dm()
     posts = world.standin.calls_to("chat.postMessage")
     assert [c.status for c in posts] == [429, 200]
@@ -71,9 +69,7 @@ def test_a_rate_limited_call_is_retried_after_retry_after(world: World) -> None:
 def test_server_errors_are_retried(world: World) -> None:
     world.standin.server_error_next("users.info", status=503)
     sam = world.person("Sam")
-    sam.mentor("join")
-    sam.wait_for_modal("Join a programme")
-    sam.submit(join_answers("mentee", wanted=["Writing"]))
+    sam.join(join_answers("mentee", wanted=["Writing"]))
     sam.wait_for_dm()
     assert [c.status for c in world.standin.calls_to("users.info")] == [503, 200]
     assert "Africa/Lagos" in sam.transcript()
@@ -92,9 +88,7 @@ def test_when_slack_will_not_open_the_modal_the_person_is_told(world: World, cap
 def test_when_the_profile_cannot_be_read_the_join_still_works_and_says_so(world: World) -> None:
     world.standin.fail_next("users.info", error="user_not_found")
     priya = world.person("Priya")
-    priya.mentor("join")
-    priya.wait_for_modal("Join a programme")
-    priya.submit(join_answers("peer", wanted=["Writing"]))
+    priya.join(join_answers("peer", wanted=["Writing"]))
     priya.wait_for_dm()
     assert "couldn't read your timezone" in priya.transcript()
 
@@ -103,9 +97,7 @@ def test_a_dm_that_slack_refuses_is_logged_with_context(world: World, caplog: py
     world.standin.fail_next("chat.postMessage", error="channel_not_found")
     lea = world.person("Lea")
     with caplog.at_level(logging.ERROR):
-        lea.mentor("join")
-        lea.wait_for_modal("Join a programme")
-        lea.submit(join_answers("peer", wanted=["Writing"]))
+        lea.join(join_answers("peer", wanted=["Writing"]))
         lea.wait_for_home("Edit profile")
     failures = [r for r in caplog.records if "could not send a direct message" in r.getMessage()]
     assert failures and getattr(failures[0], "user_id", None) == lea.id
