@@ -1,0 +1,431 @@
+"""Feature extraction and scoring, both per pair (for reasons) and vectorised in blocks (for the solver)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+
+from pairing.model import Candidate, Mode, PastPair, Rules, Weights
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# A fixed weekday for timezone offsets, so a round can be reproduced whatever the date (winter time in the north).
+REFERENCE_NOON_UTC = datetime(2025, 1, 15, 12, 0, tzinfo=ZoneInfo("UTC"))
+
+_STOPWORD_TEXT = """a an and are as at be been but by for from get getting go going grow growing have how i
+im in into is it its learn learning like me more my of on or our so some than that the their them then there this
+to up want wants we what when where which who will with would you your better become being"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#'-]*")
+
+_SENIORITY_PATTERNS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (8, re.compile(r"\b(ceo|cto|cfo|coo|cio|cpo|cmo|ciso|chief|founder|president)\b")),
+    (7, re.compile(r"\b(vp|svp|evp|vice[- ]president)\b")),
+    (6, re.compile(r"\b(director)\b")),
+    (5, re.compile(r"\b(head)\b")),
+    (4, re.compile(r"\b(manager|mgr)\b")),
+    (3, re.compile(r"\b(staff|lead|principal|architect)\b")),
+    (2, re.compile(r"\b(senior|sr)\b")),
+)
+_JUNIOR = re.compile(r"\b(junior|jr|intern|graduate|trainee|apprentice|entry)\b")
+
+
+@lru_cache(maxsize=4096)
+def seniority_level(title: str) -> int | None:
+    """0 junior .. 8 C-level; None when the title is empty (unknown)."""
+    text = title.strip().lower()
+    if not text:
+        return None
+    level = next((lvl for lvl, pat in _SENIORITY_PATTERNS if pat.search(text)), 1)
+    if level <= 1 and _JUNIOR.search(text):
+        return 0
+    if level == 1 and "vice president" in text:
+        return 7
+    return level
+
+
+@lru_cache(maxsize=65536)
+def goal_tokens(text: str) -> frozenset[str]:
+    tokens = (t.strip("'-") for t in _TOKEN.findall(text.lower()))
+    return frozenset(t for t in tokens if len(t) > 1 and t not in STOPWORDS)
+
+
+@lru_cache(maxsize=1024)
+def utc_offset_hours(tz: str | None) -> float | None:
+    """Offset from UTC in hours on the reference date; None for unknown or invalid names (treated as UTC)."""
+    if not tz:
+        return None
+    try:
+        offset = REFERENCE_NOON_UTC.astimezone(ZoneInfo(tz)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return offset.total_seconds() / 3600 if offset is not None else None
+
+
+def is_valid_timezone(tz: str) -> bool:
+    return utc_offset_hours(tz) is not None
+
+
+def work_window_utc(c: Candidate) -> tuple[float, float]:
+    """(start, duration) of the working window in UTC hours, start in [0, 24)."""
+    return _window(c.work_start, c.work_end, c.timezone)
+
+
+@lru_cache(maxsize=4096)
+def _window(work_start: int, work_end: int, tz: str | None) -> tuple[float, float]:
+    duration = 24.0 if work_end - work_start == 24 else float((work_end - work_start) % 24)
+    return (work_start - (utc_offset_hours(tz) or 0.0)) % 24, duration
+
+
+def _overlap(sa: FloatArray, da: FloatArray, sb: FloatArray, db: FloatArray) -> FloatArray:
+    ea, eb = sa + da, sb + db
+    total = np.zeros(np.broadcast_shapes(sa.shape, sb.shape), dtype=np.float32)
+    for shift in (-24.0, 0.0, 24.0):
+        total += np.clip(np.minimum(ea, eb + shift) - np.maximum(sa, sb + shift), 0, None)
+    return np.minimum(total, np.minimum(da, db))
+
+
+def _overlap_scalar(sa: float, da: float, sb: float, db: float) -> float:
+    total = sum(max(0.0, min(sa + da, sb + db + shift) - max(sa, sb + shift)) for shift in (-24.0, 0.0, 24.0))
+    return min(total, da, db)
+
+
+def overlap_hours(a: Candidate, b: Candidate) -> float:
+    """Hours both people are at work on the reference weekday (unknown timezones count as UTC)."""
+    return round(_overlap_scalar(*work_window_utc(a), *work_window_utc(b)), 2)
+
+
+def meeting_compatible(a: Candidate, b: Candidate) -> bool:
+    modes = {a.meeting_mode, b.meeting_mode}
+    if modes == {"virtual", "in_person"}:
+        return False
+    if "in_person" in modes:
+        la, lb = a.location.strip().casefold(), b.location.strip().casefold()
+        return bool(la) and la == lb
+    return True
+
+
+@lru_cache(maxsize=65536)
+def _norm_skills(skills: frozenset[str]) -> dict[str, str]:
+    """casefolded -> display name (cached: callers must not modify the result)."""
+    return {s.strip().casefold(): s.strip() for s in skills if s.strip()}
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:g}" if hours == int(hours) else f"{hours:.1f}"
+
+
+def _join(items: Iterable[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def pair_components(a: Candidate, b: Candidate, mode: Mode) -> tuple[dict[str, float], list[str]]:
+    """Each soft criterion in 0..1 and the reasons, for one pair. In mentoring, ``a`` is the mentor."""
+    f: dict[str, float] = {}
+    reasons: list[str] = []
+    oa, wa = _norm_skills(a.skills_offered), _norm_skills(a.skills_wanted)
+    ob, wb = _norm_skills(b.skills_offered), _norm_skills(b.skills_wanted)
+    if mode == "mentoring":
+        taught = sorted(set(oa) & set(wb))
+        f["skills"] = len(taught) / max(1, len(wb))
+        if taught:
+            reasons.append(f"{a.id} offers {_join([wb[s] for s in taught])}, which {b.id} wants to grow")
+    else:
+        shared = sorted(set(wa) & set(wb))
+        a_to_b = sorted(set(oa) & set(wb))
+        b_to_a = sorted(set(ob) & set(wa))
+        teach = (len(a_to_b) + len(b_to_a)) / max(1, len(wa) + len(wb))
+        together = len(shared) / max(1, len(set(wa) | set(wb)))
+        f["skills"] = 0.6 * teach + 0.4 * together
+        if shared:
+            reasons.append(f"both want to grow in {_join([wa[s] for s in shared])}")
+        if a_to_b:
+            reasons.append(f"{a.id} offers {_join([wb[s] for s in a_to_b])}, which {b.id} wants to grow")
+        if b_to_a:
+            reasons.append(f"{b.id} offers {_join([wa[s] for s in b_to_a])}, which {a.id} wants to grow")
+    ga, gb = goal_tokens(a.goals), goal_tokens(b.goals)
+    inter = ga & gb
+    union = len(ga) + len(gb) - len(inter)
+    f["goals"] = len(inter) / union if union else 0.0
+    if inter:
+        reasons.append(f"similar goals: {', '.join(sorted(inter)[:4])}")
+    hours = overlap_hours(a, b)
+    _, da = work_window_utc(a)
+    _, db = work_window_utc(b)
+    shortest = min(da, db)
+    f["timezone"] = min(1.0, hours / shortest) if shortest > 0 else 0.0
+    if a.timezone and b.timezone and hours > 0:
+        reasons.append(f"{_fmt_hours(hours)} h of shared working hours")
+    differ = bool(a.department and b.department and a.department.strip().casefold() != b.department.strip().casefold())
+    f["cross_department"] = 1.0 if differ else 0.0
+    if differ:
+        reasons.append(f"different departments ({a.department}, {b.department})")
+    la, lb = seniority_level(a.title), seniority_level(b.title)
+    if la is None or lb is None:
+        f["seniority"] = 0.5
+    elif mode == "mentoring":
+        f["seniority"] = 1.0 if la > lb else 0.5 if la == lb else 0.0
+        if la > lb:
+            reasons.append(f"{a.id} ({a.title}) is more senior than {b.id} ({b.title})")
+    else:
+        gap = abs(la - lb)
+        f["seniority"] = 1.0 if gap <= 1 else 0.5 if gap == 2 else 0.0
+        if gap <= 1:
+            reasons.append("similar seniority")
+    return f, reasons
+
+
+def weighted_score(f: Mapping[str, float], weights: Weights) -> float:
+    total = weights.total
+    if total <= 0:
+        return 0.0
+    s = sum(getattr(weights, name) * value for name, value in f.items())
+    return 100.0 * s / total
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hard constraints
+
+
+def reporting_chain(person: str, managers: Mapping[str, str | None], limit: int = 64) -> list[str]:
+    """Everyone above ``person`` in the reporting line (cycle-safe)."""
+    chain: list[str] = []
+    seen = {person}
+    current = managers.get(person)
+    while current and current not in seen and len(chain) < limit:
+        chain.append(current)
+        seen.add(current)
+        current = managers.get(current)
+    return chain
+
+
+@dataclass(frozen=True)
+class PastIndex:
+    """Pairs that may not be repeated now, as a set of frozensets of two ids."""
+
+    blocked: frozenset[frozenset[str]]
+
+    @classmethod
+    def build(cls, past: Iterable[PastPair], *, rules: Rules, now: datetime) -> PastIndex:
+        blocked: set[frozenset[str]] = set()
+        for p in past:
+            if p.a == p.b:
+                continue
+            age = now - p.ended_at
+            window: timedelta | None = (
+                rules.repeat_window_same_programme if p.same_programme else rules.repeat_window_other_programmes
+            )
+            if window is None or age < window:
+                blocked.add(frozenset((p.a, p.b)))
+        return cls(frozenset(blocked))
+
+    def __contains__(self, pair: object) -> bool:
+        return pair in self.blocked
+
+
+def roles_compatible(a: Candidate, b: Candidate) -> bool:
+    return {a.role, b.role} == {"mentor", "mentee"} or a.role == b.role == "peer"
+
+
+def forbidden_pairs(
+    people: Sequence[Candidate], *, past: PastIndex, managers: Mapping[str, str | None]
+) -> set[tuple[int, int]]:
+    """Index pairs (both orders) excluded by rather-not lists, reporting lines and past pairs."""
+    index = {c.id: i for i, c in enumerate(people)}
+    out: set[tuple[int, int]] = set()
+
+    def add(i: int, other: str) -> None:
+        j = index.get(other)
+        if j is not None and j != i:
+            out.add((i, j))
+            out.add((j, i))
+
+    for i, c in enumerate(people):
+        for other in c.rather_not:
+            add(i, other)
+        for boss in reporting_chain(c.id, managers):
+            add(i, boss)
+    for pair in past.blocked:
+        a, b = tuple(pair)
+        if a in index:
+            add(index[a], b)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Vectorised scoring
+
+
+def _classes(keys: Sequence[object]) -> tuple[IntArray, list[object]]:
+    index: dict[object, int] = {}
+    ids = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+    return ids, list(index)
+
+
+class Features:
+    """Numeric arrays for a list of people, all sharing one vocabulary so rows and columns can be scored in blocks.
+
+    Criteria that depend on few distinct values (working windows, meeting mode and place, seniority) are looked up
+    in small class x class tables instead of being recomputed for every pair.
+    """
+
+    def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
+        n = len(people)
+        skills: dict[str, int] = {}
+        for c in people:
+            for s in (*c.skills_offered, *c.skills_wanted):
+                if s.strip():
+                    skills.setdefault(s.strip().casefold(), len(skills))
+        vocab: dict[str, int] = {}
+        cells: dict[str, tuple[list[int], list[int]]] = {"offered": ([], []), "wanted": ([], []), "goals": ([], [])}
+        for i, c in enumerate(people):
+            for name, keys, index in (
+                ("offered", _norm_skills(c.skills_offered), skills),
+                ("wanted", _norm_skills(c.skills_wanted), skills),
+                ("goals", goal_tokens(c.goals), vocab),
+            ):
+                r, col = cells[name]
+                for key in keys:
+                    r.append(i)
+                    col.append(index[key] if name != "goals" else vocab.setdefault(key, len(vocab)))
+        self.offered = np.zeros((n, max(1, len(skills))), dtype=np.float32)
+        self.wanted = np.zeros_like(self.offered)
+        self.goals = np.zeros((n, max(1, len(vocab))), dtype=np.float32)
+        for name, matrix in (("offered", self.offered), ("wanted", self.wanted), ("goals", self.goals)):
+            matrix[cells[name][0], cells[name][1]] = 1
+        self.n_wanted = self.wanted.sum(axis=1)
+        self.n_goals = self.goals.sum(axis=1)
+        # working windows
+        self.window, windows = _classes([work_window_utc(c) for c in people])
+        starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
+        durations = np.array([w[1] for w in windows], dtype=np.float32)  # type: ignore[index]
+        self.overlap_table = _overlap(starts[:, None], durations[:, None], starts[None, :], durations[None, :])
+        shortest = np.minimum(durations[:, None], durations[None, :])
+        self.tz_table = np.minimum(
+            np.divide(self.overlap_table, shortest, out=np.zeros_like(self.overlap_table), where=shortest > 0), 1.0
+        ).astype(np.float32)
+        # departments
+        depts: dict[str, int] = {}
+        self.dept = np.array(
+            [
+                depts.setdefault(c.department.strip().casefold(), len(depts)) if c.department.strip() else -1
+                for c in people
+            ],
+            dtype=np.int64,
+        )
+        self.dept_known = self.dept >= 0
+        # seniority: level + 1 in 0..9, 0 = unknown
+        levels = [seniority_level(c.title) for c in people]
+        self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)
+        lv = np.arange(10)
+        hi, lo = lv[:, None], lv[None, :]
+        unknown = (hi == 0) | (lo == 0)
+        self.sen_mentor_table = np.where(unknown, 0.5, np.where(hi > lo, 1.0, np.where(hi == lo, 0.5, 0.0)))
+        gap = np.abs(hi - lo)
+        self.sen_peer_table = np.where(unknown, 0.5, np.where(gap <= 1, 1.0, np.where(gap == 2, 0.5, 0.0)))
+        # meeting mode and place
+        self.meet, meets = _classes([(c.meeting_mode, c.location.strip().casefold()) for c in people])
+        ok = [[_meet_ok(x, y) for y in meets] for x in meets]  # type: ignore[arg-type]
+        self.meet_bad: BoolArray = ~np.array(ok, dtype=np.bool_).reshape(len(meets), len(meets))
+        self.bonus = np.array([missed_bonus * c.missed_rounds for c in people], dtype=np.float32)
+        self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
+
+    def class_tables(
+        self, weights: Weights, rules: Rules, mode: Mode, rows_are_mentors: bool
+    ) -> tuple[FloatArray, BoolArray]:
+        """Score of timezone + seniority by (window, level) class pairs; structural exclusions by (window, meeting)."""
+        key = (weights, rules.min_overlap_hours, mode, rows_are_mentors)
+        if key not in self._tables:
+            total = weights.total or 1.0
+            if mode == "mentoring":
+                sen = self.sen_mentor_table if rows_are_mentors else self.sen_mentor_table.T
+            else:
+                sen = self.sen_peer_table
+            n_levels, n_windows, n_meets = sen.shape[0], self.tz_table.shape[0], self.meet_bad.shape[0]
+            score = (100.0 * weights.timezone / total) * np.repeat(np.repeat(self.tz_table, n_levels, 0), n_levels, 1)
+            score += (100.0 * weights.seniority / total) * np.tile(sen, (n_windows, n_windows))
+            bad = np.tile(self.meet_bad, (n_windows, n_windows))
+            if rules.min_overlap_hours > 0:
+                short = self.overlap_table < rules.min_overlap_hours - 1e-3
+                bad |= np.repeat(np.repeat(short, n_meets, 0), n_meets, 1)
+            self._tables[key] = (score.astype(np.float32), bad)
+        return self._tables[key]
+
+
+def _meet_ok(x: tuple[str, str], y: tuple[str, str]) -> bool:
+    modes = {x[0], y[0]}
+    if modes == {"virtual", "in_person"}:
+        return False
+    return "in_person" not in modes or (bool(x[1]) and x[1] == y[1])
+
+
+def block_weights(
+    f: Features,
+    rows: IntArray,
+    cols: IntArray,
+    *,
+    weights: Weights,
+    rules: Rules,
+    mode: Mode,
+    rows_are_mentors: bool = False,
+) -> FloatArray:
+    """Objective weights (score 0..100 + priority bonuses) for rows x cols of the same people.
+
+    Cells that break a structural hard constraint (self, meeting mode and place, working-hours overlap) are -inf;
+    pair-specific exclusions (past pairs, rather-not lists, reporting lines) are applied by the caller. In
+    mentoring, ``rows_are_mentors`` tells which side teaches.
+    """
+    total = weights.total or 1.0
+    if mode == "mentoring":
+        mentors, mentees = (rows, cols) if rows_are_mentors else (cols, rows)
+        norm = (100.0 * weights.skills / total) / np.maximum(f.n_wanted[mentees], 1)
+        wanted = f.wanted[mentees] * norm[:, None].astype(np.float32)
+        score = f.offered[mentors] @ wanted.T if rows_are_mentors else wanted @ f.offered[mentors].T
+    else:
+        wa, wb = f.wanted[rows], f.wanted[cols]
+        teach = f.offered[rows] @ wb.T
+        teach += wa @ f.offered[cols].T
+        shared = wa @ wb.T
+        sizes = f.n_wanted[rows][:, None] + f.n_wanted[cols][None, :]
+        teach /= np.maximum(sizes, 1)
+        shared /= np.maximum(sizes - shared, 1)
+        score = np.float32(60.0 * weights.skills / total) * teach
+        score += np.float32(40.0 * weights.skills / total) * shared
+    if weights.goals:
+        inter = f.goals[rows] @ f.goals[cols].T
+        union = f.n_goals[rows][:, None] + f.n_goals[cols][None, :]
+        union -= inter
+        np.maximum(union, 1, out=union)
+        inter *= np.float32(100.0 * weights.goals / total)
+        inter /= union
+        score += inter
+    score_table, bad_table = f.class_tables(weights, rules, mode, rows_are_mentors)
+    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+    score += score_table[
+        (f.window[rows] * n_levels + f.level[rows])[:, None], (f.window[cols] * n_levels + f.level[cols])[None, :]
+    ]
+    if weights.cross_department:
+        differ = f.dept[rows][:, None] != f.dept[cols][None, :]
+        differ &= f.dept_known[rows][:, None]
+        differ &= f.dept_known[cols][None, :]
+        score += np.float32(100.0 * weights.cross_department / total) * differ
+    if f.bonus.any():
+        score += f.bonus[rows][:, None]
+        score += f.bonus[cols][None, :]
+    bad = bad_table[
+        (f.window[rows] * n_meets + f.meet[rows])[:, None], (f.window[cols] * n_meets + f.meet[cols])[None, :]
+    ]
+    if mode != "mentoring":
+        bad |= rows[:, None] == cols[None, :]
+    np.copyto(score, np.float32(-np.inf), where=bad)
+    return score
