@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on in HTTP mode (default: PORT or 3000)")
     serve.add_argument("--workers", type=int, help="HTTP worker processes (default: WEB_WORKERS or 2)")
     serve.add_argument("--no-migrate", action="store_true", help="do not bring the database schema up to date on start")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the background loop (check-ins, pauses) here"
+    )
+
+    tick = commands.add_parser("tick", help="run one pass of the scheduled jobs now (or at --at) and exit")
+    tick.add_argument("--at", help="the time to run the pass at, ISO 8601 with a UTC offset (default: now)")
 
     db = commands.add_parser("db", help="database migrations")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -82,15 +88,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.serve import serve_http, serve_socket_mode
 
             if args.http:
-                serve_http(settings)
+                serve_http(settings, scheduler=not args.no_scheduler)
             else:
-                serve_socket_mode(settings)
+                serve_socket_mode(settings, scheduler=not args.no_scheduler)
             return 0
+        if args.command == "tick":
+            return run_tick(settings, args.at)
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)
         return 2
     parser.print_help()
     return 2
+
+
+def run_tick(settings: Settings, at: str | None) -> int:
+    from datetime import UTC, datetime
+
+    from bot.slack import make_web_client
+    from scheduling.scheduler import tick
+    from store.db import Database
+
+    try:
+        now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    except ValueError:
+        print(f"mentor-bot: --at {at!r} is not an ISO 8601 time (e.g. 2026-12-01T09:00:00+00:00)", file=sys.stderr)
+        return 2
+    if now.tzinfo is None:
+        print("mentor-bot: --at needs a UTC offset (e.g. 2026-12-01T09:00:00+00:00)", file=sys.stderr)
+        return 2
+    db = Database.from_url(settings.database_url)
+    client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    try:
+        result = tick(db, client, now=now)
+    finally:
+        db.dispose()
+    print(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in result.items()))
+    return 0
 
 
 if __name__ == "__main__":

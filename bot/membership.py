@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from store.models import Role
+from store.models import MeetingMode, Role
 
 CONSENT_VERSION = "2026-11"
 MAX_GOALS = 1000
 MAX_DEPARTMENT = 80
 MAX_SKILLS = 10
 MIN_CAPACITY = 1
+MAX_RATHER_NOT = 20
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class JoinAnswers:
     department: str = ""
     capacity: str | None = None
     consent: bool = False
+    meeting_mode: str | None = None
+    rather_not: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class JoinForm:
     goals: str
     department: str
     capacity: int | None
+    meeting_mode: MeetingMode = MeetingMode.EITHER
+    rather_not: list[str] = field(default_factory=list)
 
     def fields(self, *, consented_at: datetime) -> dict[str, object]:
         return {
@@ -46,6 +53,8 @@ class JoinForm:
             "goals": self.goals,
             "department": self.department,
             "capacity": self.capacity,
+            "meeting_mode": self.meeting_mode.value,
+            "rather_not": list(self.rather_not),
             "consent_version": CONSENT_VERSION,
             "consented_at": consented_at,
         }
@@ -57,7 +66,7 @@ def _clean(text: str) -> str:
 
 
 def validate_join(
-    answers: JoinAnswers, *, skills: list[str], max_capacity: int
+    answers: JoinAnswers, *, skills: list[str], max_capacity: int, user_id: str = ""
 ) -> tuple[JoinForm | None, dict[str, str]]:
     """Check the answers. Returns the form, or the errors keyed by the modal's block ids."""
     errors: dict[str, str] = {}
@@ -111,6 +120,18 @@ def validate_join(
             if not MIN_CAPACITY <= capacity <= max_capacity:
                 errors["capacity"] = message
 
+    meeting_mode = MeetingMode.EITHER
+    if answers.meeting_mode:
+        try:
+            meeting_mode = MeetingMode(answers.meeting_mode)
+        except ValueError:
+            errors["meeting_mode"] = "Pick virtual, in person or either."
+    rather_not = [u for u in dict.fromkeys(answers.rather_not) if u != user_id]
+    if any(not USER_ID.fullmatch(u) for u in rather_not):
+        errors["rather_not"] = "Pick people from the list."
+    elif len(rather_not) > MAX_RATHER_NOT:
+        errors["rather_not"] = f"You can list at most {MAX_RATHER_NOT} people."
+
     if not answers.consent:
         errors["consent"] = "To join, agree to how your data is used (described above)."
 
@@ -124,6 +145,8 @@ def validate_join(
             goals=goals,
             department=department,
             capacity=capacity if role is Role.MENTOR else None,
+            meeting_mode=meeting_mode,
+            rather_not=rather_not,
         ),
         {},
     )

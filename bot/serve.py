@@ -10,18 +10,33 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def serve_socket_mode(settings: Settings) -> None:
+def start_scheduler(settings: Settings) -> Any:
+    """The background loop (check-ins, pauses, purges), with its own database engine and Slack client."""
+    from bot.slack import make_web_client
+    from scheduling.scheduler import build_scheduler
+    from store.db import Database
+
+    client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
+    scheduler = build_scheduler(Database.from_url(settings.database_url), client)
+    scheduler.start()
+    logger.info("scheduler started")
+    return scheduler
+
+
+def serve_socket_mode(settings: Settings, *, scheduler: bool = True) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
 
     settings.require_socket_mode()
     app = create_app(settings)
+    if scheduler:
+        start_scheduler(settings)
     logger.info("starting in Socket Mode")
     SocketModeHandler(app, app_token=settings.secret("slack_app_token")).start()
 
 
-def serve_http(settings: Settings) -> None:
+def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
     """Serve with gunicorn's threaded workers (see the serving figures in the README)."""
     from gunicorn.app.base import BaseApplication
 
@@ -39,6 +54,9 @@ def serve_http(settings: Settings) -> None:
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
             }
+            if scheduler:
+                # One scheduler per server, in gunicorn's master process, whatever the number of workers.
+                options["when_ready"] = lambda _server: start_scheduler(settings)
             for key, value in options.items():
                 self.cfg.set(key, value)
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     default_programme_name: str = "Mentoring"
+    # Days a workspace's data is kept after it uninstalls the app, then deleted.
+    data_retention_days: int = Field(default=30, ge=0, le=3650)
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SKILLS
 from bot.text import escape, listing, quote, truncate
-from store.models import Participant, Programme, ProgrammeStatus, Role
+from store.models import MeetingMode, Participant, Programme, Role
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -23,6 +23,13 @@ ROLE_LABELS = {
     Role.MENTEE.value: ("Mentee", "Grow with the help of a mentor"),
     Role.PEER.value: ("Peer", "Learn side by side with a colleague"),
 }
+
+MEETING_LABELS = {
+    MeetingMode.VIRTUAL.value: "Virtually",
+    MeetingMode.IN_PERSON.value: "In person",
+    MeetingMode.EITHER.value: "Either",
+}
+RATHER_NOT_HINT = "Private: never shown to anyone, admins included. We simply won't match you with them."
 
 DATA_NOTICE = (
     "*What we store:* what you enter here, plus your Slack name, title and timezone, to match you and "
@@ -127,6 +134,21 @@ def join_modal(programme: Programme, participant: Participant | None = None) -> 
         "min_value": "1",
         "max_value": str(programme.max_capacity),
     }
+    meeting_element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": "value",
+        "options": [option(label, value) for value, label in MEETING_LABELS.items()],
+    }
+    rather_not_element: dict[str, Any] = {
+        "type": "multi_users_select",
+        "action_id": "value",
+        "max_selected_items": 20,
+        "placeholder": plain("Nobody"),
+    }
+    mode = participant.meeting_mode if participant else MeetingMode.EITHER.value
+    meeting_element["initial_option"] = option(MEETING_LABELS.get(mode, "Either"), mode)
+    if participant is not None and participant.rather_not:
+        rather_not_element["initial_users"] = list(participant.rather_not)
     if participant is not None:
         role_element["initial_option"] = option(*_role_option(participant.role))
         if participant.goals:
@@ -182,6 +204,22 @@ def join_modal(programme: Programme, participant: Participant | None = None) -> 
             "label": plain("Mentors: how many mentees can you take on?"),
             "hint": plain(f"A whole number from 1 to {programme.max_capacity}.", 2000),
             "element": capacity_element,
+        },
+        mrkdwn_section("*Matching preferences*"),
+        {
+            "type": "input",
+            "block_id": "meeting_mode",
+            "optional": True,
+            "label": plain("I'd like to meet"),
+            "element": meeting_element,
+        },
+        {
+            "type": "input",
+            "block_id": "rather_not",
+            "optional": True,
+            "label": plain("People I'd rather not be matched with"),
+            "hint": plain(RATHER_NOT_HINT, 2000),
+            "element": rather_not_element,
         },
         mrkdwn_section(DATA_NOTICE),
         {
@@ -286,7 +324,11 @@ def joined_dm(programme: Programme, participant: Participant, *, created: bool) 
 # --- App Home ----------------------------------------------------------------------------------------
 
 
-def home_view(memberships: Sequence[tuple[Participant, Programme]], open_programmes: Sequence[Programme]) -> View:
+def home_view(
+    memberships: Sequence[tuple[Participant, Programme]],
+    open_programmes: Sequence[Programme],
+    admin_blocks: Sequence[Block] = (),
+) -> View:
     blocks: list[Block] = [{"type": "header", "text": plain("Your mentoring", 150)}]
     if not memberships:
         blocks.append(
@@ -295,8 +337,8 @@ def home_view(memberships: Sequence[tuple[Participant, Programme]], open_program
                 "we'll match you with someone who fits your goals."
             )
         )
-    for participant, programme in memberships[:20]:
-        status = "" if participant.status == "active" else f" ({participant.status})"
+    for participant, programme in memberships[:8]:
+        status = f" · {status_note(participant)}" if participant.status != "active" else ""
         blocks.append({"type": "divider"})
         blocks.append(mrkdwn_section(f"*{escape(programme.name)}*{status}"))
         blocks.append(mrkdwn_section("\n".join(profile_lines(participant))))
@@ -317,7 +359,7 @@ def home_view(memberships: Sequence[tuple[Participant, Programme]], open_program
             }
         )
     joined = {programme.id for _, programme in memberships}
-    joinable = [p for p in open_programmes if p.id not in joined and p.status == ProgrammeStatus.ENROLLING]
+    joinable = [p for p in open_programmes if p.id not in joined]
     if joinable:
         blocks.append({"type": "divider"})
         blocks.append(mrkdwn_section("*Open for enrolment:* " + ", ".join(escape(p.name) for p in joinable[:20])))
@@ -336,4 +378,15 @@ def home_view(memberships: Sequence[tuple[Participant, Programme]], open_program
             }
         )
     blocks.append(context("Type `/mentor help` in any channel to see everything mentor-bot can do."))
-    return {"type": "home", "blocks": blocks}
+    blocks += list(admin_blocks)
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def status_note(participant: Participant) -> str:
+    if participant.status == "paused":
+        return f"paused until {participant.paused_until.isoformat()}" if participant.paused_until else "paused"
+    if participant.status == "left":
+        return "you left"
+    if participant.status == "invited":
+        return "a new cycle is starting: opt in from your DMs"
+    return participant.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, errors, events, home, join
+from handlers import admin, commands, errors, events, home, join, membership, workspace
 
 
 def register_all(app: App) -> None:
@@ -13,3 +13,6 @@ def register_all(app: App) -> None:
     commands.register(app)
     join.register(app)
     home.register(app)
+    admin.register(app)
+    membership.register(app)
+    workspace.register(app)

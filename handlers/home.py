@@ -12,17 +12,21 @@ from slack_sdk.errors import SlackApiError
 from bot import ui
 from bot.deps import Deps, deps_of
 from store import queries
+from store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
+    from handlers.admin import admin_section
+
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
         memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
-        open_programmes = queries.enrolling_programmes(session=session, team_id=team_id)
+        open_programmes = queries.open_programmes(session=session, team_id=team_id, today=utcnow().date())
+        admin_blocks = admin_section(client, session, team_id=team_id, user_id=user_id) or []
     try:
-        client.views_publish(user_id=user_id, view=ui.home_view(memberships, open_programmes))
+        client.views_publish(user_id=user_id, view=ui.home_view(memberships, open_programmes, admin_blocks))
     except SlackApiError as error:
         code = error.response.get("error")
         logger.error("views.publish failed: %s", code, extra={"user_id": user_id, "slack_error": code})

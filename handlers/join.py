@@ -19,7 +19,7 @@ from bot.text import escape, truncate
 from handlers.commands import Invocation, subcommand
 from handlers.home import publish_home
 from store import queries
-from store.models import Programme, ProgrammeStatus
+from store.models import ParticipantStatus, Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -31,23 +31,29 @@ class JoinRefused(Exception):
     """The person cannot join what they asked for; the message says why, in their words."""
 
 
-def choose_programme(deps: Deps, *, team_id: str, user_id: str, wanted: str) -> tuple[ui.View, str | None]:
-    """The modal to open for `/mentor join [wanted]`: the join form, or a picker when several are open."""
+def choose_programme(
+    deps: Deps, *, team_id: str, user_id: str, wanted: str, mine_only: bool = False
+) -> tuple[ui.View, str | None]:
+    """The modal to open for `/mentor join [wanted]` (or `/mentor profile`, `mine_only`): the join form, or a
+    picker when several programmes fit."""
+    today = utcnow().date()
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
-        open_now = queries.enrolling_programmes(session=session, team_id=team_id)
+        mine = [p for _, p in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)]
+        choices = mine if mine_only else queries.open_programmes(session=session, team_id=team_id, today=today)
         programme: Programme | None
         if wanted:
             programme = queries.find_programme(session=session, team_id=team_id, text=wanted)
             if programme is None:
-                names = ", ".join(f"*{escape(p.name)}*" for p in open_now) or "none right now"
-                raise JoinRefused(
-                    f"There is no programme called “{escape(truncate(wanted, 80))}”. Open for enrolment: {names}."
-                )
-        elif len(open_now) > 1:
-            return ui.programme_picker_modal(open_now), None
-        elif open_now:
-            programme = open_now[0]
+                names = ", ".join(f"*{escape(p.name)}*" for p in choices) or "none right now"
+                label = "Your programmes" if mine_only else "Open for enrolment"
+                raise JoinRefused(f"There is no programme called “{escape(truncate(wanted, 80))}”. {label}: {names}.")
+        elif len(choices) > 1:
+            return ui.programme_picker_modal(choices), None
+        elif choices:
+            programme = choices[0]
+        elif mine_only:
+            raise JoinRefused("You haven't joined a programme yet: `/mentor join` to join one.")
         else:
             raise JoinRefused(
                 "No programme is open for enrolment right now. Your programme admins will announce the next one."
@@ -56,17 +62,24 @@ def choose_programme(deps: Deps, *, team_id: str, user_id: str, wanted: str) -> 
         participant = queries.get_participant(
             session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
         )
-        if participant is None and programme.status != ProgrammeStatus.ENROLLING:
+        if participant is None and not programme.accepts_joins(today):
             raise JoinRefused(f"*{escape(programme.name)}* is not open for enrolment right now.")
         return ui.join_modal(programme, participant), programme.name
 
 
 def open_join_modal(
-    client: WebClient, deps: Deps, *, team_id: str, user_id: str, trigger_id: str, wanted: str = ""
+    client: WebClient,
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    wanted: str = "",
+    mine_only: bool = False,
 ) -> str | None:
     """Open the right modal. Returns a message for the person when it could not be opened."""
     try:
-        view, _ = choose_programme(deps, team_id=team_id, user_id=user_id, wanted=wanted)
+        view, _ = choose_programme(deps, team_id=team_id, user_id=user_id, wanted=wanted, mine_only=mine_only)
     except JoinRefused as refused:
         return str(refused)
     try:
@@ -94,6 +107,21 @@ def join_command(inv: Invocation) -> None:
         inv.respond(text=problem, response_type="ephemeral")
 
 
+@subcommand("profile", "profile [programme]", "edit what you told a programme when you joined")
+def profile_command(inv: Invocation) -> None:
+    problem = open_join_modal(
+        inv.client,
+        deps_of(inv.context),
+        team_id=inv.team_id,
+        user_id=inv.user_id,
+        trigger_id=inv.trigger_id,
+        wanted=inv.args,
+        mine_only=True,
+    )
+    if problem:
+        inv.respond(text=problem, response_type="ephemeral")
+
+
 def _selected(state: dict[str, Any], block_id: str) -> dict[str, Any]:
     value: dict[str, Any] = state.get(block_id, {}).get("value") or {}
     return value
@@ -114,6 +142,8 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         department=_selected(state, "department").get("value") or "",
         capacity=_selected(state, "capacity").get("value"),
         consent="yes" in chosen("consent"),
+        meeting_mode=(_selected(state, "meeting_mode").get("selected_option") or {}).get("value"),
+        rather_not=[str(u) for u in _selected(state, "rather_not").get("selected_users") or []],
     )
 
 
@@ -148,22 +178,30 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
             existing = queries.get_participant(
                 session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
             )
-            if existing is None and programme.status != ProgrammeStatus.ENROLLING:
+            if existing is None and not programme.accepts_joins(utcnow().date()):
                 ack(
                     response_action="errors",
                     errors={"role": f"{programme.name} closed its enrolment while you were filling this in."},
                 )
                 return
-            form, errors = validate_join(answers, skills=programme.skills, max_capacity=programme.max_capacity)
+            form, errors = validate_join(
+                answers, skills=programme.skills, max_capacity=programme.max_capacity, user_id=user_id
+            )
             if form is None:
                 ack(response_action="errors", errors=errors)
                 return
+            fields = form.fields(consented_at=utcnow())
+            if existing is not None and existing.status in (
+                ParticipantStatus.LEFT.value,
+                ParticipantStatus.INVITED.value,
+            ):
+                fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
             participant, created = queries.upsert_participant(
                 session=session,
                 team_id=team_id,
                 programme=programme,
                 slack_user_id=user_id,
-                fields=form.fields(consented_at=utcnow()),
+                fields=fields,
             )
             participant_id = participant.id
     except SQLAlchemyError:
@@ -216,7 +254,7 @@ def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
             if programme
             else None
         )
-    if programme is None or (participant is None and programme.status != ProgrammeStatus.ENROLLING):
+    if programme is None or (participant is None and not programme.accepts_joins(utcnow().date())):
         ack(response_action="errors", errors={"programme": "That programme is not open for enrolment."})
         return
     ack(response_action="update", view=ui.join_modal(programme, participant))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -34,6 +35,19 @@ class ParticipantStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     LEFT = "left"
+    INVITED = "invited"  # was in the previous cycle; asked to opt back in to the new one
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class MeetingMode(StrEnum):
+    VIRTUAL = "virtual"
+    IN_PERSON = "in_person"
+    EITHER = "either"
 
 
 class Programme(SQLModel, table=True):
@@ -51,8 +65,27 @@ class Programme(SQLModel, table=True):
     cadence: str = Field(default="fortnightly", sa_column=Column(String(20), nullable=False))
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     max_capacity: int = Field(default=5, sa_column=Column(Integer, nullable=False))
+    circle_size: int = Field(default=4, sa_column=Column(Integer, nullable=False, server_default="4"))
+    channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    enrolment_open: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
+    enrolment_deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    eligibility: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    requires_approval: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
+    llm_enabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
+    cycle_number: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    cycle_started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    cycle_ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Counts kept when people ask to be forgotten: aggregates survive, names do not.
+    forgotten: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+    def accepts_joins(self, today: date) -> bool:
+        return (
+            self.status in (ProgrammeStatus.ENROLLING, ProgrammeStatus.ACTIVE)
+            and self.enrolment_open
+            and (self.enrolment_deadline is None or today <= self.enrolment_deadline)
+        )
 
 
 class Participant(SQLModel, table=True):
@@ -76,7 +109,16 @@ class Participant(SQLModel, table=True):
     department: str = Field(default="", sa_column=Column(String(80), nullable=False, default=""))
     capacity: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     timezone: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    meeting_mode: str = Field(
+        default=MeetingMode.EITHER.value, sa_column=Column(String(10), nullable=False, server_default="either")
+    )
+    # Private: people this person would rather not be matched with. Never shown to anyone, admins included.
+    rather_not: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    manager_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     status: str = Field(default=ParticipantStatus.ACTIVE.value, sa_column=Column(String(10), nullable=False))
+    paused_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    status_reason: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
+    left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     consent_version: str = Field(sa_column=Column(String(20), nullable=False))
     consented_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     joined_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -91,3 +133,45 @@ class ProcessedEvent(SQLModel, table=True):
     team_id: str = Field(sa_column=Column(String(32), primary_key=True))
     event_id: str = Field(sa_column=Column(String(64), primary_key=True))
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack workspace the app serves; uninstalling stops all sending and schedules its data for deletion."""
+
+    __tablename__ = "workspace"
+
+    team_id: str = Field(sa_column=Column(String(32), primary_key=True))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    uninstalled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    delete_after: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class ProgrammeAdmin(SQLModel, table=True):
+    """A person granted admin rights on one programme (workspace admins and owners have them everywhere)."""
+
+    __tablename__ = "programme_admin"
+    __table_args__ = (UniqueConstraint("programme_id", "slack_user_id", name="uq_programme_admin"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    granted_by: str = Field(sa_column=Column(String(32), nullable=False))
+    granted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: every admin action."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    actor_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    action: str = Field(sa_column=Column(String(40), nullable=False))
+    programme_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True, index=True))
+    subject_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))

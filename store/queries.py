@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from store.models import Participant, ProcessedEvent, Programme, ProgrammeStatus
+from store.models import (
+    AuditEntry,
+    Participant,
+    ParticipantStatus,
+    ProcessedEvent,
+    Programme,
+    ProgrammeAdmin,
+    Workspace,
+)
 from store.types import utcnow
 
 DEFAULT_SKILLS: tuple[str, ...] = (
@@ -68,8 +79,9 @@ def programmes(*, session: Session, team_id: str) -> Sequence[Programme]:
     return session.exec(select(Programme).where(Programme.team_id == team_id).order_by(col(Programme.id))).all()
 
 
-def enrolling_programmes(*, session: Session, team_id: str) -> list[Programme]:
-    return [p for p in programmes(session=session, team_id=team_id) if p.status == ProgrammeStatus.ENROLLING]
+def open_programmes(*, session: Session, team_id: str, today: date) -> list[Programme]:
+    """Programmes people can join today (enrolling or running, enrolment open, deadline not passed)."""
+    return [p for p in programmes(session=session, team_id=team_id) if p.accepts_joins(today)]
 
 
 def get_programme(*, session: Session, team_id: str, programme_id: int) -> Programme | None:
@@ -167,3 +179,260 @@ def claim_event(*, session: Session, team_id: str, event_id: str, now: datetime 
     except IntegrityError:
         return False
     return True
+
+
+# --- admin -------------------------------------------------------------------------------------------
+
+
+def audit(
+    *,
+    session: Session,
+    team_id: str,
+    actor_id: str,
+    action: str,
+    programme_id: int | None = None,
+    subject_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            team_id=team_id,
+            actor_id=actor_id,
+            action=action,
+            programme_id=programme_id,
+            subject_id=subject_id,
+            details=details or {},
+        )
+    )
+
+
+def audit_log(*, session: Session, team_id: str, limit: int = 100) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry).where(AuditEntry.team_id == team_id).order_by(col(AuditEntry.id).desc()).limit(limit)
+        ).all()
+    )
+
+
+def participant_counts(*, session: Session, team_id: str) -> dict[int, int]:
+    """Participants per programme, not counting people who left."""
+    rows = session.exec(
+        select(Participant.programme_id, func.count())
+        .where(Participant.team_id == team_id, Participant.status != ParticipantStatus.LEFT.value)
+        .group_by(col(Participant.programme_id))
+    ).all()
+    return {programme_id: count for programme_id, count in rows}
+
+
+def programme_participants(*, session: Session, team_id: str, programme_id: int) -> list[Participant]:
+    return list(
+        session.exec(
+            select(Participant)
+            .where(Participant.team_id == team_id, Participant.programme_id == programme_id)
+            .order_by(col(Participant.joined_at))
+        ).all()
+    )
+
+
+def grant_admin(*, session: Session, team_id: str, programme_id: int, user_id: str, granted_by: str) -> bool:
+    """Make `user_id` an admin of the programme. False if they already were."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ProgrammeAdmin(team_id=team_id, programme_id=programme_id, slack_user_id=user_id, granted_by=granted_by)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def name_taken(*, session: Session, team_id: str, exclude_id: int | None) -> set[str]:
+    return {p.name.lower() for p in programmes(session=session, team_id=team_id) if p.id != exclude_id}
+
+
+# --- participants' own controls ----------------------------------------------------------------------
+
+
+def set_status(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    status: ParticipantStatus,
+    reason: str = "",
+    paused_until: date | None = None,
+    programme_id: int | None = None,
+    only_from: tuple[ParticipantStatus, ...] = (),
+) -> list[Participant]:
+    """Move the person's memberships (all, or one programme's) to `status`. Returns the rows changed."""
+    query = select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
+    if programme_id is not None:
+        query = query.where(Participant.programme_id == programme_id)
+    changed = []
+    now = utcnow()
+    for participant in session.exec(query).all():
+        if only_from and participant.status not in only_from:
+            continue
+        participant.status = status.value
+        participant.status_reason = reason
+        participant.paused_until = paused_until if status is ParticipantStatus.PAUSED else None
+        participant.left_at = now if status is ParticipantStatus.LEFT else None
+        participant.updated_at = now
+        session.add(participant)
+        changed.append(participant)
+    return changed
+
+
+def pauses_due(*, session: Session, on_or_before: date) -> list[Participant]:
+    """Paused memberships whose pause ends on or before the given date (the caller checks local dates)."""
+    return list(
+        session.exec(
+            select(Participant).where(
+                Participant.status == ParticipantStatus.PAUSED.value,
+                col(Participant.paused_until).is_not(None),
+                col(Participant.paused_until) <= on_or_before,
+            )
+        ).all()
+    )
+
+
+def end_pause(*, session: Session, participant_id: int, today: date) -> bool:
+    """Resume one membership whose pause has ended. True only for the caller that made the change."""
+    from sqlalchemy import update
+
+    result = session.execute(
+        update(Participant)
+        .where(
+            col(Participant.id) == participant_id,
+            col(Participant.status) == ParticipantStatus.PAUSED.value,
+            col(Participant.paused_until) <= today,
+        )
+        .values(status=ParticipantStatus.ACTIVE.value, paused_until=None, status_reason="", updated_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, Any]:
+    """Everything stored about one person in one workspace, as plain JSON-able data."""
+    joined = []
+    for participant, programme in memberships(session=session, team_id=team_id, slack_user_id=user_id):
+        row = participant.model_dump(mode="json")
+        row["programme"] = programme.name
+        joined.append(row)
+    grants = session.exec(
+        select(ProgrammeAdmin).where(ProgrammeAdmin.team_id == team_id, ProgrammeAdmin.slack_user_id == user_id)
+    ).all()
+    entries = session.exec(
+        select(AuditEntry).where(
+            AuditEntry.team_id == team_id,
+            (col(AuditEntry.actor_id) == user_id) | (col(AuditEntry.subject_id) == user_id),
+        )
+    ).all()
+    return {
+        "slack_user_id": user_id,
+        "team_id": team_id,
+        "exported_at": utcnow().isoformat(),
+        "memberships": joined,
+        "programme_admin_of": [g.model_dump(mode="json") for g in grants],
+        "admin_actions_by_or_about_you": [e.model_dump(mode="json") for e in entries],
+    }
+
+
+FORGOTTEN = "forgotten"
+
+
+def _scrub(value: Any, user_id: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(user_id, FORGOTTEN)
+    if isinstance(value, list):
+        return [_scrub(v, user_id) for v in value if v != user_id]
+    if isinstance(value, dict):
+        return {k: _scrub(v, user_id) for k, v in value.items()}
+    return value
+
+
+def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
+    """Delete or anonymise everything naming `user_id` in the workspace; keep counts per programme and role.
+
+    Returns the number of memberships deleted.
+    """
+    deleted = 0
+    for participant in session.exec(
+        select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
+    ).all():
+        programme = session.get(Programme, participant.programme_id)
+        if programme is not None:
+            tally = Counter(programme.forgotten)
+            tally[participant.role] += 1
+            programme.forgotten = dict(tally)
+            session.add(programme)
+        session.delete(participant)
+        deleted += 1
+    for other in session.exec(select(Participant).where(Participant.team_id == team_id)).all():
+        if user_id in other.rather_not or other.manager_id == user_id:
+            other.rather_not = [u for u in other.rather_not if u != user_id]
+            other.manager_id = None if other.manager_id == user_id else other.manager_id
+            session.add(other)
+    for grant in session.exec(select(ProgrammeAdmin).where(ProgrammeAdmin.team_id == team_id)).all():
+        if grant.slack_user_id == user_id:
+            session.delete(grant)
+        elif grant.granted_by == user_id:
+            grant.granted_by = FORGOTTEN
+            session.add(grant)
+    for entry in session.exec(select(AuditEntry).where(AuditEntry.team_id == team_id)).all():
+        if user_id in (entry.actor_id, entry.subject_id) or user_id in str(entry.details):
+            entry.actor_id = FORGOTTEN if entry.actor_id == user_id else entry.actor_id
+            entry.subject_id = FORGOTTEN if entry.subject_id == user_id else entry.subject_id
+            entry.details = _scrub(entry.details, user_id)
+            session.add(entry)
+    return deleted
+
+
+# --- workspaces --------------------------------------------------------------------------------------
+
+
+def workspace_active(*, session: Session, team_id: str) -> bool:
+    workspace = session.get(Workspace, team_id)
+    return workspace is None or workspace.active
+
+
+def mark_uninstalled(*, session: Session, team_id: str, now: datetime, retention: timedelta) -> bool:
+    """Stop all work for the workspace and schedule its data for deletion. False if it was already stopped."""
+    workspace = session.get(Workspace, team_id) or Workspace(team_id=team_id)
+    if not workspace.active:
+        return False
+    workspace.active = False
+    workspace.uninstalled_at = now
+    workspace.delete_after = now + retention
+    session.add(workspace)
+    return True
+
+
+def mark_installed(*, session: Session, team_id: str) -> None:
+    workspace = session.get(Workspace, team_id)
+    if workspace is not None and not workspace.active:
+        workspace.active = True
+        workspace.uninstalled_at = None
+        workspace.delete_after = None
+        session.add(workspace)
+
+
+def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
+    """Delete every row of workspaces whose retention period after uninstalling has passed."""
+    expired = session.exec(
+        select(Workspace).where(
+            col(Workspace.active).is_(False),
+            col(Workspace.delete_after).is_not(None),
+            col(Workspace.delete_after) <= now,
+        )
+    ).all()
+    purged = []
+    for workspace in expired:
+        team_id = workspace.team_id
+        for model in (AuditEntry, ProgrammeAdmin, Participant, Programme, ProcessedEvent):
+            for row in session.exec(select(model).where(model.team_id == team_id)).all():
+                session.delete(row)
+            session.flush()
+        session.delete(workspace)
+        purged.append(team_id)
+    return purged

@@ -111,6 +111,21 @@ class Actor:
     def ephemerals(self) -> list[Seen]:
         return [s for s in self.world.standin.seen_by(self.id) if s.kind in ("ephemeral", "response")]
 
+    def wait_for_ephemeral(self, containing: str = "", count: int | None = None) -> Seen:
+        """Wait for an ephemeral reply (or response_url answer) to this person that says `containing`."""
+
+        def found() -> Seen | None:
+            seen = [e for e in self.ephemerals() if containing in e.text or containing in str(e.blocks)]
+            if count is not None and len(seen) < count:
+                return None
+            return seen[-1] if seen else None
+
+        return self.world.wait_for(found, what=f"{self.first_name}'s ephemeral saying {containing!r}")
+
+    def click(self, message: Seen, action_id: str, value: str | None = None) -> Reply:
+        """Click a button in a message this person sees (a DM, an ephemeral reply, a channel message)."""
+        return self.world.platform.click(self.id, action_id, value, message=message)
+
     def open_home(self, **kw: Any) -> Reply:
         return self.world.platform.home_opened(self.id, **kw)
 

@@ -1430,30 +1430,37 @@ class SlackStandIn:
                     return 400, plain, b"invalid_payload"
             if not isinstance(body, dict):
                 return 400, plain, b"invalid_payload"
-            self.calls.append(Call("response_url", dict(body), 200, {"ok": True}, time.time()))
-            blocks = body.get("blocks") or []
-            text = str(body.get("text") or "")
-            problems = check_blocks(blocks, "message") if blocks else []
-            if problems:
-                return 400, plain, ("invalid_blocks: " + "; ".join(problems)).encode()
-            delete = body.get("delete_original") in (True, "true")
-            replace = body.get("replace_original") in (True, "true")
-            if not delete and not text and not blocks and not body.get("attachments"):
-                return 400, plain, b"no_text"
-            if blocks and not text.strip():
-                self.warnings.append("response_url message with blocks but no plain `text` fallback")
-            if (delete or replace) and target.message_ts:
-                self._change_original(target, delete=delete, text=text, blocks=blocks)
-                return 200, plain, b"ok"
-            if body.get("response_type") == "in_channel" and target.channel in self._channels:
-                message = _Message(next(self._seq), target.channel, self._new_ts(), text, blocks, [], None)
-                message.versions.append({"text": text, "blocks": blocks, "attachments": [], "edited_ts": None})
-                self._messages.setdefault(target.channel, []).append(message)
-            else:
-                self._private.append(
-                    _Private(next(self._seq), target.user, "response", target.channel, text, blocks, self._new_ts())
-                )
-            return 200, plain, b"ok"
+            status, answer = self._respond_locked(target, body)
+            if status != 200:
+                self.warnings.append(f"response_url message refused: {answer.decode()}")
+            self.calls.append(Call("response_url", dict(body), status, {"ok": status == 200}, time.time()))
+            return status, plain, answer
+
+    def _respond_locked(self, target: _ResponseUrl, body: dict[str, Any]) -> tuple[int, bytes]:
+        """Apply one response_url message (the lock is held); the HTTP status and body Slack would answer."""
+        blocks = body.get("blocks") or []
+        text = str(body.get("text") or "")
+        problems = check_blocks(blocks, "message") if blocks else []
+        if problems:
+            return 400, ("invalid_blocks: " + "; ".join(problems)).encode()
+        delete = body.get("delete_original") in (True, "true")
+        replace = body.get("replace_original") in (True, "true")
+        if not delete and not text and not blocks and not body.get("attachments"):
+            return 400, b"no_text"
+        if blocks and not text.strip():
+            self.warnings.append("response_url message with blocks but no plain `text` fallback")
+        if (delete or replace) and target.message_ts:
+            self._change_original(target, delete=delete, text=text, blocks=blocks)
+            return 200, b"ok"
+        if body.get("response_type") == "in_channel" and target.channel in self._channels:
+            message = _Message(next(self._seq), target.channel, self._new_ts(), text, blocks, [], None)
+            message.versions.append({"text": text, "blocks": blocks, "attachments": [], "edited_ts": None})
+            self._messages.setdefault(target.channel, []).append(message)
+        else:
+            self._private.append(
+                _Private(next(self._seq), target.user, "response", target.channel, text, blocks, self._new_ts())
+            )
+        return 200, b"ok"
 
     def _change_original(self, target: _ResponseUrl, *, delete: bool, text: str, blocks: list[Any]) -> None:
         for message in self._messages.get(target.channel, []):

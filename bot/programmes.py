@@ -1,0 +1,283 @@
+"""Programme rules: what a valid programme is, how its lifecycle moves, and how long a pause lasts.
+
+Pure functions over plain values: no Slack, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from store.models import Cadence, ProgrammeKind, ProgrammeStatus
+
+MAX_NAME = 80
+MAX_OBJECTIVES = 2000
+MAX_ELIGIBILITY = 500
+MAX_SKILL = 75
+MAX_SKILLS = 100
+MIN_CYCLE_DAYS, MAX_CYCLE_DAYS = 7, 365
+MIN_CIRCLE, MAX_CIRCLE = 3, 6
+MAX_PAUSE_DAYS = 180
+
+KIND_LABELS = {
+    ProgrammeKind.ONE_TO_ONE.value: "1:1 mentor and mentee",
+    ProgrammeKind.PEER_PAIRS.value: "Peer pairs",
+    ProgrammeKind.PEER_CIRCLES.value: "Peer circles (3-6 people)",
+}
+CADENCE_LABELS = {
+    Cadence.WEEKLY.value: "Weekly",
+    Cadence.FORTNIGHTLY.value: "Every two weeks",
+    Cadence.MONTHLY.value: "Monthly",
+}
+STATUS_LABELS = {
+    ProgrammeStatus.DRAFT.value: "Draft",
+    ProgrammeStatus.ENROLLING.value: "Enrolling",
+    ProgrammeStatus.ACTIVE.value: "Active cycle",
+    ProgrammeStatus.CLOSED.value: "Closed",
+}
+
+
+@dataclass(frozen=True)
+class ProgrammeAnswers:
+    """The programme modal's answers as plain values (strings as typed, None where left blank)."""
+
+    name: str = ""
+    objectives: str = ""
+    kind: str | None = None
+    cycle_days: str | None = None
+    cadence: str | None = None
+    skills: str = ""
+    channel_id: str | None = None
+    enrolment_open: bool = False
+    enrolment_deadline: str | None = None
+    eligibility: str = ""
+    requires_approval: bool = False
+    llm_enabled: bool = False
+    circle_size: str | None = None
+    max_capacity: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgrammeForm:
+    name: str
+    objectives: str
+    kind: str
+    cycle_days: int
+    cadence: str
+    skills: list[str]
+    channel_id: str | None
+    enrolment_open: bool
+    enrolment_deadline: date | None
+    eligibility: str
+    requires_approval: bool
+    llm_enabled: bool
+    circle_size: int
+    max_capacity: int
+    changes: dict[str, object] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "objectives": self.objectives,
+            "kind": self.kind,
+            "cycle_days": self.cycle_days,
+            "cadence": self.cadence,
+            "skills": list(self.skills),
+            "channel_id": self.channel_id,
+            "enrolment_open": self.enrolment_open,
+            "enrolment_deadline": self.enrolment_deadline,
+            "eligibility": self.eligibility,
+            "requires_approval": self.requires_approval,
+            "llm_enabled": self.llm_enabled,
+            "circle_size": self.circle_size,
+            "max_capacity": self.max_capacity,
+        }
+
+
+def _text(value: str | None) -> str:
+    return "".join(ch for ch in (value or "").strip() if ch in "\n\t" or ch.isprintable())
+
+
+def _int(value: str | None, low: int, high: int) -> int | None:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+def parse_skills(text: str) -> tuple[list[str], str | None]:
+    """One skill per line (commas also separate). Duplicates, ignoring case, are dropped."""
+    skills: list[str] = []
+    seen: set[str] = set()
+    for raw in re.split(r"[\n,]", text):
+        skill = " ".join(_text(raw).split())
+        if not skill:
+            continue
+        if len(skill) > MAX_SKILL:
+            return [], f"Each skill can be at most {MAX_SKILL} characters (“{skill[:30]}…” is longer)."
+        if skill.lower() not in seen:
+            seen.add(skill.lower())
+            skills.append(skill)
+    if not skills:
+        return [], "List at least one skill, one per line."
+    if len(skills) > MAX_SKILLS:
+        return [], f"At most {MAX_SKILLS} skills (Slack shows up to {MAX_SKILLS} options); this has {len(skills)}."
+    return skills, None
+
+
+def validate_programme(
+    answers: ProgrammeAnswers, *, today: date, taken_names: set[str]
+) -> tuple[ProgrammeForm | None, dict[str, str]]:
+    """Check the programme modal. `taken_names` are other programmes' names in the workspace (lowercase)."""
+    errors: dict[str, str] = {}
+    name = " ".join(_text(answers.name).split())
+    if not name:
+        errors["name"] = "Give the programme a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"The name can be at most {MAX_NAME} characters."
+    elif name.lower() in taken_names:
+        errors["name"] = "Another programme in this workspace already has this name."
+    objectives = _text(answers.objectives)
+    if len(objectives) > MAX_OBJECTIVES:
+        errors["objectives"] = f"Objectives can be at most {MAX_OBJECTIVES} characters (this has {len(objectives)})."
+    kind = answers.kind or ""
+    if kind not in KIND_LABELS:
+        errors["kind"] = "Pick the kind of programme."
+    cycle_days = _int(answers.cycle_days, MIN_CYCLE_DAYS, MAX_CYCLE_DAYS)
+    if cycle_days is None:
+        errors["cycle_days"] = f"A cycle lasts a whole number of days from {MIN_CYCLE_DAYS} to {MAX_CYCLE_DAYS}."
+    cadence = answers.cadence or ""
+    if cadence not in CADENCE_LABELS:
+        errors["cadence"] = "Pick how often pairs check in."
+    skills, skills_error = parse_skills(answers.skills)
+    if skills_error:
+        errors["skills"] = skills_error
+    channel_id = (answers.channel_id or "").strip() or None
+    if channel_id is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,30}", channel_id):
+        errors["channel"] = "Pick a channel from the list."
+    deadline: date | None = None
+    if answers.enrolment_deadline:
+        try:
+            deadline = date.fromisoformat(answers.enrolment_deadline)
+        except ValueError:
+            errors["enrolment_deadline"] = "Pick a date."
+        else:
+            if deadline < today:
+                errors["enrolment_deadline"] = "The enrolment deadline cannot be in the past."
+    eligibility = _text(answers.eligibility)
+    if len(eligibility) > MAX_ELIGIBILITY:
+        errors["eligibility"] = f"The eligibility note can be at most {MAX_ELIGIBILITY} characters."
+    circle_size = _int(answers.circle_size or "4", MIN_CIRCLE, MAX_CIRCLE)
+    if circle_size is None:
+        errors["circle_size"] = f"Circles have {MIN_CIRCLE} to {MAX_CIRCLE} people."
+    max_capacity = _int(answers.max_capacity or "5", 1, 10)
+    if max_capacity is None:
+        errors["max_capacity"] = "A mentor can take on 1 to 10 mentees at most."
+    if errors or cycle_days is None or circle_size is None or max_capacity is None:
+        return None, errors
+    return (
+        ProgrammeForm(
+            name=name,
+            objectives=objectives,
+            kind=kind,
+            cycle_days=cycle_days,
+            cadence=cadence,
+            skills=skills,
+            channel_id=channel_id,
+            enrolment_open=answers.enrolment_open,
+            enrolment_deadline=deadline,
+            eligibility=eligibility,
+            requires_approval=answers.requires_approval,
+            llm_enabled=answers.llm_enabled,
+            circle_size=circle_size,
+            max_capacity=max_capacity,
+        ),
+        {},
+    )
+
+
+# --- lifecycle ---------------------------------------------------------------------------------------
+
+TRANSITIONS: dict[str, dict[str, str]] = {
+    # from -> {to: the button's label}
+    ProgrammeStatus.DRAFT.value: {ProgrammeStatus.ENROLLING.value: "Open enrolment"},
+    ProgrammeStatus.ENROLLING.value: {
+        ProgrammeStatus.ACTIVE.value: "Start the cycle",
+        ProgrammeStatus.CLOSED.value: "Close",
+    },
+    ProgrammeStatus.ACTIVE.value: {ProgrammeStatus.CLOSED.value: "Close the cycle"},
+    ProgrammeStatus.CLOSED.value: {ProgrammeStatus.ENROLLING.value: "Start a new cycle"},
+}
+
+
+class TransitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    changes: dict[str, object]
+    new_cycle: bool
+
+
+def plan_transition(*, status: str, to: str, now: datetime, cycle_days: int, cycle_number: int) -> Transition:
+    """The changes a lifecycle move makes, or TransitionError if the move is not allowed from `status`."""
+    allowed = TRANSITIONS.get(status, {})
+    if to not in allowed:
+        raise TransitionError(
+            f"A programme that is {STATUS_LABELS.get(status, status).lower()} cannot move to "
+            f"{STATUS_LABELS.get(to, to).lower()}."
+        )
+    changes: dict[str, object] = {"status": to}
+    new_cycle = status == ProgrammeStatus.CLOSED and to == ProgrammeStatus.ENROLLING
+    if to == ProgrammeStatus.ACTIVE:
+        changes["cycle_started_at"] = now
+        changes["cycle_ends_at"] = now + timedelta(days=cycle_days)
+    if to == ProgrammeStatus.ENROLLING:
+        changes["enrolment_open"] = True
+    if new_cycle:
+        changes["cycle_number"] = cycle_number + 1
+        changes["cycle_started_at"] = None
+        changes["cycle_ends_at"] = None
+    return Transition(to=to, changes=changes, new_cycle=new_cycle)
+
+
+# --- pauses ------------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(\d{1,3})\s*(d|day|days|w|wk|wks|week|weeks|m|mo|month|months)$")
+_UNIT_DAYS = {"d": 1, "day": 1, "days": 1, "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7}
+
+
+class PauseError(ValueError):
+    pass
+
+
+def parse_pause(text: str, *, today: date) -> date | None:
+    """`/mentor pause [until DATE | 2w | 10d | 1 month]`: the last day of the pause, or None (until resumed)."""
+    words = text.strip().lower()
+    if words.startswith("until "):
+        words = words[len("until ") :].strip()
+    if not words:
+        return None
+    match = _DURATION.match(words)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        days = amount * _UNIT_DAYS.get(unit, 30)
+        if days < 1:
+            raise PauseError("A pause lasts at least one day.")
+        end = today + timedelta(days=days)
+    else:
+        try:
+            end = date.fromisoformat(words)
+        except ValueError:
+            raise PauseError(
+                "I couldn't read that. Try `/mentor pause 2w`, `/mentor pause 10d` or `/mentor pause until 2026-12-24`."
+            ) from None
+        if end <= today:
+            raise PauseError("That date has passed: pick a day after today.")
+    if end > today + timedelta(days=MAX_PAUSE_DAYS):
+        raise PauseError(f"A pause can last at most {MAX_PAUSE_DAYS} days; `/mentor leave` if you need longer.")
+    return end

@@ -1,0 +1,91 @@
+"""Small helpers every listener uses to read who is acting and to answer them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.slack import send_dm
+
+logger = logging.getLogger(__name__)
+
+
+def team_of(body: dict[str, Any], context: Any = None) -> str:
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    if body.get("team_id"):
+        return str(body["team_id"])
+    view = body.get("view") or {}
+    if view.get("team_id"):
+        return str(view["team_id"])
+    return str((context or {}).get("team_id") or "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def action_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def state_value(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    """The answer of the input block `block_id` (its single element, action id "value")."""
+    values = (view.get("state") or {}).get("values") or {}
+    answer = (values.get(block_id) or {}).get("value") or {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str, *, replace: bool = False, blocks: Any = None) -> None:
+    """Answer the person who clicked: in place (ephemeral, via response_url) when Slack gave one, else by DM."""
+    response_url = body.get("response_url") or next(
+        (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
+    )
+    if response_url:
+        response = WebhookClient(response_url).send(
+            text=text, blocks=blocks, response_type="ephemeral", replace_original=replace
+        )
+        if response.status_code == 200:
+            return
+        logger.warning("response_url answered %s; falling back to a DM", response.status_code)
+    user_id = user_of(body)
+    if user_id:
+        send_dm(client, user_id, text, blocks)
+
+
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], *, user_id: str) -> str | None:
+    """Open a modal; returns a message for the person when Slack would not."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        logger.error("views.open failed: %s", code, extra={"user_id": user_id, "slack_error": code})
+        if code in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
+            return "Slack took too long to open the form. Please try again."
+        return f"Slack would not open the form ({code}). Please try again in a moment."
+    return None

@@ -1,0 +1,146 @@
+"""Slack events that keep membership true: deactivated people, uninstalls, and newcomers to a programme channel."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot import ui
+from bot.deps import deps_of
+from bot.text import escape
+from handlers.common import action_value, int_or_none, team_of, tell, user_of
+from store import queries
+from store.models import ParticipantStatus, Programme
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_JOIN_ACTION = "channel_invite_join"
+
+
+def on_user_change(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+    """A deactivated person is paused everywhere (not deleted: they may come back)."""
+    user = event.get("user") or {}
+    if not user.get("deleted") or not user.get("id"):
+        return
+    deps = deps_of(context)
+    team_id = team_of(body, context) or str(user.get("team_id") or "")
+    with deps.db.begin() as session:
+        changed = queries.set_status(
+            session=session,
+            team_id=team_id,
+            user_id=str(user["id"]),
+            status=ParticipantStatus.PAUSED,
+            reason="deactivated",
+            only_from=(ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED, ParticipantStatus.INVITED),
+        )
+    if changed:
+        logger.info("paused a deactivated person", extra={"team_id": team_id, "memberships": len(changed)})
+
+
+def on_uninstalled(body: dict[str, Any], context: Any) -> None:
+    """`app_uninstalled` / `tokens_revoked`: stop all work for the workspace; delete its data after retention."""
+    event = body.get("event") or {}
+    if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+        return  # only user tokens were revoked; the bot token still works
+    deps = deps_of(context)
+    team_id = team_of(body, context)
+    with deps.db.begin() as session:
+        stopped = queries.mark_uninstalled(
+            session=session,
+            team_id=team_id,
+            now=utcnow(),
+            retention=timedelta(days=deps.settings.data_retention_days),
+        )
+    if stopped:
+        logger.warning(
+            "workspace uninstalled the app: all sending stopped; data deleted after %s days",
+            deps.settings.data_retention_days,
+            extra={"team_id": team_id},
+        )
+
+
+def on_member_joined_channel(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """Someone joined a programme channel: invite them (only them) to join the programme."""
+    user_id, channel_id = str(event.get("user") or ""), str(event.get("channel") or "")
+    if not user_id or user_id == context.get("bot_user_id"):
+        return
+    deps = deps_of(context)
+    team_id = team_of(body, context)
+    today = utcnow().date()
+    with deps.db.session() as session:
+        if not queries.workspace_active(session=session, team_id=team_id):
+            return
+        programmes = session.exec(
+            select(Programme).where(Programme.team_id == team_id, Programme.channel_id == channel_id)
+        ).all()
+        invitations = [
+            p
+            for p in programmes
+            if p.id is not None
+            and p.accepts_joins(today)
+            and queries.get_participant(session=session, team_id=team_id, programme_id=p.id, slack_user_id=user_id)
+            is None
+        ]
+    for programme in invitations:
+        text = (
+            f"Welcome to <#{channel_id}>! This is the channel of *{escape(programme.name)}*, a mentoring programme. "
+            "Join as a mentor, a mentee or a peer and we'll match you with someone who fits your goals."
+        )
+        blocks = [
+            ui.mrkdwn_section(text),
+            {
+                "type": "actions",
+                "block_id": "channel_invite",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": CHANNEL_JOIN_ACTION,
+                        "text": ui.plain(f"Join {programme.name}"),
+                        "value": str(programme.id),
+                        "style": "primary",
+                    }
+                ],
+            },
+        ]
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+        except SlackApiError as error:
+            logger.warning("could not invite a channel newcomer: %s", error.response.get("error"))
+
+
+def on_channel_join_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    from handlers.join import open_join_modal
+
+    ack()
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    programme_id = int_or_none(action_value(body))
+    with deps.db.session() as session:
+        programme = (
+            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+            if programme_id is not None
+            else None
+        )
+    if programme is None:
+        tell(client, body, "That programme doesn't exist any more.")
+        return
+    problem = open_join_modal(
+        client, deps, team_id=team_id, user_id=user_id, trigger_id=body["trigger_id"], wanted=programme.slug
+    )
+    if problem:
+        tell(client, body, problem)
+
+
+def register(app: App) -> None:
+    app.event("user_change")(on_user_change)
+    app.event("app_uninstalled")(on_uninstalled)
+    app.event("tokens_revoked")(on_uninstalled)
+    app.event("member_joined_channel")(on_member_joined_channel)
+    app.action(CHANNEL_JOIN_ACTION)(on_channel_join_button)
