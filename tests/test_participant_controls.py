@@ -147,6 +147,7 @@ def test_forget_me_leaves_no_row_naming_the_person(world: World, database_url: s
     db = Database.from_url(database_url)
     with db.begin() as session:
         programme = session.exec(select(Programme)).one()
+        assert programme.id is not None
         session.add(
             ProgrammeAdmin(
                 team_id=programme.team_id, programme_id=programme.id, slack_user_id=ana.id, granted_by=ingrid.id
