@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from bot.slack import user_profile
 from store.models import ProgrammeAdmin
+
+logger = logging.getLogger(__name__)
 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:
@@ -53,3 +58,30 @@ REFUSAL = (
     "Only programme admins can do that. Workspace admins and owners are programme admins; "
     "ask one of them to make you an admin of a programme."
 )
+
+
+def programme_admin_ids(client: WebClient, session: Session, *, team_id: str, programme_id: int) -> list[str]:
+    """Everyone who administers a programme: its granted admins and the workspace's admins and owners."""
+    granted = session.exec(
+        select(ProgrammeAdmin.slack_user_id).where(
+            ProgrammeAdmin.team_id == team_id, ProgrammeAdmin.programme_id == programme_id
+        )
+    ).all()
+    admins = list(dict.fromkeys(granted))
+    cursor = None
+    try:
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                if (
+                    (user.get("is_admin") or user.get("is_owner"))
+                    and not user.get("deleted")
+                    and not user.get("is_bot")
+                ) and user["id"] not in admins:
+                    admins.append(user["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    except SlackApiError as error:
+        logger.error("users.list failed: %s", error.response.get("error"))
+    return admins

@@ -21,7 +21,7 @@ from bot.programmes import (
 )
 from bot.text import escape, truncate
 from bot.ui import Block, View, context, mrkdwn_section, option, plain, role_name
-from store.models import Programme
+from store.models import Programme, ProgrammeStatus
 
 PROGRAMME_CALLBACK = "programme_save"
 GRANT_CALLBACK = "grant_admin_save"
@@ -30,6 +30,7 @@ EDIT_ACTION = "admin_edit_programme"
 PARTICIPANTS_ACTION = "admin_participants"
 LIFECYCLE_ACTION = "admin_lifecycle"
 GRANT_ACTION = "admin_grant"
+MATCH_ACTION = "admin_match"
 
 LLM_DISCLOSURE = (
     "When on, conversation prompts for a pair are written by the AI model the deployment configures. It is "
@@ -85,6 +86,8 @@ def admin_blocks(
             button("Edit", EDIT_ACTION, pid),
             button("Participants", PARTICIPANTS_ACTION, pid),
         ]
+        if programme.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value):
+            elements.append(button("Match now", MATCH_ACTION, pid, "primary"))
         for to, label in TRANSITIONS.get(programme.status, {}).items():
             value = json.dumps({"programme_id": programme.id, "to": to})
             elements.append(button(label, f"{LIFECYCLE_ACTION}:{to}", value))  # action ids are unique per block
@@ -276,6 +279,7 @@ class ParticipantSummary:
     by_department: dict[str, int] = field(default_factory=dict)
     by_status: dict[str, int] = field(default_factory=dict)
     waiting: list[str] = field(default_factory=list)
+    mentors_with_room: list[str] = field(default_factory=list)
     paused: list[tuple[str, date | None]] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
     invited: list[str] = field(default_factory=list)
@@ -306,6 +310,9 @@ def participants_modal(programme: Programme, summary: ParticipantSummary) -> Vie
         mrkdwn_section(f"*By status:* {_counts(summary.by_status)}"),
         {"type": "divider"},
         mrkdwn_section(f"*Waiting for a match ({len(summary.waiting)}):* {_people(summary.waiting)}"),
+        mrkdwn_section(
+            f"*Mentors not yet matched ({len(summary.mentors_with_room)}):* {_people(summary.mentors_with_room)}"
+        ),
         mrkdwn_section(f"*Paused ({len(summary.paused)}):* {' '.join(paused) or '_nobody_'}"),
         mrkdwn_section(f"*Left ({len(summary.left)}):* {_people(summary.left)}"),
     ]

@@ -29,6 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-scheduler", action="store_true", help="do not run the background loop (check-ins, pauses) here"
     )
 
+    match = commands.add_parser("match", help="rehearse a matching round and print the preview (nobody is messaged)")
+    match.add_argument("--programme", help="the programme's name (from the database)")
+    match.add_argument("--team", help="the Slack team id, when several workspaces have a programme of that name")
+    match.add_argument("--roster", help="read people from this roster CSV instead of the database")
+    match.add_argument("--past-pairs", help="with --roster: a CSV of past pairs (a,b,ended_at,same_programme)")
+    match.add_argument(
+        "--mode", choices=["mentoring", "peer_pairs", "peer_circles"], default="mentoring", help="with --roster"
+    )
+    match.add_argument("--circle-size", type=int, default=4, help="with --roster and peer circles: 3 to 6")
+    match.add_argument("--seed", type=int, help="reproduce a round (the preview prints the seed it used)")
+    match.add_argument("--dry-run", action="store_true", required=True, help="only print the preview (required)")
+
     tick = commands.add_parser("tick", help="run one pass of the scheduled jobs now (or at --at) and exit")
     tick.add_argument("--at", help="the time to run the pass at, ISO 8601 with a UTC offset (default: now)")
 
@@ -43,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(level: str) -> None:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -94,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "tick":
             return run_tick(settings, args.at)
+        if args.command == "match":
+            from bot.rehearse import rehearse
+
+            return rehearse(settings, args)
     except ConfigError as error:
         print(f"mentor-bot: {error}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, commands, errors, events, home, join, membership, workspace
+from handlers import admin, checkins, commands, errors, events, home, join, matching, membership, workspace
 
 
 def register_all(app: App) -> None:
@@ -16,3 +16,5 @@ def register_all(app: App) -> None:
     admin.register(app)
     membership.register(app)
     workspace.register(app)
+    matching.register(app)
+    checkins.register(app)

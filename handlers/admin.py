@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import admin_ui
+from bot import admin_ui, matching
 from bot.access import REFUSAL, Access
 from bot.deps import Deps, deps_of
 from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
@@ -246,14 +246,23 @@ def join_programme_channel(client: WebClient, programme: Programme, *, admin_id:
         )
 
 
-def summarise(participants: list[Any], programme: Programme) -> admin_ui.ParticipantSummary:
+def summarise(participants: list[Any], programme: Programme, matched: set[str]) -> admin_ui.ParticipantSummary:
     summary = admin_ui.ParticipantSummary(forgotten=sum(programme.forgotten.values()))
     current = [p for p in participants if p.status != ParticipantStatus.LEFT.value]
     summary.total = len(current)
     summary.by_role = dict(Counter(p.role for p in current))
     summary.by_department = dict(Counter(p.department for p in current))
     summary.by_status = dict(Counter(p.status for p in participants))
-    summary.waiting = [p.slack_user_id for p in current if p.status == ParticipantStatus.ACTIVE.value]
+    summary.waiting = [
+        p.slack_user_id
+        for p in current
+        if p.status == ParticipantStatus.ACTIVE.value and p.slack_user_id not in matched and p.role != "mentor"
+    ]
+    summary.mentors_with_room = [
+        p.slack_user_id
+        for p in current
+        if p.status == ParticipantStatus.ACTIVE.value and p.role == "mentor" and p.slack_user_id not in matched
+    ]
     summary.paused = [(p.slack_user_id, p.paused_until) for p in current if p.status == ParticipantStatus.PAUSED.value]
     summary.left = [p.slack_user_id for p in participants if p.status == ParticipantStatus.LEFT.value]
     summary.invited = [p.slack_user_id for p in current if p.status == ParticipantStatus.INVITED.value]
@@ -270,7 +279,12 @@ def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: 
     assert programme.id is not None
     with deps.db.session() as session:
         rows = queries.programme_participants(session=session, team_id=programme.team_id, programme_id=programme.id)
-    view = admin_ui.participants_modal(programme, summarise(rows, programme))
+        matched = {
+            m.slack_user_id
+            for _, group in matching.active_matches(session=session, programme_id=programme.id)
+            for m in group
+        }
+    view = admin_ui.participants_modal(programme, summarise(rows, programme, matched))
     problem = open_modal(client, body["trigger_id"], view, user_id=user_of(body))
     if problem:
         tell(client, body, problem)

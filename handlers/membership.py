@@ -108,6 +108,16 @@ def leave_command(inv: Invocation) -> None:
             reason="self",
             programme_id=programme.id,
         )
+    from handlers.matching import end_matches
+
+    end_matches(
+        inv.client,
+        deps,
+        team_id=inv.team_id,
+        user_id=inv.user_id,
+        reason="left the programme",
+        programme_id=programme.id,
+    )
     inv.respond(
         text=(
             f"You've left *{escape(programme.name)}*. Thank you for taking part! Your profile is kept in case you come "

@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 CHANNEL_JOIN_ACTION = "channel_invite_join"
 
 
-def on_user_change(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+def on_user_change(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
     """A deactivated person is paused everywhere (not deleted: they may come back)."""
     user = event.get("user") or {}
     if not user.get("deleted") or not user.get("id"):
@@ -42,6 +42,9 @@ def on_user_change(event: dict[str, Any], body: dict[str, Any], context: Any) ->
         )
     if changed:
         logger.info("paused a deactivated person", extra={"team_id": team_id, "memberships": len(changed)})
+    from handlers.matching import end_matches
+
+    end_matches(client, deps, team_id=team_id, user_id=str(user["id"]), reason="left Slack")
 
 
 def on_uninstalled(body: dict[str, Any], context: Any) -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -119,6 +119,8 @@ class Participant(SQLModel, table=True):
     paused_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     status_reason: str = Field(default="", sa_column=Column(String(40), nullable=False, server_default=""))
     left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Rounds this person was eligible for but left unmatched, in this programme: they get priority next round.
+    missed_rounds: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     consent_version: str = Field(sa_column=Column(String(20), nullable=False))
     consented_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     joined_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -175,3 +177,99 @@ class AuditEntry(SQLModel, table=True):
     subject_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class RoundStatus(StrEnum):
+    PREVIEW = "preview"
+    RELEASED = "released"
+    DISCARDED = "discarded"
+
+
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"  # in a preview, not released
+    DROPPED = "dropped"  # removed by an admin in the preview
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class MatchRound(SQLModel, table=True):
+    """One run of the pairing engine for a programme: previewed, then released (or discarded)."""
+
+    __tablename__ = "match_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    status: str = Field(default=RoundStatus.PREVIEW.value, sa_column=Column(String(10), nullable=False))
+    seed: int = Field(sa_column=Column(Integer, nullable=False))
+    created_by: str = Field(sa_column=Column(String(32), nullable=False))
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # [{"user_id": ..., "reason": ...}]: who could not be matched, and a kind reason that names no one.
+    unmatched: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    released_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class Match(SQLModel, table=True):
+    """A mentor and mentee, a peer pair or a circle, with its room."""
+
+    __tablename__ = "mentor_match"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("match_round.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    status: str = Field(default=MatchStatus.PROPOSED.value, sa_column=Column(String(10), nullable=False))
+    score: float = Field(default=0.0, sa_column=Column(Float, nullable=False))
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    room_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    room_kind: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    intro_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    released_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    ended_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    # Private: shown to programme admins only, never to the partner.
+    end_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class MatchMember(SQLModel, table=True):
+    __tablename__ = "match_member"
+    __table_args__ = (UniqueConstraint("match_id", "slack_user_id", name="uq_match_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+
+
+class CheckIn(SQLModel, table=True):
+    """A meeting a match logged. One logged check-in counts for the whole match."""
+
+    __tablename__ = "check_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    author_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    met_on: date = Field(sa_column=Column(Date, nullable=False))
+    duration_minutes: int = Field(sa_column=Column(Integer, nullable=False))
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    usefulness: int = Field(sa_column=Column(Integer, nullable=False))
+    learned: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    next_step: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Private: visible only to its author. Never shown to the partner or admins, never sent to the LLM.
+    private_reflection: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -1,0 +1,195 @@
+"""Logging a check-in from the room's "Log a check-in" button."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import match_ui, matching
+from bot.deps import deps_of
+from bot.text import escape, quote
+from bot.ui import mrkdwn_section, option, plain
+from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from store.models import CheckIn, Match, MatchStatus, Programme
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+CHECKIN_CALLBACK = "checkin_submit"
+MAX_TEXT = 1000
+
+
+def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, Any]:
+    def text_input(block_id: str, label: str, hint: str | None = None) -> dict[str, Any]:
+        block: dict[str, Any] = {
+            "type": "input",
+            "block_id": block_id,
+            "optional": True,
+            "label": plain(label),
+            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": MAX_TEXT},
+        }
+        if hint:
+            block["hint"] = plain(hint, 2000)
+        return block
+
+    return {
+        "type": "modal",
+        "callback_id": CHECKIN_CALLBACK,
+        "private_metadata": json.dumps({"match_id": match.id}),
+        "title": plain("Log a check-in", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "met_on",
+                "label": plain("When did you meet?"),
+                "element": {"type": "datepicker", "action_id": "value", "initial_date": today.isoformat()},
+            },
+            {
+                "type": "input",
+                "block_id": "duration",
+                "label": plain("For how long (minutes)?"),
+                "element": {
+                    "type": "number_input",
+                    "action_id": "value",
+                    "is_decimal_allowed": False,
+                    "min_value": "5",
+                    "max_value": "480",
+                    "initial_value": "30",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "topics",
+                "optional": True,
+                "label": plain("Topics"),
+                "element": {
+                    "type": "multi_static_select",
+                    "action_id": "value",
+                    "options": [option(s, s) for s in programme.skills[:100]],
+                    "max_selected_items": 10,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "usefulness",
+                "label": plain("How useful was it?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "options": [
+                        option(label, str(n))
+                        for n, label in enumerate(
+                            ("Not useful", "A little", "Useful", "Very useful", "Excellent"), start=1
+                        )
+                    ],
+                },
+            },
+            text_input("learned", "What I learned"),
+            text_input("next_step", "Next step"),
+            text_input(
+                "reflection", "Private reflection", "Only you will ever see this: not your partner, not admins."
+            ),
+        ],
+    }
+
+
+def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    with deps.db.session() as session:
+        match = session.get(Match, int_or_none(action_value(body)) or -1)
+        ok = (
+            match is not None
+            and match.team_id == team_id
+            and match.status == MatchStatus.ACTIVE.value
+            and user_id in {m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)}
+        )
+        programme = session.get(Programme, match.programme_id) if match is not None and ok else None
+    if match is None or programme is None:
+        tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
+        return
+    problem = open_modal(client, body["trigger_id"], checkin_modal(match, programme, utcnow().date()), user_id=user_id)
+    if problem:
+        tell(client, body, problem)
+
+
+def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    errors: dict[str, str] = {}
+    try:
+        met_on = date.fromisoformat(str(state_value(view, "met_on").get("selected_date") or ""))
+    except ValueError:
+        met_on = utcnow().date()
+        errors["met_on"] = "Pick the day you met."
+    if met_on > utcnow().date():
+        errors["met_on"] = "That day hasn't happened yet."
+    duration = int_or_none(state_value(view, "duration").get("value"))
+    if duration is None or not 5 <= duration <= 480:
+        errors["duration"] = "A whole number of minutes from 5 to 480."
+    usefulness = int_or_none((state_value(view, "usefulness").get("selected_option") or {}).get("value"))
+    if usefulness is None or not 1 <= usefulness <= 5:
+        errors["usefulness"] = "Pick how useful it was."
+    texts = {k: str(state_value(view, k).get("value") or "").strip() for k in ("learned", "next_step", "reflection")}
+    for key, value in texts.items():
+        if len(value) > MAX_TEXT:
+            errors[key] = f"At most {MAX_TEXT} characters."
+    with deps.db.session() as session:
+        match = session.get(Match, int_or_none(metadata(view).get("match_id")) or -1)
+        members = matching.members(session=session, match_id=match.id or 0) if match is not None else []
+        programme = session.get(Programme, match.programme_id) if match is not None else None
+    if (
+        match is None
+        or programme is None
+        or match.team_id != team_id
+        or user_id not in {m.slack_user_id for m in members}
+    ):
+        errors = {"met_on": "This check-in belongs to a match you're not in."}
+    topics = [str(o.get("value")) for o in state_value(view, "topics").get("selected_options") or []]
+    if programme is not None and any(t not in programme.skills for t in topics):
+        errors["topics"] = "Pick topics from the list."
+    if errors or match is None or duration is None or usefulness is None:
+        ack(response_action="errors", errors=errors)
+        return
+    with deps.db.begin() as session:
+        session.add(
+            CheckIn(
+                team_id=team_id,
+                match_id=match.id or 0,
+                author_id=user_id,
+                met_on=met_on,
+                duration_minutes=duration,
+                topics=topics,
+                usefulness=usefulness,
+                learned=texts["learned"],
+                next_step=texts["next_step"],
+                private_reflection=texts["reflection"],
+            )
+        )
+    ack()
+    if match.room_id:
+        lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]
+        if topics:
+            lines.append("*Topics:* " + ", ".join(escape(t) for t in topics))
+        if texts["learned"]:
+            lines.append("*What I learned:*\n" + quote(texts["learned"]))
+        if texts["next_step"]:
+            lines.append("*Next step:*\n" + quote(texts["next_step"]))
+        try:
+            client.chat_postMessage(channel=match.room_id, text=lines[0], blocks=[mrkdwn_section("\n".join(lines))])
+        except SlackApiError as error:
+            logger.error("could not share a check-in in the room: %s", error.response.get("error"))
+
+
+def register(app: App) -> None:
+    app.action(match_ui.CHECKIN_ACTION)(on_checkin_button)
+    app.view(CHECKIN_CALLBACK)(on_checkin_submit)
