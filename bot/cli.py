@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--seed", type=int, help="reproduce a round (the preview prints the seed it used)")
     match.add_argument("--dry-run", action="store_true", required=True, help="only print the preview (required)")
 
+    commands.add_parser("scheduler", help="run only the scheduled loop (when `serve --no-scheduler` runs elsewhere)")
+
     tick = commands.add_parser("tick", help="run one pass of the scheduled jobs now (or at --at) and exit")
     tick.add_argument("--at", help="the time to run the pass at, ISO 8601 with a UTC offset (default: now)")
 
@@ -107,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "tick":
             return run_tick(settings, args.at)
+        if args.command == "scheduler":
+            from bot.serve import start_scheduler
+
+            start_scheduler(settings, blocking=True)
+            return 0
         if args.command == "match":
             from bot.rehearse import rehearse
 

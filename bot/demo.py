@@ -8,6 +8,7 @@ the people. At the end it prints what each person saw in Slack.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -111,8 +112,33 @@ def scene(world: World) -> list[Actor]:
         )
     )
     ana.wait_for_dm(2)
+
+    say("▶ Lea joins as a mentor and Kenji as a mentee")
+    lea, kenji, ingrid = world.person("Lea"), world.person("Kenji"), world.person("Ingrid")
+    lea.join(join_answers("mentor", offered=["Writing", "System design"], capacity=1, department="Engineering"))
+    kenji.join(join_answers("mentee", wanted=["Writing"], goals="Write design docs people enjoy", department="Data"))
+    lea.wait_for_dm(1)
+    kenji.wait_for_dm(1)
+
+    say("▶ Ingrid, a workspace admin, runs `/mentor admin` and presses Match now")
+    ingrid.mentor("admin")
+    panel = ingrid.wait_for_ephemeral("Programme admin")
+    programme_button = next(
+        e for b in panel.blocks if b.get("type") == "actions" for e in b["elements"] if e["action_id"] == "admin_match"
+    )
+    ingrid.click(panel, "admin_match", programme_button["value"])
+    preview = ingrid.wait_for_modal("Match preview")
+    say("    The preview she sees:")
+    from tests.standin import DEFAULT_PEOPLE, render_view
+
+    names = {p.id: p.real_name for p in DEFAULT_PEOPLE}
+    readable = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), render_view(preview))
+    say(textwrap.indent(readable, "      "))
+    say("▶ Ingrid presses Release matches")
+    ingrid.submit({})
+    ana.wait_for_dm(3)
     world.settle()
-    return [ana, sam, priya]
+    return [ana, sam, priya, kenji, ingrid]
 
 
 def run_demo(*, keep: bool = False) -> int:

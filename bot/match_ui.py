@@ -41,6 +41,10 @@ def _who(members: Sequence[Any]) -> str:
     return " · ".join(f"<@{m.slack_user_id}>" for m in members)
 
 
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def preview_modal(
     programme: Programme,
     round_: MatchRound,
@@ -57,8 +61,9 @@ def preview_modal(
         blocks.append(mrkdwn_section(f":warning: {escape(notice)}"))
     blocks.append(
         mrkdwn_section(
-            f"*{escape(programme.name)}*, cycle {round_.cycle_number}: {len(live)} matches proposed, "
-            f"{len(round_.unmatched)} people not matched · mean score {stats.get('mean_score', 0):.0f} · "
+            f"*{escape(programme.name)}*, cycle {round_.cycle_number}: {plural(len(live), 'match', 'matches')} "
+            f"proposed, {plural(len(round_.unmatched), 'person', 'people')} not matched · "
+            f"mean score {stats.get('mean_score', 0):.0f} · "
             f"{stats.get('matched_pct', 0):.0f}% of eligible people matched"
         )
     )

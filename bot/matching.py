@@ -248,7 +248,8 @@ def swap(*, session: Session, programme: Programme, first: Match, second: Match,
 def room_name(programme_slug: str, first_names: Sequence[str], *, suffix: int = 0) -> str:
     """A channel name Slack accepts: lowercase letters, digits, - and _, at most 80 characters."""
     people = "-".join(first_names)
-    base = f"mentoring-{programme_slug[:30]}-{people}".lower()
+    prefix = programme_slug[:40] if "mentor" in programme_slug else f"mentoring-{programme_slug[:30]}"
+    base = f"{prefix}-{people}".lower()
     base = re.sub(r"[^a-z0-9_-]+", "-", base)
     base = re.sub(r"-{2,}", "-", base).strip("-")
     tail = f"-{suffix}" if suffix else ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from typing import Any
 
 from bot.settings import Settings
@@ -10,17 +12,23 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def start_scheduler(settings: Settings) -> Any:
-    """The background loop (check-ins, pauses, purges), with its own database engine and Slack client."""
+def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
+    """The scheduled loop (check-ins, pauses, purges), with its own database engine and Slack client."""
     from bot.slack import make_web_client
     from scheduling.scheduler import build_scheduler
     from store.db import Database
 
     client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
-    scheduler = build_scheduler(Database.from_url(settings.database_url), client)
+    scheduler = build_scheduler(Database.from_url(settings.database_url), client, blocking=blocking)
+    logger.info("scheduler starting")
     scheduler.start()
-    logger.info("scheduler started")
     return scheduler
+
+
+def spawn_scheduler_process() -> subprocess.Popen[bytes]:
+    """`mentor-bot scheduler` as a child process. gunicorn forks workers from its master, and forking a process
+    that runs threads (a scheduler, a database pool) can deadlock the child, so the loop lives apart."""
+    return subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
 
 
 def serve_socket_mode(settings: Settings, *, scheduler: bool = True) -> None:
@@ -55,8 +63,16 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
                 "loglevel": settings.log_level.lower(),
             }
             if scheduler:
-                # One scheduler per server, in gunicorn's master process, whatever the number of workers.
-                options["when_ready"] = lambda _server: start_scheduler(settings)
+                # One scheduler per server, whatever the number of workers, in a child process of its own.
+                children: list[subprocess.Popen[bytes]] = []
+                options["when_ready"] = lambda _server: children.append(spawn_scheduler_process())
+
+                def stop_children(_server: Any) -> None:
+                    for child in children:
+                        child.terminate()
+                        child.wait(timeout=10)
+
+                options["on_exit"] = stop_children
             for key, value in options.items():
                 self.cfg.set(key, value)
 

@@ -344,6 +344,11 @@ def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     for person in invited:
         text, blocks = admin_ui.opt_in_message(programme)
         send_dm(client, person, text, blocks)
+    if to == ProgrammeStatus.ACTIVE.value:
+        # A cycle starts with its first round of matches: previewed for approval, or released at once.
+        from handlers.matching import present_round
+
+        present_round(client, deps, body, programme)
     _refresh(client, deps, body, team_id=team_id, user_id=user_id)
 
 

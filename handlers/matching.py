@@ -64,6 +64,11 @@ def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     if found.status not in MATCHABLE:
         tell(client, body, f"*{escape(found.name)}* matches people while it is enrolling or running a cycle.")
         return
+    present_round(client, deps, body, found)
+
+
+def present_round(client: WebClient, deps: Deps, body: dict[str, Any], found: Programme) -> None:
+    """Run a round for an admin who clicked: open the preview (approval on) or release at once (approval off)."""
     user_id = user_of(body)
     with deps.db.begin() as session:
         programme = session.get(Programme, found.id)
@@ -77,15 +82,12 @@ def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
             programme_id=programme.id,
             details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
         )
-        view = match_ui.preview_modal(
-            programme,
-            round_,
-            matching.proposals(session=session, round_id=round_.id),  # type: ignore[arg-type]
-            _names(session, programme),
-        )
-        needs_approval = programme.requires_approval
         round_id = round_.id
         assert round_id is not None
+        view = match_ui.preview_modal(
+            programme, round_, matching.proposals(session=session, round_id=round_id), _names(session, programme)
+        )
+        needs_approval = programme.requires_approval
     if needs_approval:
         problem = open_modal(client, body["trigger_id"], view, user_id=user_id)
         if problem:

@@ -196,6 +196,10 @@ def on_forget_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
         return
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
+    ack()
+    from handlers.matching import end_matches
+
+    end_matches(client, deps, team_id=team_id, user_id=user_id, reason="left the programme")
     with deps.db.begin() as session:
         deleted = queries.forget_person(session=session, team_id=team_id, user_id=user_id)
         queries.audit(
@@ -205,7 +209,6 @@ def on_forget_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             action="person.forget",
             details={"memberships_deleted": deleted},
         )
-    ack()
     send_dm(
         client,
         user_id,

@@ -6,6 +6,8 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
 from scheduling import jobs
@@ -26,8 +28,11 @@ def _tick_now(db: Database, client: WebClient) -> None:
     tick(db, client, now=datetime.now(UTC))
 
 
-def build_scheduler(db: Database, client: WebClient, *, interval_minutes: int = 10) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=UTC)
+def build_scheduler(
+    db: Database, client: WebClient, *, interval_minutes: int = 10, blocking: bool = False
+) -> BaseScheduler:
+    """The loop: a thread in this process, or (blocking) the process's main loop for `mentor-bot scheduler`."""
+    scheduler: BaseScheduler = BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _tick_now,
         "interval",

@@ -14,6 +14,11 @@ from sqlmodel import Session, col, select
 
 from store.models import (
     AuditEntry,
+    CheckIn,
+    Match,
+    MatchMember,
+    MatchRound,
+    MatchStatus,
     Participant,
     ParticipantStatus,
     ProcessedEvent,
@@ -328,11 +333,26 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
             (col(AuditEntry.actor_id) == user_id) | (col(AuditEntry.subject_id) == user_id),
         )
     ).all()
+    matches = []
+    for member in session.exec(
+        select(MatchMember).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
+    ).all():
+        match = session.get(Match, member.match_id)
+        if match is None or match.status in (MatchStatus.PROPOSED.value, MatchStatus.DROPPED.value):
+            continue
+        others = session.exec(select(MatchMember).where(MatchMember.match_id == match.id)).all()
+        row = match.model_dump(mode="json", exclude={"end_reason"} if match.ended_by != user_id else set())
+        row["your_role"] = member.role
+        row["partners"] = [o.slack_user_id for o in others if o.slack_user_id != user_id]
+        matches.append(row)
+    check_ins = session.exec(select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.author_id == user_id)).all()
     return {
         "slack_user_id": user_id,
         "team_id": team_id,
         "exported_at": utcnow().isoformat(),
         "memberships": joined,
+        "matches": matches,
+        "check_ins_you_logged": [c.model_dump(mode="json") for c in check_ins],
         "programme_admin_of": [g.model_dump(mode="json") for g in grants],
         "admin_actions_by_or_about_you": [e.model_dump(mode="json") for e in entries],
     }
@@ -379,6 +399,23 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
         elif grant.granted_by == user_id:
             grant.granted_by = FORGOTTEN
             session.add(grant)
+    for check_in in session.exec(select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.author_id == user_id)).all():
+        session.delete(check_in)
+    for member in session.exec(
+        select(MatchMember).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
+    ).all():
+        session.delete(member)
+    for match in session.exec(select(Match).where(Match.team_id == team_id)).all():
+        if match.ended_by == user_id or user_id in str(match.reasons):
+            if match.ended_by == user_id:
+                match.ended_by, match.end_reason = FORGOTTEN, ""
+            match.reasons = _scrub(match.reasons, user_id)
+            session.add(match)
+    for round_ in session.exec(select(MatchRound).where(MatchRound.team_id == team_id)).all():
+        if round_.created_by == user_id or user_id in str(round_.unmatched):
+            round_.created_by = FORGOTTEN if round_.created_by == user_id else round_.created_by
+            round_.unmatched = [u for u in round_.unmatched if u.get("user_id") != user_id]
+            session.add(round_)
     for entry in session.exec(select(AuditEntry).where(AuditEntry.team_id == team_id)).all():
         if user_id in (entry.actor_id, entry.subject_id) or user_id in str(entry.details):
             entry.actor_id = FORGOTTEN if entry.actor_id == user_id else entry.actor_id
@@ -429,7 +466,17 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
     purged = []
     for workspace in expired:
         team_id = workspace.team_id
-        for model in (AuditEntry, ProgrammeAdmin, Participant, Programme, ProcessedEvent):
+        for model in (
+            CheckIn,
+            MatchMember,
+            Match,
+            MatchRound,
+            AuditEntry,
+            ProgrammeAdmin,
+            Participant,
+            Programme,
+            ProcessedEvent,
+        ):
             for row in session.exec(select(model).where(model.team_id == team_id)).all():
                 session.delete(row)
             session.flush()

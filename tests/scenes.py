@@ -27,7 +27,7 @@ class World:
     def person(self, name: str) -> Actor:
         return Actor(self, find(name))
 
-    def wait_for(self, check: Callable[[], T | None], *, timeout: float = 10.0, what: str = "it") -> T:
+    def wait_for(self, check: Callable[[], T | None], *, timeout: float = 20.0, what: str = "it") -> T:
         """Wait for work the app does after acknowledging a request (it runs on after the HTTP reply)."""
         deadline = time.monotonic() + timeout
         while True:

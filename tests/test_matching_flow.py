@@ -93,7 +93,7 @@ def test_preview_drop_swap_and_release_into_rooms(world: World, database_url: st
     ingrid = world.person("Ingrid")
     preview = match_now(world, ingrid, database_url)
     text = json.dumps(preview)
-    assert "3 matches proposed, 1 people not matched" in text
+    assert "3 matches proposed, 1 person not matched" in text
     assert "wants to grow" in text and "shared working hours" in text
     assert "Not matched this round" in text and people["Maria"].id in text
     assert not [s for p in people.values() for s in p.dms() if "matched" in s.text.lower() and "Welcome" not in s.text]
@@ -116,7 +116,7 @@ def test_preview_drop_swap_and_release_into_rooms(world: World, database_url: st
     rooms = [m for m in rows(database_url, Match) if m.room_id]
     assert len(rooms) == 3 and all(m.status == "active" and m.room_kind == "channel" for m in rooms)
     for call in world.standin.calls_to("conversations.create"):
-        assert call.params["name"].startswith("mentoring-mentoring-") and call.params["is_private"] in (
+        assert call.params["name"].startswith("mentoring-") and call.params["is_private"] in (
             True,
             "true",
             "1",
@@ -148,8 +148,8 @@ def test_without_approval_matches_are_released_at_once(world: World, database_ur
 def test_a_taken_room_name_gets_a_number_and_no_channels_means_a_group_dm(world: World, database_url: str) -> None:
     people = enrol(world)
     set_programme(database_url, requires_approval=False)
-    world.standin.add_channel("mentoring-mentoring-sam-ana", [people["Sam"].id])
-    world.standin.add_channel("mentoring-mentoring-sam-priya", [people["Sam"].id])
+    world.standin.add_channel("mentoring-sam-ana", [people["Sam"].id])
+    world.standin.add_channel("mentoring-sam-priya", [people["Sam"].id])
     world.standin.fail_next("conversations.create", error="restricted_action", times=0)
     ingrid = world.person("Ingrid")
     ingrid.mentor("admin")
@@ -344,3 +344,30 @@ def test_the_dry_run_cli_prints_a_preview_from_a_roster_and_from_the_database(wo
         env={"DATABASE_URL": database_url, "PATH": "/usr/bin"},
     )
     assert missing.returncode == 2 and "no programme called 'Chess'" in missing.stderr
+
+
+def test_my_data_lists_matches_and_forget_me_then_leaves_no_trace(world: World, database_url: str) -> None:
+    from tests.test_participant_controls import all_values
+
+    people = release_all(world, database_url)
+    ana, sam = people["Ana"], people["Sam"]
+    match = room_of(database_url, ana.id)
+    intro = world.standin.messages_in(match.room_id or "")[0]
+    ana.click(intro, match_ui.CHECKIN_ACTION, str(match.id))
+    ana.wait_for_modal("Log a check-in")
+    ana.submit({"usefulness": "5", "duration": "30", "reflection": "private words"})
+    world.wait_for(lambda: rows(database_url, CheckIn), what="the check-in")
+
+    ana.mentor("my-data")
+    ana.wait_for_ephemeral("I've sent you a file")
+    exported = json.loads(next(s for s in ana.dms() if s.files).files[0]["bytes"])
+    assert exported["matches"][0]["partners"] == [sam.id]
+    assert exported["check_ins_you_logged"][0]["private_reflection"] == "private words"
+
+    ana.mentor("forget-me")
+    ana.wait_for_modal("Delete my data")
+    ana.submit({"confirm": ["yes"]})
+    world.wait_for(lambda: any("has ended" in d.text for d in sam.dms()), what="Sam told the match ended")
+    world.settle()
+    assert not [v for v in all_values(database_url) if ana.id in v]
+    assert rows(database_url, CheckIn) == []

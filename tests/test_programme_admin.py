@@ -146,6 +146,7 @@ def test_the_programme_lifecycle_from_draft_to_a_new_cycle(world: World, databas
 
     lifecycle(ingrid, wit, "active")
     world.wait_for(lambda: programme_named(database_url, "Women in Tech").status == "active", what="active")
+    assert ingrid.wait_for_modal("Match preview")["callback_id"] == "match_preview_release"
     active = programme_named(database_url, "Women in Tech")
     assert active.cycle_started_at is not None and active.cycle_ends_at is not None
     assert active.cycle_ends_at - active.cycle_started_at == timedelta(days=90)
@@ -172,6 +173,7 @@ def test_the_programme_lifecycle_from_draft_to_a_new_cycle(world: World, databas
         ("programme.create", None),
         ("programme.lifecycle", "enrolling"),
         ("programme.lifecycle", "active"),
+        ("match.preview", None),  # a cycle starts with its first round, previewed for approval
         ("programme.lifecycle", "closed"),
         ("programme.lifecycle", "enrolling"),
     ]
