@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterable
@@ -10,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from bot.deps import Deps
+from bot.payloads import shape_problem
 from bot.settings import Settings
 from bot.slack import make_web_client
 from handlers.events import provide
@@ -53,11 +56,16 @@ def _drop_token_fallback_warning(record: logging.LogRecord) -> bool:
 
 
 class WebApp:
-    """The WSGI application for HTTP mode: Bolt at /slack/events, plus health and readiness checks."""
+    """The WSGI application for HTTP mode: Bolt at /slack/events, plus health and readiness checks.
 
-    def __init__(self, app: App, db: Database) -> None:
+    Requests to /slack/events are verified (signature, age) and their shape checked before Bolt parses them,
+    so a forged or malformed body gets a 401 or a 400, never a 500.
+    """
+
+    def __init__(self, app: App, db: Database, *, signing_secret: str | None = None) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -67,7 +75,33 @@ class WebApp:
             ready = self.db.ping()
             status = "200 OK" if ready else "503 Service Unavailable"
             return self._json(start_response, status, {"status": "ok" if ready else "unavailable", "database": ready})
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            refused = self._screen(environ)
+            if refused is not None:
+                status, reason = refused
+                return self._json(start_response, status, {"error": reason})
         return self.bolt(environ, start_response)
+
+    def _screen(self, environ: WSGIEnvironment) -> tuple[str, str] | None:
+        """Read the body once, check its signature and shape, and put it back for Bolt."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        if self.verifier is not None:
+            headers = {
+                "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
+                "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
+            }
+            if not self.verifier.is_valid_request(body, headers):
+                return "401 Unauthorized", "invalid_request"
+        problem = shape_problem(body, environ.get("CONTENT_TYPE", ""))
+        if problem:
+            logger.warning("refused a request Slack would not send: %s", problem)
+            return "400 Bad Request", "malformed_payload"
+        return None
 
     @staticmethod
     def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
@@ -78,4 +112,5 @@ class WebApp:
 
 def create_web_app(settings: Settings, *, slack_client: WebClient | None = None) -> WebApp:
     db = Database.from_url(settings.database_url)
-    return WebApp(create_app(settings, db=db, slack_client=slack_client), db)
+    app = create_app(settings, db=db, slack_client=slack_client)
+    return WebApp(app, db, signing_secret=settings.secret("slack_signing_secret"))

@@ -98,7 +98,7 @@ def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context:
         tell(client, body, REFUSAL)
         return
     view = admin_ui.programme_modal(None, default_skills=queries.DEFAULT_SKILLS)
-    problem = open_modal(client, body["trigger_id"], view, user_id=user_id)
+    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
     if problem:
         tell(client, body, problem)
 
@@ -111,9 +111,13 @@ def on_edit_programme(ack: Ack, body: dict[str, Any], client: WebClient, context
         tell(client, body, refusal or REFUSAL)
         return
     view = admin_ui.programme_modal(programme, default_skills=queries.DEFAULT_SKILLS)
-    problem = open_modal(client, body["trigger_id"], view, user_id=user_of(body))
+    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
     if problem:
         tell(client, body, problem)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
@@ -121,12 +125,13 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         return str(state_value(view, block_id).get("value") or "")
 
     def chosen(block_id: str) -> str | None:
-        selected = state_value(view, block_id).get("selected_option") or {}
-        value = selected.get("value")
+        selected = state_value(view, block_id).get("selected_option")
+        value = selected.get("value") if isinstance(selected, dict) else None
         return str(value) if value is not None else None
 
     def ticked(block_id: str) -> bool:
-        return any(o.get("value") == "yes" for o in state_value(view, block_id).get("selected_options") or [])
+        options = state_value(view, block_id).get("selected_options") or []
+        return isinstance(options, list) and any(isinstance(o, dict) and o.get("value") == "yes" for o in options)
 
     return ProgrammeAnswers(
         name=text("name"),
@@ -135,9 +140,9 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         cycle_days=text("cycle_days") or None,
         cadence=chosen("cadence"),
         skills=text("skills"),
-        channel_id=state_value(view, "channel").get("selected_conversation"),
+        channel_id=_str_or_none(state_value(view, "channel").get("selected_conversation")),
         enrolment_open=ticked("enrolment"),
-        enrolment_deadline=state_value(view, "enrolment_deadline").get("selected_date"),
+        enrolment_deadline=_str_or_none(state_value(view, "enrolment_deadline").get("selected_date")),
         eligibility=text("eligibility"),
         requires_approval=ticked("approval"),
         llm_enabled=ticked("llm"),
@@ -285,7 +290,7 @@ def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: 
             for m in group
         }
     view = admin_ui.participants_modal(programme, summarise(rows, programme, matched))
-    problem = open_modal(client, body["trigger_id"], view, user_id=user_of(body))
+    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
     if problem:
         tell(client, body, problem)
 
@@ -359,7 +364,7 @@ def on_grant(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) ->
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
-    problem = open_modal(client, body["trigger_id"], admin_ui.grant_modal(programme), user_id=user_of(body))
+    problem = open_modal(client, body.get("trigger_id", ""), admin_ui.grant_modal(programme), user_id=user_of(body))
     if problem:
         tell(client, body, problem)
 

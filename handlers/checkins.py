@@ -117,7 +117,9 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
     if match is None or programme is None:
         tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
         return
-    problem = open_modal(client, body["trigger_id"], checkin_modal(match, programme, utcnow().date()), user_id=user_id)
+    problem = open_modal(
+        client, body.get("trigger_id", ""), checkin_modal(match, programme, utcnow().date()), user_id=user_id
+    )
     if problem:
         tell(client, body, problem)
 

@@ -36,7 +36,8 @@ def user_of(body: dict[str, Any]) -> str:
 
 def action_value(body: dict[str, Any]) -> str:
     actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+    value = actions[0].get("value") if isinstance(actions[0], dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def int_or_none(value: Any) -> int | None:
@@ -55,9 +56,11 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def state_value(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    """The answer of the input block `block_id` (its single element, action id "value")."""
-    values = (view.get("state") or {}).get("values") or {}
-    answer = (values.get(block_id) or {}).get("value") or {}
+    """The answer of the input block `block_id` (its single element, action id "value"); {} when the state is
+    missing or not shaped like Slack's."""
+    answer: Any = view.get("state") if isinstance(view, dict) else None
+    for key in ("values", block_id, "value"):
+        answer = answer.get(key) if isinstance(answer, dict) else None
     return answer if isinstance(answer, dict) else {}
 
 
@@ -66,13 +69,17 @@ def tell(client: WebClient, body: dict[str, Any], text: str, *, replace: bool = 
     response_url = body.get("response_url") or next(
         (r.get("response_url") for r in body.get("response_urls") or [] if r.get("response_url")), None
     )
-    if response_url:
-        response = WebhookClient(response_url).send(
-            text=text, blocks=blocks, response_type="ephemeral", replace_original=replace
-        )
-        if response.status_code == 200:
-            return
-        logger.warning("response_url answered %s; falling back to a DM", response.status_code)
+    if isinstance(response_url, str) and response_url.startswith(("https://", "http://")):
+        try:
+            response = WebhookClient(str(response_url)).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=replace
+            )
+        except (ValueError, OSError) as error:
+            logger.warning("could not answer through the response_url: %s; falling back to a DM", error)
+        else:
+            if response.status_code == 200:
+                return
+            logger.warning("response_url answered %s; falling back to a DM", response.status_code)
     user_id = user_of(body)
     if user_id:
         send_dm(client, user_id, text, blocks)

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ui
 from bot.deps import Deps, deps_of
+from handlers.common import int_or_none
 from store import queries
 from store.types import utcnow
 
@@ -36,7 +37,9 @@ def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClien
     if event.get("tab", "home") != "home":
         return
     team_id = context.get("team_id") or body.get("team_id") or ""
-    publish_home(client, deps_of(context), team_id=team_id, user_id=event["user"])
+    user_id = event.get("user")
+    if isinstance(user_id, str) and user_id:
+        publish_home(client, deps_of(context), team_id=team_id, user_id=user_id)
 
 
 def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, wanted: str) -> None:
@@ -50,7 +53,7 @@ def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: 
         deps_of(context),
         team_id=team_id,
         user_id=user_id,
-        trigger_id=body["trigger_id"],
+        trigger_id=body.get("trigger_id", ""),
         wanted=wanted,
     )
     if problem:
@@ -62,10 +65,7 @@ def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: 
 def on_edit_profile(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     wanted = ""
-    try:
-        programme_id = int(action.get("value") or "")
-    except ValueError:
-        programme_id = None
+    programme_id = int_or_none(action.get("value"))
     if programme_id is not None:
         team_id = (body.get("team") or {}).get("id") or ""
         with deps.db.session() as session:

@@ -17,6 +17,7 @@ from bot.membership import JoinAnswers, validate_join
 from bot.slack import send_dm, user_profile
 from bot.text import escape, truncate
 from handlers.commands import Invocation, subcommand
+from handlers.common import int_or_none
 from handlers.home import publish_home
 from store import queries
 from store.models import ParticipantStatus, Programme
@@ -122,17 +123,26 @@ def profile_command(inv: Invocation) -> None:
         inv.respond(text=problem, response_type="ephemeral")
 
 
+def state_values(view: dict[str, Any]) -> dict[str, Any]:
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
 def _selected(state: dict[str, Any], block_id: str) -> dict[str, Any]:
-    value: dict[str, Any] = state.get(block_id, {}).get("value") or {}
-    return value
+    answer: Any = state.get(block_id) if isinstance(state, dict) else None
+    answer = answer.get("value") if isinstance(answer, dict) else None
+    return answer if isinstance(answer, dict) else {}
 
 
 def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
     """Read the join modal's `view.state.values` into plain answers."""
     role_option = _selected(state, "role").get("selected_option") or {}
+    role_option = role_option if isinstance(role_option, dict) else {}
 
     def chosen(block_id: str) -> list[str]:
-        return [str(o.get("value")) for o in _selected(state, block_id).get("selected_options") or []]
+        options = _selected(state, block_id).get("selected_options") or []
+        return [str(o.get("value")) for o in options if isinstance(o, dict)] if isinstance(options, list) else []
 
     return JoinAnswers(
         role=role_option.get("value"),
@@ -160,7 +170,7 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
     user_id = body["user"]["id"]
     programme_id = _programme_id(view)
-    answers = answers_from_state(view.get("state", {}).get("values", {}))
+    answers = answers_from_state(state_values(view))
     try:
         with deps.db.begin() as session:
             programme = (
@@ -241,10 +251,10 @@ def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     deps = deps_of(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
     user_id = body["user"]["id"]
-    chosen = (_selected(view.get("state", {}).get("values", {}), "programme").get("selected_option") or {}).get("value")
-    try:
-        programme_id = int(chosen or "")
-    except ValueError:
+    selected = _selected(state_values(view), "programme").get("selected_option")
+    chosen = selected.get("value") if isinstance(selected, dict) else None
+    programme_id = int_or_none(chosen)
+    if programme_id is None:
         ack(response_action="errors", errors={"programme": "Pick a programme."})
         return
     with deps.db.session() as session:

@@ -89,7 +89,7 @@ def present_round(client: WebClient, deps: Deps, body: dict[str, Any], found: Pr
         )
         needs_approval = programme.requires_approval
     if needs_approval:
-        problem = open_modal(client, body["trigger_id"], view, user_id=user_id)
+        problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
         if problem:
             tell(client, body, problem)
         return

@@ -135,7 +135,7 @@ def on_channel_join_button(ack: Ack, body: dict[str, Any], client: WebClient, co
         tell(client, body, "That programme doesn't exist any more.")
         return
     problem = open_join_modal(
-        client, deps, team_id=team_id, user_id=user_id, trigger_id=body["trigger_id"], wanted=programme.slug
+        client, deps, team_id=team_id, user_id=user_id, trigger_id=body.get("trigger_id", ""), wanted=programme.slug
     )
     if problem:
         tell(client, body, problem)
