@@ -127,6 +127,24 @@ def candidates(
     return result, refused, managers
 
 
+def propose(
+    *, session: Session, programme: Programme, now: datetime, seed: int
+) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], pairing.MatchResult]:
+    """What the engine proposes for the programme now: the candidates, who cannot be matched, and the result."""
+    assert programme.id is not None
+    people, refused, managers = candidates(session=session, programme=programme)
+    result = pairing.match(
+        people,
+        mode=mode_of(programme),
+        past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
+        rules=rules_of(programme),
+        now=now,
+        seed=seed,
+        managers=managers,
+    )
+    return people, refused, result
+
+
 def run_round(
     *, session: Session, programme: Programme, admin_id: str, now: datetime, seed: int | None = None
 ) -> MatchRound:
@@ -140,16 +158,7 @@ def run_round(
         old.status = RoundStatus.DISCARDED.value
         session.add(old)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    people, refused, managers = candidates(session=session, programme=programme)
-    result = pairing.match(
-        people,
-        mode=mode_of(programme),
-        past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
-        rules=rules_of(programme),
-        now=now,
-        seed=seed,
-        managers=managers,
-    )
+    people, refused, result = propose(session=session, programme=programme, now=now, seed=seed)
     logger.info(
         "matching round",
         extra={"team_id": programme.team_id, "programme_id": programme.id, "seed": seed, **result.stats()},

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 import pairing
-from bot.matching import candidates, mode_of, past_pairs, rules_of
+from bot.matching import propose
 from bot.settings import Settings
 from pairing.report import preview_text
 from pairing.roster import read_past_pairs_csv, read_roster_csv
@@ -55,16 +55,7 @@ def rehearse(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             programme = found[0]
             assert programme.id is not None
-            people, refused, managers = candidates(session=session, programme=programme)
-            result = pairing.match(
-                people,
-                mode=mode_of(programme),
-                past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
-                rules=rules_of(programme),
-                now=now,
-                seed=seed,
-                managers=managers,
-            )
+            people, refused, result = propose(session=session, programme=programme, now=now, seed=seed)
             names = {
                 p.slack_user_id: p.display_name or p.slack_user_id
                 for p in session.exec(select(Participant).where(Participant.programme_id == programme.id)).all()

@@ -328,8 +328,14 @@ def home_view(
     memberships: Sequence[tuple[Participant, Programme]],
     open_programmes: Sequence[Programme],
     admin_blocks: Sequence[Block] = (),
+    matches: Sequence[tuple[str, Sequence[str], str | None]] = (),
 ) -> View:
+    """`matches`: (programme name, partner ids, room id) of the person's active matches."""
     blocks: list[Block] = [{"type": "header", "text": plain("Your mentoring", 150)}]
+    for programme_name, partners, room_id in matches[:10]:
+        who = ", ".join(f"<@{p}>" for p in partners)
+        where = f" in <#{room_id}>" if room_id else ""
+        blocks.append(mrkdwn_section(f":handshake: In *{escape(programme_name)}* you're matched with {who}{where}."))
     if not memberships:
         blocks.append(
             mrkdwn_section(

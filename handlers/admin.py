@@ -69,7 +69,7 @@ def admin_command(inv: Invocation) -> None:
     inv.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
-def _programme_for_admin(
+def programme_for_admin(
     client: WebClient, deps: Deps, body: dict[str, Any], programme_id: int | None
 ) -> tuple[Programme | None, str | None]:
     """The programme named by a button, if the clicking person may administer it; else a refusal."""
@@ -106,7 +106,7 @@ def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context:
 def on_edit_programme(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    programme, refusal = _programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
@@ -277,7 +277,7 @@ def summarise(participants: list[Any], programme: Programme, matched: set[str]) 
 def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    programme, refusal = _programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
@@ -305,7 +305,7 @@ def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     except (ValueError, KeyError, TypeError):
         tell(client, body, "That button is out of date. Run `/mentor admin` again.")
         return
-    programme, refusal = _programme_for_admin(client, deps, body, programme_id)
+    programme, refusal = programme_for_admin(client, deps, body, programme_id)
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
@@ -360,7 +360,7 @@ def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 def on_grant(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    programme, refusal = _programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return

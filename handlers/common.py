@@ -85,14 +85,16 @@ def tell(client: WebClient, body: dict[str, Any], text: str, *, replace: bool = 
         send_dm(client, user_id, text, blocks)
 
 
-def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], *, user_id: str) -> str | None:
-    """Open a modal; returns a message for the person when Slack would not."""
+def open_modal(
+    client: WebClient, trigger_id: str, view: dict[str, Any], *, user_id: str, again: str = "Please try again."
+) -> str | None:
+    """Open a modal; returns a message for the person when Slack would not (`again` says how to retry)."""
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         code = error.response.get("error")
         logger.error("views.open failed: %s", code, extra={"user_id": user_id, "slack_error": code})
         if code in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
-            return "Slack took too long to open the form. Please try again."
+            return f"Slack took too long to open the form. {again}"
         return f"Slack would not open the form ({code}). Please try again in a moment."
     return None

@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ui
 from bot.deps import Deps, deps_of
+from bot.matching import user_matches
 from handlers.common import int_or_none
 from store import queries
 from store.types import utcnow
@@ -26,8 +27,18 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
         memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
         open_programmes = queries.open_programmes(session=session, team_id=team_id, today=utcnow().date())
         admin_blocks = admin_section(client, session, team_id=team_id, user_id=user_id) or []
+        names = {p.id: p.name for _, p in memberships}
+        matches = [
+            (
+                names.get(match.programme_id, ""),
+                [m.slack_user_id for m in group if m.slack_user_id != user_id],
+                match.room_id,
+            )
+            for match, group in user_matches(session=session, team_id=team_id, user_id=user_id)
+        ]
     try:
-        client.views_publish(user_id=user_id, view=ui.home_view(memberships, open_programmes, admin_blocks))
+        view = ui.home_view(memberships, open_programmes, admin_blocks, matches)
+        client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
         code = error.response.get("error")
         logger.error("views.publish failed: %s", code, extra={"user_id": user_id, "slack_error": code})

@@ -8,7 +8,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import ui
@@ -17,7 +16,7 @@ from bot.membership import JoinAnswers, validate_join
 from bot.slack import send_dm, user_profile
 from bot.text import escape, truncate
 from handlers.commands import Invocation, subcommand
-from handlers.common import int_or_none
+from handlers.common import int_or_none, open_modal
 from handlers.home import publish_home
 from store import queries
 from store.models import ParticipantStatus, Programme
@@ -83,44 +82,31 @@ def open_join_modal(
         view, _ = choose_programme(deps, team_id=team_id, user_id=user_id, wanted=wanted, mine_only=mine_only)
     except JoinRefused as refused:
         return str(refused)
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as error:
-        code = error.response.get("error")
-        logger.error("views.open failed: %s", code, extra={"user_id": user_id, "slack_error": code})
-        if code in ("expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"):
-            return "Slack took too long to open the form. Please run `/mentor join` again."
-        return f"Slack would not open the form ({escape(str(code))}). Please try again in a moment."
-    return None
+    return open_modal(client, trigger_id, view, user_id=user_id, again="Please run `/mentor join` again.")
+
+
+def _open_for(inv: Invocation, *, mine_only: bool) -> None:
+    problem = open_join_modal(
+        inv.client,
+        deps_of(inv.context),
+        team_id=inv.team_id,
+        user_id=inv.user_id,
+        trigger_id=inv.trigger_id,
+        wanted=inv.args,
+        mine_only=mine_only,
+    )
+    if problem:
+        inv.respond(text=problem, response_type="ephemeral")
 
 
 @subcommand("join", "join [programme]", "join a programme as a mentor, mentee or peer (or edit your profile)")
 def join_command(inv: Invocation) -> None:
-    problem = open_join_modal(
-        inv.client,
-        deps_of(inv.context),
-        team_id=inv.team_id,
-        user_id=inv.user_id,
-        trigger_id=inv.trigger_id,
-        wanted=inv.args,
-    )
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    _open_for(inv, mine_only=False)
 
 
 @subcommand("profile", "profile [programme]", "edit what you told a programme when you joined")
 def profile_command(inv: Invocation) -> None:
-    problem = open_join_modal(
-        inv.client,
-        deps_of(inv.context),
-        team_id=inv.team_id,
-        user_id=inv.user_id,
-        trigger_id=inv.trigger_id,
-        wanted=inv.args,
-        mine_only=True,
-    )
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    _open_for(inv, mine_only=True)
 
 
 def state_values(view: dict[str, Any]) -> dict[str, Any]:

@@ -39,27 +39,14 @@ def _names(session: Session, programme: Programme) -> dict[str, str]:
     }
 
 
-def _admin_programme(client: WebClient, deps: Deps, body: dict[str, Any], programme_id: int | None) -> Programme | str:
-    team_id, user_id = team_of(body), user_of(body)
-    with deps.db.session() as session:
-        programme = (
-            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme_id is not None
-            else None
-        )
-        if programme is None:
-            return "That programme doesn't exist (any more) in this workspace."
-        if not Access.of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id):
-            return REFUSAL
-    return programme
-
-
 def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    found = _admin_programme(client, deps, body, int_or_none(action_value(body)))
-    if isinstance(found, str):
-        tell(client, body, found)
+    from handlers.admin import programme_for_admin
+
+    found, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    if found is None:
+        tell(client, body, refusal or REFUSAL)
         return
     if found.status not in MATCHABLE:
         tell(client, body, f"*{escape(found.name)}* matches people while it is enrolling or running a cycle.")

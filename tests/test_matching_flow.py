@@ -127,6 +127,8 @@ def test_preview_drop_swap_and_release_into_rooms(world: World, database_url: st
     assert "Schedule our first chat" in intro_text and "Log a check-in" in intro_text
     assert len(world.standin.channel_members(rooms[0].room_id)) == 3  # the pair and the bot
     assert "You've been matched" in people["Ana"].transcript()
+    people["Ana"].open_home()
+    assert "you're matched with" in str(people["Ana"].wait_for_home("matched with"))
     assert "We couldn't match you" in people["Maria"].wait_for_dm(2).text
     assert [r.status for r in rows(database_url, MatchRound)] == ["released"]
     maria = next(p for p in rows(database_url, Participant) if p.slack_user_id == people["Maria"].id)
