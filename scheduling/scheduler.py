@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -11,33 +13,59 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
 from scheduling import jobs
+from scheduling.leader import Leadership
+from scheduling.outbox import RateLimiter, deliver_due
 from store.db import Database
 
 logger = logging.getLogger(__name__)
 
 
-def tick(db: Database, client: WebClient, *, now: datetime) -> dict[str, object]:
-    """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once)."""
-    return {
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter | None = None) -> dict[str, object]:
+    """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once).
+
+    Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
+    """
+    result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
     }
+    report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
+    result["delivered"] = report.sent + report.recovered
+    result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
+    return result
 
 
-def _tick_now(db: Database, client: WebClient) -> None:
-    tick(db, client, now=datetime.now(UTC))
+def _tick_now(db: Database, client: WebClient, leadership: Leadership, limiter: RateLimiter) -> None:
+    """Run a pass only if this process leads: several replicas may run the scheduler, one acts."""
+    if not leadership.try_lead():
+        logger.debug("another replica leads the scheduler; skipping this pass")
+        return
+    tick(db, client, now=datetime.now(UTC), limiter=limiter)
 
 
 def build_scheduler(
-    db: Database, client: WebClient, *, interval_minutes: int = 10, blocking: bool = False
+    db: Database,
+    client: WebClient,
+    *,
+    interval_minutes: int = 10,
+    blocking: bool = False,
+    leadership: Leadership | None = None,
 ) -> BaseScheduler:
-    """The loop: a thread in this process, or (blocking) the process's main loop for `mentor-bot scheduler`."""
+    """The loop: a thread in this process, or (blocking) the process's main loop for `mentor-bot scheduler`.
+
+    Each interval the process tries to lead (`scheduling.leader`); only the leader runs the pass.
+    """
+    leadership = leadership or Leadership(db.engine)
     scheduler: BaseScheduler = BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         _tick_now,
         "interval",
         minutes=interval_minutes,
-        args=(db, client),
+        args=(db, client, leadership, RateLimiter()),
         id="tick",
         name="plan and send what is due",
         coalesce=True,

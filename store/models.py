@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime, utcnow
@@ -272,4 +272,42 @@ class CheckIn(SQLModel, table=True):
     next_step: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Private: visible only to its author. Never shown to the partner or admins, never sent to the LLM.
     private_reflection: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a delivery worker; a stale claim means the worker died
+    SENT = "sent"
+    FAILED = "failed"  # permanent Slack error or too many attempts: `last_error` says which
+    SKIPPED = "skipped"  # never sent, e.g. the workspace uninstalled the app
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the app means to send. Planning writes rows; the delivery worker sends them, once each."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_outbox_team_key"),
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False))
+    # What makes it unique, e.g. "checkin:{match_id}:{user_id}:{period}": planning twice adds nothing.
+    key: str = Field(sa_column=Column(String(200), nullable=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    recipient: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    # {"text": ..., "blocks": [...], "thread_ts": ..., "metadata": {...}}
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING.value, sa_column=Column(String(10), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    slack_channel: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    slack_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

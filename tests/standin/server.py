@@ -110,6 +110,7 @@ class _Message:
     files: list[dict[str, Any]] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -258,6 +259,7 @@ class SlackStandIn:
             "conversations.join": self._conversations_join,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -1082,9 +1084,33 @@ class SlackStandIn:
             if not any(m.ts == thread_ts for m in self._messages.get(channel.id, [])):
                 self.warnings.append(f"chat.postMessage thread_ts {thread_ts} is not a message in {channel.id}")
         message = _Message(next(self._seq), channel.id, self._new_ts(), text, blocks, attachments, thread_ts)
+        metadata = params.get("metadata")
+        if metadata is not None:
+            if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str):
+                raise SlackError("invalid_metadata_format")
+            message.metadata = metadata
         message.versions.append({"text": text, "blocks": blocks, "attachments": attachments, "edited_ts": None})
         self._messages.setdefault(channel.id, []).append(message)
         return {"ok": True, "channel": channel.id, "ts": message.ts, "message": self._message_object(message)}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, as Slack answers; message metadata only with include_all_metadata."""
+        channel = self._channel(params.get("channel"))
+        if channel.kind in ("public", "private") and BOT_USER_ID not in channel.members:
+            raise SlackError("not_in_channel")
+        try:
+            limit = max(1, min(int(params.get("limit") or 100), 999))
+        except (TypeError, ValueError):
+            raise SlackError("invalid_limit") from None
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [m for m in self._messages.get(channel.id, []) if not m.deleted and m.thread_ts in (None, m.ts)]
+        page = []
+        for message in reversed(messages[-limit:]):
+            obj = self._message_object(message)
+            if with_metadata and message.metadata is not None:
+                obj["metadata"] = message.metadata
+            page.append(obj)
+        return {"ok": True, "messages": page, "has_more": len(messages) > limit}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params.get("channel"), allow_user=True)

@@ -1,0 +1,316 @@
+"""The outbox and its delivery worker: planned messages reach each person once, through Slack's limits and
+failures, a crash of the worker, and two replicas sharing one PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot.slack import make_web_client
+from scheduling.leader import Leadership
+from scheduling.outbox import DeliveryReport, deliver_due, enqueue
+from scheduling.scheduler import tick
+from store import queries
+from store.db import Database
+from store.models import OutboxMessage
+from tests.standin import BOT_TOKEN, GENERAL_CHANNEL_ID, TEAM_ID, SlackStandIn, find
+from tests.standin.workspace import Person, person
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def people(count: int) -> list[Person]:
+    return [person(f"U0P{i:06d}", f"Person {i}", "Engineer", "Europe/Berlin", "CET") for i in range(count)]
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as slack:
+        yield slack
+
+
+def plain_client(standin: SlackStandIn) -> WebClient:
+    """A client without retry handlers: the worker itself has to deal with 429 and 5xx."""
+    return WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+
+
+def checkin_for(db: Database, user_id: str, *, key: str | None = None, at: datetime = NOW) -> bool:
+    with db.begin() as session:
+        return enqueue(
+            session,
+            team_id=TEAM_ID,
+            key=key or f"checkin:1:{user_id}:2026-W49",
+            kind="checkin",
+            recipient=user_id,
+            text="Did you and Sam meet since 17 November?",
+            not_before=at,
+        )
+
+
+def outbox(db: Database) -> list[OutboxMessage]:
+    with db.session() as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
+
+
+def deliver(db: Database, client: WebClient, now: datetime = NOW, **kwargs: object) -> DeliveryReport:
+    return deliver_due(db, client, now=now, worker_id="test", **kwargs)  # type: ignore[arg-type]
+
+
+def test_planning_twice_makes_one_message_and_one_dm(db: Database, standin: SlackStandIn) -> None:
+    ana = find("Ana").id
+    assert checkin_for(db, ana) is True
+    assert checkin_for(db, ana) is False
+    [row] = outbox(db)
+
+    report = deliver(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url))
+    assert report.sent == 1 and report.failed == []
+    assert deliver(db, plain_client(standin), NOW + timedelta(days=1)).sent == 0
+
+    [dm] = standin.dms(ana)
+    assert dm.text == "Did you and Sam meet since 17 November?"
+    [call] = standin.calls_to("chat.postMessage")
+    assert call.params["metadata"] == {
+        "event_type": "mentor_bot_outbox",
+        "event_payload": {"outbox_id": row.id, "kind": "checkin"},
+    }
+    [sent] = outbox(db)
+    assert sent.status == "sent" and sent.slack_ts == dm.ts and sent.sent_at == NOW and sent.attempts == 1
+
+
+def test_a_channel_message_is_posted_in_the_channel(db: Database, standin: SlackStandIn) -> None:
+    with db.begin() as session:
+        enqueue(
+            session, team_id=TEAM_ID, key="digest:1", kind="digest", channel=GENERAL_CHANNEL_ID, text="Weekly digest",
+            not_before=NOW,
+        )  # fmt: skip
+    assert deliver(db, plain_client(standin)).sent == 1
+    assert [m.text for m in standin.messages_in(GENERAL_CHANNEL_ID)] == ["Weekly digest"]
+
+
+def test_429_makes_the_worker_wait_then_the_message_goes_out_once(db: Database, standin: SlackStandIn) -> None:
+    ana = find("Ana").id
+    checkin_for(db, ana)
+    standin.rate_limit_next("chat.postMessage", retry_after=1)
+
+    report = deliver(db, plain_client(standin))
+    assert report.rate_limited == 1 and report.sent == 0
+    [row] = outbox(db)
+    assert row.status == "pending" and row.not_before == NOW + timedelta(seconds=1) and row.attempts == 0
+    assert standin.dms(ana) == []
+
+    assert deliver(db, plain_client(standin), NOW + timedelta(seconds=2)).sent == 1
+    assert len(standin.dms(ana)) == 1
+    assert [c.status for c in standin.calls_to("chat.postMessage")] == [429, 200]
+
+
+def test_the_app_client_waits_out_a_429_itself(db: Database, standin: SlackStandIn) -> None:
+    ana = find("Ana").id
+    checkin_for(db, ana)
+    standin.rate_limit_next("chat.postMessage", retry_after=1)
+    assert deliver(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url)).sent == 1
+    assert len(standin.dms(ana)) == 1
+
+
+def test_a_server_error_is_retried_later_with_backoff(db: Database, standin: SlackStandIn) -> None:
+    ana = find("Ana").id
+    checkin_for(db, ana)
+    standin.server_error_next("chat.postMessage", status=503)
+
+    report = deliver(db, plain_client(standin))
+    assert report.retried == 1 and report.sent == 0 and report.failed == []
+    [row] = outbox(db)
+    assert row.status == "pending" and row.attempts == 1 and row.not_before == NOW + timedelta(seconds=30)
+    assert deliver(db, plain_client(standin), NOW + timedelta(seconds=10)).sent == 0  # not due yet
+
+    assert deliver(db, plain_client(standin), NOW + timedelta(seconds=31)).sent == 1
+    assert len(standin.dms(ana)) == 1
+
+
+def test_transient_errors_give_up_after_max_attempts(db: Database, standin: SlackStandIn) -> None:
+    checkin_for(db, find("Ana").id)
+    standin.server_error_next("chat.postMessage", status=500, times=5)
+    client = plain_client(standin)
+    assert deliver(db, client, max_attempts=2).retried == 1
+    report = deliver(db, client, NOW + timedelta(minutes=5), max_attempts=2)
+    [failure] = report.failed
+    assert failure.error.startswith("gave up after 2 attempts")
+    assert outbox(db)[0].status == "failed"
+
+
+def test_permanent_errors_fail_at_once_are_reported_and_never_retried(db: Database, standin: SlackStandIn) -> None:
+    felix = find("Felix").id  # deactivated: Slack answers account_inactive
+    checkin_for(db, felix)
+    with db.begin() as session:
+        enqueue(
+            session, team_id=TEAM_ID, key="nudge:room", kind="nudge", channel="C0GONE0001", text="Time to meet?",
+            not_before=NOW,
+        )  # fmt: skip
+
+    report = deliver(db, plain_client(standin))
+    assert report.sent == 0
+    assert sorted((f.kind, f.recipient or f.channel_id, f.error) for f in report.failed) == [
+        ("checkin", felix, "account_inactive"),
+        ("nudge", "C0GONE0001", "channel_not_found"),
+    ]
+    assert [r.status for r in outbox(db)] == ["failed", "failed"]
+    calls = len(standin.calls_to("chat.postMessage"))
+    assert deliver(db, plain_client(standin), NOW + timedelta(days=2)).failed == []
+    assert len(standin.calls_to("chat.postMessage")) == calls == 2
+
+
+def test_an_uninstalled_workspace_gets_nothing(db: Database, standin: SlackStandIn) -> None:
+    checkin_for(db, find("Ana").id)
+    with db.begin() as session:
+        queries.mark_uninstalled(session=session, team_id=TEAM_ID, now=NOW, retention=timedelta(days=30))
+    report = deliver(db, plain_client(standin))
+    assert report.skipped == 1 and report.sent == 0
+    assert outbox(db)[0].status == "skipped"
+    assert standin.calls_to("chat.postMessage") == []
+
+
+def test_tick_delivers_what_is_due(db: Database, standin: SlackStandIn) -> None:
+    checkin_for(db, find("Ana").id, at=NOW + timedelta(hours=1))
+    client = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
+    assert tick(db, client, now=NOW)["delivered"] == 0
+    result = tick(db, client, now=NOW + timedelta(hours=1))
+    assert result["delivered"] == 1 and result["delivery_failed"] == 0
+    assert len(standin.dms(find("Ana").id)) == 1
+
+
+def test_one_process_leads_at_a_time(database_url: str) -> None:
+    first, second = Database.from_url(database_url), Database.from_url(database_url)
+    try:
+        one, two = Leadership(first.engine), Leadership(second.engine)
+        assert one.try_lead() and one.is_leader
+        if first.engine.dialect.name == "sqlite":
+            assert two.try_lead()  # one host, one process: always the leader
+            return
+        assert not two.try_lead() and not two.is_leader
+        assert one.try_lead()  # still leading
+        one.release()
+        assert not one.is_leader
+        assert two.try_lead()
+        assert not one.try_lead()
+        two.release()
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def _worker(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.outbox_worker", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _wait(predicate: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_kill_9_mid_batch_then_restart_delivers_every_message_once(database_url: str) -> None:
+    """Kill the worker in the middle of a batch, restart it after the stale-claim time, count what people got.
+
+    Slack may have accepted a message in the instant before the kill, before the worker recorded it; the
+    restart reads the DM's history (conversations.history with message metadata) for that message's outbox id
+    and records it as sent instead of sending it again. Every person gets exactly one message.
+    """
+    crowd = people(50)
+    db = Database.from_url(database_url)
+    try:
+        with SlackStandIn(people=crowd) as standin:
+            for p in crowd:
+                checkin_for(db, p.id)
+            # 30 ms of network after each answer: the kill most likely lands between "accepted" and "recorded".
+            worker = _worker("once", database_url, standin.api_url, NOW.isoformat(), "--slow", "0.03")
+            try:
+                _wait(lambda: len(standin.calls_to("chat.postMessage")) >= 20 or worker.poll() is not None)
+            finally:
+                worker.send_signal(signal.SIGKILL)
+                worker.wait()
+            accepted = len([c for c in standin.calls_to("chat.postMessage") if c.status == 200])
+            assert worker.returncode == -signal.SIGKILL and accepted < 50, "the worker was not killed mid-batch"
+            statuses = [r.status for r in outbox(db)]
+            recorded = statuses.count("sent")
+            assert statuses.count("sending") == 50 - recorded  # the dead worker's claims
+            unrecorded = accepted - recorded
+            assert unrecorded in (0, 1)
+
+            # Restarted before the claims are stale: nothing is sent, the dead worker's rows wait.
+            restart = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
+            assert deliver(db, restart, NOW + timedelta(minutes=1)).sent == 0
+            report = deliver(db, restart, NOW + timedelta(minutes=6))
+            assert report.failed == []
+            assert report.recovered == unrecorded and report.sent == 50 - accepted
+
+            received = {p.id: len(standin.dms(p.id)) for p in crowd}
+            assert received == {p.id: 1 for p in crowd}
+            assert [r.status for r in outbox(db)] == ["sent"] * 50
+            assert standin.warnings == []
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(database_url: str, tmp_path: Path) -> None:
+    crowd = people(40)
+    db = Database.from_url(database_url)
+    events = tmp_path / "events.jsonl"
+    events.touch()
+    try:
+        with SlackStandIn(people=crowd) as standin:
+            for p in crowd[:20]:
+                checkin_for(db, p.id, at=datetime.now(UTC))
+            replicas = [_worker("lead", database_url, standin.api_url, str(events), "20") for _ in range(2)]
+            try:
+
+                def sent() -> int:
+                    return [r.status for r in outbox(db)].count("sent")
+
+                _wait(lambda: sent() >= 20)
+                first = _leads(events)[0]["pid"]
+                leader = next(r for r in replicas if r.pid == first)
+                leader.send_signal(signal.SIGKILL)  # the leader dies: its connection closes, the lock frees
+                leader.wait()
+                for p in crowd[20:]:  # due only after the first leader is gone
+                    checkin_for(db, p.id, at=datetime.now(UTC))
+                _wait(lambda: sent() == 40)
+            finally:
+                for replica in replicas:
+                    if replica.poll() is None:
+                        replica.terminate()
+                    replica.wait()
+
+            leads = _leads(events)
+            assert [e["pid"] for e in leads][:2] == [first, next(r.pid for r in replicas if r.pid != first)]
+            passes = [json.loads(line) for line in events.read_text().splitlines()]
+            first_passes = [e["t"] for e in passes if e["event"] == "pass" and e["pid"] == first]
+            second_passes = [e["t"] for e in passes if e["event"] == "pass" and e["pid"] != first]
+            assert first_passes and second_passes
+            assert max(first_passes) < leads[1]["t"] <= min(second_passes)  # never two leaders at once
+            assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+    finally:
+        db.dispose()
+
+
+def _leads(events: Path) -> list[dict[str, object]]:
+    lines = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+    return [e for e in lines if e["event"] == "lead"]
