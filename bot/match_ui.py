@@ -22,6 +22,7 @@ CHANGE_ACTION = "match_preview_change"
 SCHEDULE_ACTION = "room_schedule"
 CHECKIN_ACTION = "room_checkin"
 REMATCH_CALLBACK = "rematch_submit"
+GUIDE_ACTION = "guide_open"
 
 _ID = re.compile(r"\b([UW][A-Z0-9]{2,30})\b")
 
@@ -135,7 +136,9 @@ def intro_message(
     titles: Mapping[str, str],
     prompt: str,
     cadence: str,
+    guide: tuple[str, str] | None = None,
 ) -> tuple[str, list[Block]]:
+    """`guide`: (id, title) of the guide to read before the first meeting."""
     """The first message in a mentorship room: who is who, why they were matched, and how to start."""
     ids = [m.slack_user_id for m in proposal.members]
     people = "\n".join(
@@ -152,8 +155,17 @@ def intro_message(
     ]
     if programme.objectives:
         blocks.append(mrkdwn_section(f"*What this programme is for*\n{escape(truncate(programme.objectives, 1500))}"))
+    blocks.append(mrkdwn_section(f"*A first question to talk about*\n> {prompt}"))
+    if guide is not None:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "guide",
+                "text": {"type": "mrkdwn", "text": f"*Before you meet:* a one-minute read, _{escape(guide[1])}_"},
+                "accessory": button("Read the guide", GUIDE_ACTION, guide[0]),
+            }
+        )
     blocks += [
-        mrkdwn_section(f"*A first question to talk about*\n> {prompt}"),
         {
             "type": "actions",
             "block_id": "room_actions",

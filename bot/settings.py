@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     default_programme_name: str = "Mentoring"
+    # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.
+    guides_dir: Path | None = None
     # Days a workspace's data is kept after it uninstalls the app, then deleted.
     data_retention_days: int = Field(default=30, ge=0, le=3650)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, checkins, commands, errors, events, home, join, matching, membership, workspace
+from handlers import admin, checkins, commands, errors, events, guide, home, join, matching, membership, workspace
 
 
 def register_all(app: App) -> None:
@@ -18,3 +18,4 @@ def register_all(app: App) -> None:
     workspace.register(app)
     matching.register(app)
     checkins.register(app)
+    guide.register(app)

@@ -276,6 +276,7 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
         titles=titles,
         prompt=_first_prompt(deps, programme, proposal),
         cadence=CADENCE_LABELS.get(programme.cadence, "regularly").lower(),
+        guide=_intro_guide(deps, programme, proposal),
     )
     try:
         posted = client.chat_postMessage(channel=room_id, text=text, blocks=blocks)
@@ -291,6 +292,14 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
     for uid in ids:
         send_dm(client, uid, match_ui.matched_dm(programme, [o for o in ids if o != uid], room_id))
     return True
+
+
+def _intro_guide(deps: Deps, programme: Programme, proposal: matching.Proposal) -> tuple[str, str] | None:
+    from handlers.guide import first_meeting_guide, library
+
+    roles = {m.role for m in proposal.members}
+    guide = library(deps).get(first_meeting_guide("peer" if roles == {"peer"} else "mentor", programme.kind))
+    return (guide.id, guide.title) if guide else None
 
 
 def _create_room(client: WebClient, programme: Programme, names: list[str], ids: list[str]) -> tuple[str | None, str]:

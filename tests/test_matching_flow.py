@@ -373,3 +373,19 @@ def test_my_data_lists_matches_and_forget_me_then_leaves_no_trace(world: World, 
     world.settle()
     assert not [v for v in all_values(database_url) if ana.id in v]
     assert rows(database_url, CheckIn) == []
+
+
+def test_the_toolbox_guides_people_for_their_role_and_stage(world: World, database_url: str) -> None:
+    people = release_all(world, database_url)
+    ana = people["Ana"]
+    ana.mentor("guide")
+    said = ana.wait_for_ephemeral("Guides for a mentee before your first meeting")
+    assert len([b for b in said.blocks if b["type"] == "section"]) >= 3
+    match = room_of(database_url, ana.id)
+    intro = world.standin.messages_in(match.room_id or "")[0]
+    assert "Read the guide" in json.dumps(intro.blocks)
+    ana.click(intro, match_ui.GUIDE_ACTION, "first-meeting-agenda")
+    guide = ana.wait_for_modal("Guide")
+    assert "agenda" in json.dumps(guide["blocks"]).lower()
+    people["Lea"].mentor("guide")
+    people["Lea"].wait_for_ephemeral("Guides for a mentor before your first meeting")
