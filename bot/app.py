@@ -19,6 +19,7 @@ from bot.payloads import shape_problem
 from bot.settings import Settings
 from bot.slack import make_web_client
 from handlers.events import provide
+from prompts.llm import make_helper
 from store.db import Database
 
 if TYPE_CHECKING:
@@ -44,7 +45,10 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
         request_verification_enabled=bool(signing_secret),
         logger=bolt_logger,
     )
-    deps = Deps(settings=settings, db=db)
+    llm = make_helper(
+        settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
+    )
+    deps = Deps(settings=settings, db=db, llm=llm)
     app.use(provide(deps))
     handlers.register_all(app)
     return app

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.settings import Settings
+from prompts.llm import LLMHelper
 from store.db import Database
 
 
@@ -13,6 +14,7 @@ from store.db import Database
 class Deps:
     settings: Settings
     db: Database
+    llm: LLMHelper | None = None  # None: no OPENAI_API_KEY, the curated library is used
 
 
 def deps_of(context: Any) -> Deps:

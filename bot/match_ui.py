@@ -122,8 +122,9 @@ def released_view(programme: Programme, matches: int, unmatched: int) -> View:
         "close": plain("Done", 24),
         "blocks": [
             mrkdwn_section(
-                f"Released {matches} matches in *{escape(programme.name)}*. Each gets a private room with an "
-                f"introduction; {unmatched} people not matched get a kind note saying why and what happens next."
+                f"Released {plural(matches, 'match', 'matches')} in *{escape(programme.name)}*. Each gets a private "
+                f"room with an introduction; {plural(unmatched, 'person', 'people')} not matched get a kind note "
+                "saying why and what happens next."
             )
         ],
     }

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = Field(default=8.0, gt=0, le=60)
 
     @field_validator("slack_api_url")
     @classmethod

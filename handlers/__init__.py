@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, checkins, commands, errors, events, guide, home, join, matching, membership, workspace
+from handlers import (
+    admin,
+    checkins,
+    commands,
+    errors,
+    events,
+    guide,
+    home,
+    join,
+    matching,
+    membership,
+    prompt,
+    workspace,
+)
 
 
 def register_all(app: App) -> None:
@@ -19,3 +32,4 @@ def register_all(app: App) -> None:
     matching.register(app)
     checkins.register(app)
     guide.register(app)
+    prompt.register(app)

@@ -238,6 +238,8 @@ class Match(SQLModel, table=True):
     ended_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     # Private: shown to programme admins only, never to the partner.
     end_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Library prompts this match has been shown, oldest first: never the same prompt to the same pair twice.
+    prompts_seen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class MatchMember(SQLModel, table=True):
@@ -311,3 +313,17 @@ class OutboxMessage(SQLModel, table=True):
     slack_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class PromptRating(SQLModel, table=True):
+    """A person's thumbs up (+1) or down (-1) for a library prompt; the workspace's ratings feed selection."""
+
+    __tablename__ = "prompt_rating"
+    __table_args__ = (UniqueConstraint("team_id", "prompt_id", "slack_user_id", name="uq_prompt_rating"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    prompt_id: str = Field(sa_column=Column(String(80), nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
+    value: int = Field(sa_column=Column(Integer, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -24,6 +24,7 @@ from store.models import (
     ProcessedEvent,
     Programme,
     ProgrammeAdmin,
+    PromptRating,
     Workspace,
 )
 from store.types import utcnow
@@ -353,6 +354,12 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
         "memberships": joined,
         "matches": matches,
         "check_ins_you_logged": [c.model_dump(mode="json") for c in check_ins],
+        "prompt_ratings": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(PromptRating).where(PromptRating.team_id == team_id, PromptRating.slack_user_id == user_id)
+            ).all()
+        ],
         "programme_admin_of": [g.model_dump(mode="json") for g in grants],
         "admin_actions_by_or_about_you": [e.model_dump(mode="json") for e in entries],
     }
@@ -467,6 +474,7 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
     for workspace in expired:
         team_id = workspace.team_id
         for model in (
+            PromptRating,
             CheckIn,
             MatchMember,
             Match,
@@ -483,3 +491,27 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
         session.delete(workspace)
         purged.append(team_id)
     return purged
+
+
+def rate_prompt(*, session: Session, team_id: str, user_id: str, prompt_id: str, value: int) -> None:
+    """Record (or change) a person's thumbs up (+1) or down (-1) for a library prompt."""
+    rating = session.exec(
+        select(PromptRating).where(
+            PromptRating.team_id == team_id,
+            PromptRating.prompt_id == prompt_id,
+            PromptRating.slack_user_id == user_id,
+        )
+    ).first()
+    if rating is None:
+        rating = PromptRating(team_id=team_id, prompt_id=prompt_id, slack_user_id=user_id, value=value)
+    rating.value, rating.at = value, utcnow()
+    session.add(rating)
+
+
+def prompt_votes(*, session: Session, team_id: str) -> dict[str, tuple[int, int]]:
+    """Thumbs (up, down) per prompt in the workspace."""
+    votes: dict[str, tuple[int, int]] = {}
+    for rating in session.exec(select(PromptRating).where(PromptRating.team_id == team_id)).all():
+        up, down = votes.get(rating.prompt_id, (0, 0))
+        votes[rating.prompt_id] = (up + (rating.value > 0), down + (rating.value < 0))
+    return votes

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -66,18 +68,19 @@ def db(database_url: str) -> Iterator[Database]:
 SIGNING_SECRET = "standin-signing-secret"
 
 
-@pytest.fixture
-def world(database_url: str) -> Iterator[World]:
-    """The real app served over HTTP, talking to a Slack stand-in, on a fresh database."""
+@contextmanager
+def running_world(database_url: str, **settings: Any) -> Iterator[World]:
+    """The real app served over HTTP, talking to a Slack stand-in; `settings` override the app's settings."""
     with SlackStandIn() as standin:
-        settings = Settings(
+        app_settings = Settings(
             _env_file=None,
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=standin.api_url,
             database_url=database_url,
+            **settings,
         )
-        web = create_web_app(settings)
+        web = create_web_app(app_settings)
         try:
             with serve(web) as base_url:
                 platform = SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin)
@@ -85,3 +88,10 @@ def world(database_url: str) -> Iterator[World]:
                 assert standin.warnings == [], standin.warnings
         finally:
             web.db.dispose()
+
+
+@pytest.fixture
+def world(database_url: str) -> Iterator[World]:
+    """The real app served over HTTP, talking to a Slack stand-in, on a fresh database."""
+    with running_world(database_url) as running:
+        yield running

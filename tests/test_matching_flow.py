@@ -389,3 +389,52 @@ def test_the_toolbox_guides_people_for_their_role_and_stage(world: World, databa
     assert "agenda" in json.dumps(guide["blocks"]).lower()
     people["Lea"].mentor("guide")
     people["Lea"].wait_for_ephemeral("Guides for a mentor before your first meeting")
+
+
+def test_prompts_fit_the_match_never_repeat_and_can_be_rated(world: World, database_url: str) -> None:
+    from store.models import PromptRating
+
+    world.person("Ana").mentor("prompt")
+    world.person("Ana").wait_for_ephemeral("don't have one")
+    people = release_all(world, database_url)
+    ana = people["Ana"]
+    ana.mentor("prompt")
+    first = ana.wait_for_ephemeral("Something to talk about")
+    quotes = [
+        b["text"]["text"] for b in first.blocks if b.get("type") == "section" and b["text"]["text"].startswith(">")
+    ]
+    assert len(quotes) == 3 and "from our library" in json.dumps(first.blocks)
+    ana.mentor("prompt")
+    second = ana.wait_for_ephemeral("Something to talk about", count=2)
+    again = [
+        b["text"]["text"] for b in second.blocks if b.get("type") == "section" and b["text"]["text"].startswith(">")
+    ]
+    assert not set(quotes) & set(again)
+    assert len(room_of(database_url, ana.id).prompts_seen) == 6
+
+    rated = next(b for b in second.blocks if "accessory" in b)
+    up = rated["accessory"]["options"][0]
+    world.platform.click(ana.id, "prompt_rate", block_id=rated.get("block_id"), message=second, selected_option=up)
+    ana.wait_for_ephemeral("your rating shapes")
+    [rating] = rows(database_url, PromptRating)
+    assert rating.value == 1 and rating.prompt_id == up["value"].split("|")[0]
+
+
+def test_with_the_llm_on_prompts_are_written_for_the_pair_without_names(database_url: str) -> None:
+    from tests.conftest import running_world
+    from tests.fake_openai import FakeOpenAI
+
+    with (
+        FakeOpenAI("good") as fake,
+        running_world(database_url, openai_api_key="sk-test", openai_base_url=fake.base_url, openai_timeout=5) as world,
+    ):
+        people = release_all(world, database_url)
+        set_programme(database_url, llm_enabled=True)
+        ana = people["Ana"]
+        ana.mentor("prompt")
+        said = ana.wait_for_ephemeral("Something to talk about")
+        assert "written for you by AI" in json.dumps(said.blocks)
+        sent = json.dumps(fake.requests)
+        assert fake.requests and "Public speaking" in sent
+        for person in people.values():
+            assert person.id not in sent and person.who.real_name not in sent
