@@ -10,9 +10,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import col, select
 
-from bot import match_ui, matching
+from bot import checkin_ui, match_ui, matching
 from bot.deps import deps_of
+from bot.slack import send_dm
 from bot.text import escape, quote
 from bot.ui import mrkdwn_section, option, plain
 from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
@@ -101,6 +103,72 @@ def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, 
     }
 
 
+def _match_for(deps: Any, body: dict[str, Any], context: Any) -> tuple[Match | None, Programme | None, list[str]]:
+    """The match a button names, if the signed clicking person is in it and it is active."""
+    team_id, user_id = team_of(body, context), user_of(body)
+    with deps.db.session() as session:
+        match = session.get(Match, int_or_none(action_value(body)) or -1)
+        ids = [m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)] if match else []
+        ok = match is not None and match.team_id == team_id and match.status == MatchStatus.ACTIVE.value
+        programme = session.get(Programme, match.programme_id) if match is not None and ok else None
+    if match is None or programme is None or user_id not in ids:
+        return None, None, []
+    return match, programme, ids
+
+
+def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """'Not yet': no blame; a question to start with when they do meet, and the next check-in comes as usual."""
+    ack()
+    deps = deps_of(context)
+    match, programme, _ = _match_for(deps, body, context)
+    if match is None or programme is None:
+        tell(client, body, "That check-in belongs to a match that has ended.")
+        return
+    from handlers.prompt import suggest_for
+
+    found = suggest_for(deps, team_id=match.team_id, user_id=user_of(body))
+    prompt = found[0].prompts[0] if found and found[0].prompts else "What has changed for you since you last talked?"
+    tell(
+        client,
+        body,
+        "No problem: life gets busy. When you do meet, here's a question to start with:\n> "
+        + prompt
+        + "\nI'll ask again at the next check-in.",
+        replace=True,
+    )
+
+
+def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """'We need help': the programme admins hear about it, with the pair's context and no private notes."""
+    ack()
+    deps = deps_of(context)
+    match, programme, ids = _match_for(deps, body, context)
+    if match is None or programme is None:
+        tell(client, body, "That check-in belongs to a match that has ended.")
+        return
+    from bot.access import programme_admin_ids
+
+    user_id = user_of(body)
+    with deps.db.session() as session:
+        admins = programme_admin_ids(client, session, team_id=match.team_id, programme_id=programme.id or 0)
+        logged = len(session.exec(select(CheckIn).where(CheckIn.match_id == match.id)).all())
+    pair = ", ".join(f"<@{i}>" for i in ids)
+    for admin in admins:
+        send_dm(
+            client,
+            admin,
+            f"<@{user_id}> asked for help with their match in *{escape(programme.name)}* ({pair}). "
+            f"Matched {match.released_at.date().isoformat() if match.released_at else 'recently'}; "
+            f"{logged} check-in{'s' if logged != 1 else ''} logged. A short message to them goes a long way.",
+        )
+    tell(
+        client,
+        body,
+        "Thanks for saying so. I've let your programme admins know; one of them will reach out.",
+        replace=True,
+    )
+
+
 def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
@@ -178,6 +246,7 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             )
         )
     ack()
+    settle_checkin_dms(client, deps, match_id=match.id or 0, author=user_id)
     if match.room_id:
         lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]
         if topics:
@@ -192,6 +261,40 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             logger.error("could not share a check-in in the room: %s", error.response.get("error"))
 
 
+def settle_checkin_dms(client: WebClient, deps: Any, *, match_id: int, author: str) -> None:
+    """One logged check-in counts for the pair: DMs already sent now say so, ones not yet sent are dropped."""
+    from store.models import OutboxMessage, OutboxStatus
+
+    updates = []
+    with deps.db.begin() as session:
+        rows = session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.key).startswith(f"checkin:{match_id}:"))
+        ).all()
+        for row in rows:
+            if row.status == OutboxStatus.PENDING.value:
+                row.status = OutboxStatus.SKIPPED.value
+                row.last_error = "check-in already logged"
+                session.add(row)
+            elif (
+                row.status == OutboxStatus.SENT.value
+                and row.slack_ts
+                and row.slack_channel
+                and row.payload.get("open", True)
+            ):
+                updates.append((row.slack_channel, row.slack_ts))
+                row.payload = {**row.payload, "open": False}
+                session.add(row)
+    text = f":white_check_mark: <@{author}> logged your check-in. Thank you both!"
+    for channel, ts in updates:
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=[mrkdwn_section(text)])
+        except SlackApiError as error:
+            logger.info("could not update a check-in DM: %s", error.response.get("error"))
+
+
 def register(app: App) -> None:
     app.action(match_ui.CHECKIN_ACTION)(on_checkin_button)
+    app.action(checkin_ui.YES_ACTION)(on_checkin_button)
+    app.action(checkin_ui.NOT_YET_ACTION)(on_not_yet)
+    app.action(checkin_ui.HELP_ACTION)(on_need_help)
     app.view(CHECKIN_CALLBACK)(on_checkin_submit)

@@ -19,6 +19,7 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
+    OutboxMessage,
     Participant,
     ParticipantStatus,
     ProcessedEvent,
@@ -474,6 +475,7 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
     for workspace in expired:
         team_id = workspace.team_id
         for model in (
+            OutboxMessage,
             PromptRating,
             CheckIn,
             MatchMember,

@@ -438,3 +438,52 @@ def test_with_the_llm_on_prompts_are_written_for_the_pair_without_names(database
         assert fake.requests and "Public speaking" in sent
         for person in people.values():
             assert person.id not in sent and person.who.real_name not in sent
+
+
+def test_check_in_dms_come_once_per_cadence_in_each_persons_working_hours(world: World, database_url: str) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot import checkin_ui
+    from bot.slack import make_web_client
+    from scheduling.scheduler import tick
+    from store.models import OutboxMessage
+    from tests.standin import BOT_TOKEN
+
+    people = release_all(world, database_url)
+    released = min(m.released_at for m in rows(database_url, Match) if m.released_at)
+    db = Database.from_url(database_url)
+    client = make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url)
+    try:
+        assert tick(db, client, now=released + timedelta(days=3))["checkins_planned"] == 0  # not before one cadence
+        for hour in range(13 * 24, 20 * 24):  # fortnightly: the first check-in falls in days 14-20
+            tick(db, client, now=released + timedelta(hours=hour))
+    finally:
+        db.dispose()
+    sent = [r for r in rows(database_url, OutboxMessage) if r.kind == "checkin"]
+    memberships = [uid for ids in proposed(database_url).values() for uid in ids]
+    assert sorted(r.recipient for r in sent) == sorted(memberships)  # one per person per match, no repeats
+    for row in sent:
+        person = next(p for p in rows(database_url, Participant) if p.slack_user_id == row.recipient)
+        local = row.sent_at.astimezone(ZoneInfo(person.timezone or "UTC"))
+        assert row.status == "sent" and local.weekday() in (1, 2, 3) and 10 <= local.hour < 16, (person.timezone, local)
+    for uid in set(memberships):
+        assert len([d for d in world.standin.dms(uid) if "Did you and" in d.text]) == memberships.count(uid)
+
+    ana, sam, kenji = people["Ana"], people["Sam"], people["Kenji"]
+    asked = next(d for d in ana.dms() if "Did you and" in d.text)
+    ana.click(asked, checkin_ui.YES_ACTION, str(room_of(database_url, ana.id).id))
+    ana.wait_for_modal("Log a check-in")
+    ana.submit({"usefulness": "4", "duration": "30"})
+    world.wait_for(
+        lambda: any("logged your check-in" in d.text for d in sam.dms()), what="Sam's check-in DM updated in place"
+    )
+    kenji_dm = next(d for d in kenji.dms() if "Did you and" in d.text)
+    kenji.click(kenji_dm, checkin_ui.NOT_YET_ACTION, str(room_of(database_url, kenji.id).id))
+    world.wait_for(  # the question replaces the check-in DM, in place
+        lambda: any("here's a question to start with" in d.text for d in kenji.dms()), what="Kenji's answer"
+    )
+    lea = people["Lea"]
+    lea_dm = next(d for d in lea.dms() if "Did you and" in d.text)
+    lea.click(lea_dm, checkin_ui.HELP_ACTION, str(room_of(database_url, lea.id).id))
+    assert "asked for help with their match" in world.person("Ingrid").wait_for_dm().text
