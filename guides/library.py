@@ -19,7 +19,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from prompts.library import read_yaml_entries
 
 __all__ = [
     "MAX_SECTION_CHARS",
@@ -177,25 +177,13 @@ def _parse_entry(entry: Any, origin: Origin) -> Guide:
 
 
 def _read_file(name: str, data: str, origin: Origin) -> list[Guide]:
-    try:
-        entries = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise GuideError(f"{name}: not valid YAML: {exc}") from None
-    if entries is None:
-        return []
-    if not isinstance(entries, list):
-        raise GuideError(f"{name}: must be a list of guide entries")
-    guides = []
-    for index, entry in enumerate(entries, start=1):
-        label = f"{name}, entry {index}"
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            label += f" (id {entry['id']!r})"
-        try:
-            guide = _parse_entry(entry, origin)
-        except ValueError as exc:
-            raise GuideError(f"{label}: {exc}") from None
-        guides.append(dataclasses.replace(guide, source=label))
-    return guides
+    return read_yaml_entries(
+        name,
+        data,
+        lambda entry, label: dataclasses.replace(_parse_entry(entry, origin), source=label),
+        error=GuideError,
+        what="guide entries",
+    )
 
 
 def _load_group(directory: Traversable, prefix: str, origin: Origin) -> list[Guide]:

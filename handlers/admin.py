@@ -21,7 +21,16 @@ from bot.slack import send_dm, user_profile
 from bot.text import escape
 from bot.ui import Block
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import (
+    action_value,
+    int_or_none,
+    metadata,
+    open_modal_for,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
 from store import queries
 from store.models import ParticipantStatus, Programme, ProgrammeStatus
 from store.types import utcnow
@@ -75,11 +84,7 @@ def programme_for_admin(
     """The programme named by a button, if the clicking person may administer it; else a refusal."""
     team_id, user_id = team_of(body), user_of(body)
     with deps.db.session() as session:
-        programme = (
-            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme_id is not None
-            else None
-        )
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         if programme is None:
             return None, "That programme doesn't exist (any more) in this workspace."
         access = Access.of(client, session, team_id=team_id, user_id=user_id)
@@ -98,9 +103,7 @@ def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context:
         tell(client, body, REFUSAL)
         return
     view = admin_ui.programme_modal(None, default_skills=queries.DEFAULT_SKILLS)
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, view)
 
 
 def on_edit_programme(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -111,9 +114,7 @@ def on_edit_programme(ack: Ack, body: dict[str, Any], client: WebClient, context
         tell(client, body, refusal or REFUSAL)
         return
     view = admin_ui.programme_modal(programme, default_skills=queries.DEFAULT_SKILLS)
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, view)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -155,17 +156,13 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     meta = metadata(view)
-    programme_id = int_or_none(meta.get("programme_id")) if meta.get("programme_id") is not None else None
+    programme_id = int_or_none(meta.get("programme_id"))
     today = utcnow().date()
     with deps.db.begin() as session:
         access = Access.of(client, session, team_id=team_id, user_id=user_id)
         existing: Programme | None = None
-        if programme_id is not None or meta.get("programme_id") is not None:
-            existing = (
-                queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-                if programme_id is not None
-                else None
-            )
+        if meta.get("programme_id") is not None:  # editing: the id must name a programme of this workspace
+            existing = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
             if existing is None:
                 ack(response_action="errors", errors={"name": "This programme doesn't exist in this workspace."})
                 return
@@ -290,9 +287,7 @@ def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: 
             for m in group
         }
     view = admin_ui.participants_modal(programme, summarise(rows, programme, matched))
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, view)
 
 
 def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -364,9 +359,7 @@ def on_grant(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) ->
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
-    problem = open_modal(client, body.get("trigger_id", ""), admin_ui.grant_modal(programme), user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, admin_ui.grant_modal(programme))
 
 
 def on_grant_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -375,11 +368,7 @@ def on_grant_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     programme_id = int_or_none(metadata(view).get("programme_id"))
     grantee = str(state_value(view, "admin").get("selected_user") or "")
     with deps.db.session() as session:
-        programme = (
-            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme_id is not None
-            else None
-        )
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         access = Access.of(client, session, team_id=team_id, user_id=user_id)
     if programme is None or not access.can_admin(programme.id):
         ack(response_action="errors", errors={"admin": REFUSAL if programme else "That programme doesn't exist."})
@@ -418,11 +407,7 @@ def on_opt_in(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -
     team_id, user_id = team_of(body, context), user_of(body)
     programme_id = int_or_none(action_value(body))
     with deps.db.begin() as session:
-        programme = (
-            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme_id is not None
-            else None
-        )
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         changed = (
             queries.set_status(
                 session=session,

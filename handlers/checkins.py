@@ -17,7 +17,16 @@ from bot.deps import deps_of
 from bot.slack import send_dm
 from bot.text import escape, quote
 from bot.ui import mrkdwn_section, option, plain
-from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import (
+    action_value,
+    int_or_none,
+    metadata,
+    open_modal_for,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
 from store.models import CheckIn, Match, MatchStatus, Programme
 from store.types import utcnow
 
@@ -171,25 +180,11 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
 def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    deps = deps_of(context)
-    team_id, user_id = team_of(body, context), user_of(body)
-    with deps.db.session() as session:
-        match = session.get(Match, int_or_none(action_value(body)) or -1)
-        ok = (
-            match is not None
-            and match.team_id == team_id
-            and match.status == MatchStatus.ACTIVE.value
-            and user_id in {m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)}
-        )
-        programme = session.get(Programme, match.programme_id) if match is not None and ok else None
+    match, programme, _ = _match_for(deps_of(context), body, context)
     if match is None or programme is None:
         tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
         return
-    problem = open_modal(
-        client, body.get("trigger_id", ""), checkin_modal(match, programme, utcnow().date()), user_id=user_id
-    )
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, checkin_modal(match, programme, utcnow().date()))
 
 
 def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -98,3 +98,10 @@ def open_modal(
             return f"Slack took too long to open the form. {again}"
         return f"Slack would not open the form ({code}). Please try again in a moment."
     return None
+
+
+def open_modal_for(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """Open a modal for the person who clicked; tell them (in place, or by DM) when Slack would not."""
+    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
+    if problem:
+        tell(client, body, problem)

@@ -15,7 +15,7 @@ from bot.match_ui import GUIDE_ACTION
 from bot.ui import context, mrkdwn_section, plain
 from guides import Guide, GuideError, Stage, load_guides, render, stage_of
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, open_modal, tell, user_of
+from handlers.common import action_value, open_modal_for, tell
 from store import queries
 from store.models import CheckIn, ParticipantStatus, Programme
 from store.types import utcnow
@@ -105,9 +105,7 @@ def on_open_guide(ack: Ack, body: dict[str, Any], client: WebClient, context: An
         "close": plain("Done", 24),
         "blocks": guide_blocks([guide]),
     }
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, view)
 
 
 def register(app: App) -> None:

@@ -159,11 +159,7 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     answers = answers_from_state(state_values(view))
     try:
         with deps.db.begin() as session:
-            programme = (
-                queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-                if programme_id is not None
-                else None
-            )
+            programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
             if programme is None:
                 ack(
                     response_action="errors",

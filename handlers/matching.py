@@ -18,7 +18,17 @@ from bot.programmes import CADENCE_LABELS
 from bot.slack import send_dm, user_profile
 from bot.text import escape
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import (
+    action_value,
+    int_or_none,
+    metadata,
+    open_modal,
+    open_modal_for,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
 from prompts.context import Member, PairContext, Stage
 from prompts.library import load_library, select_prompts
 from store import queries
@@ -76,9 +86,7 @@ def present_round(client: WebClient, deps: Deps, body: dict[str, Any], found: Pr
         )
         needs_approval = programme.requires_approval
     if needs_approval:
-        problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
-        if problem:
-            tell(client, body, problem)
+        open_modal_for(client, body, view)
         return
     released, unmatched = release_round(client, deps, round_id=round_id, admin_id=user_id)
     tell(client, body, f"Released {released} matches in *{escape(found.name)}*; {unmatched} people were not matched.")

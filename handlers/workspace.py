@@ -126,11 +126,7 @@ def on_channel_join_button(ack: Ack, body: dict[str, Any], client: WebClient, co
     team_id, user_id = team_of(body, context), user_of(body)
     programme_id = int_or_none(action_value(body))
     with deps.db.session() as session:
-        programme = (
-            queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme_id is not None
-            else None
-        )
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
     if programme is None:
         tell(client, body, "That programme doesn't exist any more.")
         return

@@ -11,14 +11,14 @@ import functools
 import math
 import random
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -175,26 +175,42 @@ def _parse_entry(entry: Any) -> Prompt:
     )
 
 
-def _read_file(name: str, data: str) -> list[Prompt]:
+T = TypeVar("T")
+
+
+def read_yaml_entries(
+    name: str, data: str, parse: Callable[[Any, str], T], *, error: type[ValueError], what: str
+) -> list[T]:
+    """The entries of one YAML data file (a list), each parsed by `parse(entry, label)`. Any problem raises
+    `error` naming the file and the entry (`label`: "file, entry N (id 'x')"). Shared with the guide library."""
     try:
         entries = yaml.safe_load(data)
     except yaml.YAMLError as exc:
-        raise LibraryError(f"{name}: not valid YAML: {exc}") from None
+        raise error(f"{name}: not valid YAML: {exc}") from None
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise LibraryError(f"{name}: must be a list of prompts")
-    prompts = []
+        raise error(f"{name}: must be a list of {what}")
+    parsed = []
     for index, entry in enumerate(entries, start=1):
         label = f"{name}, entry {index}"
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             label += f" (id {entry['id']!r})"
         try:
-            prompt = _parse_entry(entry)
+            parsed.append(parse(entry, label))
         except ValueError as exc:
-            raise LibraryError(f"{label}: {exc}") from None
-        prompts.append(dataclasses.replace(prompt, origin=label))
-    return prompts
+            raise error(f"{label}: {exc}") from None
+    return parsed
+
+
+def _read_file(name: str, data: str) -> list[Prompt]:
+    return read_yaml_entries(
+        name,
+        data,
+        lambda entry, label: dataclasses.replace(_parse_entry(entry), origin=label),
+        error=LibraryError,
+        what="prompts",
+    )
 
 
 def _load(directory: Traversable) -> Library:

@@ -91,7 +91,10 @@ def open_programmes(*, session: Session, team_id: str, today: date) -> list[Prog
     return [p for p in programmes(session=session, team_id=team_id) if p.accepts_joins(today)]
 
 
-def get_programme(*, session: Session, team_id: str, programme_id: int) -> Programme | None:
+def get_programme(*, session: Session, team_id: str, programme_id: int | None) -> Programme | None:
+    """The workspace's programme with this id; None for no id, another workspace's id, or an unknown one."""
+    if programme_id is None:
+        return None
     programme = session.get(Programme, programme_id)
     if programme is None or programme.team_id != team_id:
         return None
