@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.programmes import (
     CADENCE_LABELS,
+    HOUR_LABELS,
     KIND_LABELS,
     MAX_CYCLE_DAYS,
     MAX_ELIGIBILITY,
@@ -18,6 +19,7 @@ from bot.programmes import (
     MIN_CYCLE_DAYS,
     STATUS_LABELS,
     TRANSITIONS,
+    WEEKDAY_LABELS,
 )
 from bot.text import escape, truncate
 from bot.ui import Block, View, context, mrkdwn_section, option, plain, role_name
@@ -139,6 +141,18 @@ def _select(options: Mapping[str, str], initial: str | None, kind: str = "static
     return element
 
 
+def _multi_select(options: Mapping[str, str], initial: Sequence[str]) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "options": [option(label, value) for value, label in options.items()],
+    }
+    chosen = [option(options[v], v) for v in initial if v in options]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
 def _checkbox(text: str, checked: bool, description: str | None = None) -> dict[str, Any]:
     opt = option(text, "yes", description)
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [opt]}
@@ -194,6 +208,20 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
         ),
         _input(
             "cadence", "Check-in cadence", _select(CADENCE_LABELS, p.cadence if p else "fortnightly", "radio_buttons")
+        ),
+        _input(
+            "checkin_days",
+            "Check-in days",
+            _multi_select(WEEKDAY_LABELS, [str(d) for d in (p.checkin_days if p else [1, 2, 3])]),
+            optional=True,
+            hint="Check-ins and reminders reach people on these days, in their own timezone.",
+        ),
+        _input("checkin_start_hour", "Earliest hour", _select(HOUR_LABELS, str(p.checkin_start_hour if p else 10))),
+        _input(
+            "checkin_end_hour",
+            "Latest hour",
+            _select(HOUR_LABELS, str(p.checkin_end_hour if p else 16)),
+            hint="Nothing is sent at night or outside these hours, local to each person.",
         ),
         _input(
             "skills",

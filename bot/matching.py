@@ -320,3 +320,16 @@ def release(*, session: Session, round_: MatchRound, now: datetime) -> list[Prop
         person.missed_rounds += 1
         session.add(person)
     return released
+
+
+def carry_over(session: Session, *, programme_id: int, now: datetime) -> tuple[list[Match], list[Match]]:
+    """The cycle closes: matches whose members all chose to continue stay; the others end. Returns both."""
+    kept: list[Match] = []
+    ended: list[Match] = []
+    for match, group in active_matches(session=session, programme_id=programme_id):
+        ids = {m.slack_user_id for m in group}
+        if ids and ids <= set(match.continue_votes):
+            kept.append(match)
+        elif end(session=session, match=match, by="cycle", reason="the cycle ended", now=now):
+            ended.append(match)
+    return kept, ended

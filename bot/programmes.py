@@ -30,6 +30,11 @@ CADENCE_LABELS = {
     Cadence.FORTNIGHTLY.value: "Every two weeks",
     Cadence.MONTHLY.value: "Monthly",
 }
+WEEKDAY_LABELS = {
+    str(n): name
+    for n, name in enumerate(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"))
+}
+HOUR_LABELS = {str(h): f"{h:02d}:00" for h in range(0, 25)}
 STATUS_LABELS = {
     ProgrammeStatus.DRAFT.value: "Draft",
     ProgrammeStatus.ENROLLING.value: "Enrolling",
@@ -56,6 +61,9 @@ class ProgrammeAnswers:
     llm_enabled: bool = False
     circle_size: str | None = None
     max_capacity: str | None = None
+    checkin_days: tuple[str, ...] = ()
+    checkin_start_hour: str | None = None
+    checkin_end_hour: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,9 @@ class ProgrammeForm:
     llm_enabled: bool
     circle_size: int
     max_capacity: int
+    checkin_days: list[int] = field(default_factory=lambda: [1, 2, 3])
+    checkin_start_hour: int = 10
+    checkin_end_hour: int = 16
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -92,6 +103,9 @@ class ProgrammeForm:
             "llm_enabled": self.llm_enabled,
             "circle_size": self.circle_size,
             "max_capacity": self.max_capacity,
+            "checkin_days": list(self.checkin_days),
+            "checkin_start_hour": self.checkin_start_hour,
+            "checkin_end_hour": self.checkin_end_hour,
         }
 
 
@@ -175,7 +189,12 @@ def validate_programme(
     max_capacity = _int(answers.max_capacity or "5", 1, 10)
     if max_capacity is None:
         errors["max_capacity"] = "A mentor can take on 1 to 10 mentees at most."
-    if errors or cycle_days is None or circle_size is None or max_capacity is None:
+    days = sorted({int(d) for d in answers.checkin_days if d in WEEKDAY_LABELS}) or [1, 2, 3]
+    start = _int(answers.checkin_start_hour or "10", 0, 23)
+    end = _int(answers.checkin_end_hour or "16", 1, 24)
+    if start is None or end is None or end - start < 2:
+        errors["checkin_end_hour"] = "Check-ins need a window of at least two hours: the end after the start."
+    if errors or cycle_days is None or circle_size is None or max_capacity is None or start is None or end is None:
         return None, errors
     return (
         ProgrammeForm(
@@ -193,6 +212,9 @@ def validate_programme(
             llm_enabled=answers.llm_enabled,
             circle_size=circle_size,
             max_capacity=max_capacity,
+            checkin_days=days,
+            checkin_start_hour=start,
+            checkin_end_hour=end,
         ),
         {},
     )

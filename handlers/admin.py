@@ -31,6 +31,7 @@ from handlers.common import (
     tell,
     user_of,
 )
+from scheduling.checkins import replan
 from store import queries
 from store.models import ParticipantStatus, Programme, ProgrammeStatus
 from store.types import utcnow
@@ -149,6 +150,13 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         llm_enabled=ticked("llm"),
         circle_size=text("circle_size") or None,
         max_capacity=text("max_capacity") or None,
+        checkin_days=tuple(
+            str(o.get("value"))
+            for o in state_value(view, "checkin_days").get("selected_options") or []
+            if isinstance(o, dict)
+        ),
+        checkin_start_hour=chosen("checkin_start_hour"),
+        checkin_end_hour=chosen("checkin_end_hour"),
     )
 
 
@@ -204,6 +212,8 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
                 setattr(programme, key, value)
             programme.updated_at = utcnow()
             session.add(programme)
+            if changed.keys() & {"cadence", "checkin_days", "checkin_start_hour", "checkin_end_hour"}:
+                replan(session, programme_id=programme.id)  # the check-in loop re-reads them on its next pass
             action = "programme.update"
             details = {"changed": sorted(changed)}
         queries.audit(
@@ -320,14 +330,26 @@ def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
         except TransitionError as refused:
             tell(client, body, str(refused))
             return
+        closing_cycle = programme.status == ProgrammeStatus.ACTIVE.value and to == ProgrammeStatus.CLOSED.value
         for key, value in move.changes.items():
             setattr(programme, key, value)
         programme.updated_at = now
         session.add(programme)
+        if closing_cycle:
+            matching.carry_over(session, programme_id=programme_id, now=now)
         if move.new_cycle:
+            continuing: set[str] = set()
+            for match, group in matching.active_matches(session=session, programme_id=programme_id):
+                match.cycle_number = programme.cycle_number
+                match.continue_votes = []
+                match.plan_at = None
+                session.add(match)
+                continuing.update(m.slack_user_id for m in group)
             for participant in queries.programme_participants(
                 session=session, team_id=team_id, programme_id=programme_id
             ):
+                if participant.slack_user_id in continuing and participant.status == ParticipantStatus.ACTIVE.value:
+                    continue  # goes on with their match: already in
                 if participant.status in (ParticipantStatus.ACTIVE.value, ParticipantStatus.PAUSED.value):
                     participant.status = ParticipantStatus.INVITED.value
                     participant.paused_until = None

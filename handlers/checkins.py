@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import col, select
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
 
 from bot import checkin_ui, match_ui, matching
 from bot.deps import deps_of
@@ -27,7 +28,7 @@ from handlers.common import (
     tell,
     user_of,
 )
-from store.models import CheckIn, Match, MatchStatus, Programme
+from store.models import CheckIn, Match, MatchStatus, Participant, Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) 
     if match is None or programme is None:
         tell(client, body, "That check-in belongs to a match that has ended.")
         return
+    answered(deps, match, user_of(body))
     from handlers.prompt import suggest_for
 
     found = suggest_for(deps, team_id=match.team_id, user_id=user_of(body))
@@ -155,6 +157,7 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     if match is None or programme is None:
         tell(client, body, "That check-in belongs to a match that has ended.")
         return
+    answered(deps, match, user_of(body))
     from bot.access import programme_admin_ids
 
     user_id = user_of(body)
@@ -180,10 +183,12 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
 def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    match, programme, _ = _match_for(deps_of(context), body, context)
+    deps = deps_of(context)
+    match, programme, _ = _match_for(deps, body, context)
     if match is None or programme is None:
         tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
         return
+    answered(deps, match, user_of(body))
     open_modal_for(client, body, checkin_modal(match, programme, utcnow().date()))
 
 
@@ -226,6 +231,7 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
         ack(response_action="errors", errors=errors)
         return
     with deps.db.begin() as session:
+        record_checkin(session, match_id=match.id or 0, members=[m.slack_user_id for m in members])
         session.add(
             CheckIn(
                 team_id=team_id,
@@ -256,6 +262,35 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             logger.error("could not share a check-in in the room: %s", error.response.get("error"))
 
 
+def answered(deps: Any, match: Match, user_id: str) -> None:
+    """The person answered a check-in: the count of check-ins they left unanswered starts again."""
+    with deps.db.begin() as session:
+        reset_unanswered(session, programme_id=match.programme_id, user_ids=[user_id])
+
+
+def reset_unanswered(session: Session, *, programme_id: int, user_ids: list[str]) -> None:
+    session.execute(
+        update(Participant)
+        .where(col(Participant.programme_id) == programme_id, col(Participant.slack_user_id).in_(user_ids))
+        .values(unanswered_checkins=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_checkin(session: Session, *, match_id: int, members: list[str]) -> None:
+    """A check-in counts for the whole match: its quiet stretch ends and nobody's check-ins are unanswered."""
+    match = session.get(Match, match_id)
+    if match is None:
+        return
+    match.last_checkin_at = utcnow()
+    session.add(match)
+    reset_unanswered(session, programme_id=match.programme_id, user_ids=members)
+
+
+SETTLED_KINDS = ("checkin", "nudge", "ask_pause")
+"""Messages a logged check-in makes moot: not yet sent, they are dropped; sent check-in DMs say it's done."""
+
+
 def settle_checkin_dms(client: WebClient, deps: Any, *, match_id: int, author: str) -> None:
     """One logged check-in counts for the pair: DMs already sent now say so, ones not yet sent are dropped."""
     from store.models import OutboxMessage, OutboxStatus
@@ -263,7 +298,9 @@ def settle_checkin_dms(client: WebClient, deps: Any, *, match_id: int, author: s
     updates = []
     with deps.db.begin() as session:
         rows = session.exec(
-            select(OutboxMessage).where(col(OutboxMessage.key).startswith(f"checkin:{match_id}:"))
+            select(OutboxMessage).where(
+                or_(*(col(OutboxMessage.key).startswith(f"{kind}:{match_id}:") for kind in SETTLED_KINDS))
+            )
         ).all()
         for row in rows:
             if row.status == OutboxStatus.PENDING.value:
@@ -271,7 +308,8 @@ def settle_checkin_dms(client: WebClient, deps: Any, *, match_id: int, author: s
                 row.last_error = "check-in already logged"
                 session.add(row)
             elif (
-                row.status == OutboxStatus.SENT.value
+                row.kind == "checkin"
+                and row.status == OutboxStatus.SENT.value
                 and row.slack_ts
                 and row.slack_channel
                 and row.payload.get("open", True)

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
+from sqlmodel import Session, select
 
+from bot import matching
+from bot.access import programme_admin_ids
 from bot.slack import send_dm
 from bot.text import escape
+from scheduling.outbox import Failure, enqueue
 from store import queries
 from store.db import Database
-from store.models import Programme
+from store.models import Match, MatchStatus, ParticipantStatus, Programme
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +68,91 @@ def purge_uninstalled(db: Database, *, now: datetime) -> list[str]:
     for team_id in purged:
         logger.warning("deleted all data of an uninstalled workspace", extra={"team_id": team_id})
     return purged
+
+
+def admin_lookup(client: WebClient) -> Callable[[Session, str, int], list[str]]:
+    """Who administers a programme, asked of Slack at most once per programme in a pass."""
+    cache: dict[tuple[str, int], list[str]] = {}
+
+    def admins(session: Session, team_id: str, programme_id: int) -> list[str]:
+        if (team_id, programme_id) not in cache:
+            cache[(team_id, programme_id)] = programme_admin_ids(
+                client, session, team_id=team_id, programme_id=programme_id
+            )
+        return cache[(team_id, programme_id)]
+
+    return admins
+
+
+UNREACHABLE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
+UNREACHABLE_ROOM = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+
+
+def act_on_failures(db: Database, client: WebClient, failures: Sequence[Failure], *, now: datetime) -> int:
+    """Messages Slack will never accept, acted on rather than retried: a person who can't be reached is paused
+    (their partners are spared check-ins addressed to no one) and a room that can't be reached is reported; in
+    both cases the programme admins hear about it once, through the outbox. Returns how many were handled."""
+    handled = 0
+    admins = admin_lookup(client)
+    for failure in failures:
+        with db.begin() as session:
+            if failure.recipient and failure.error in UNREACHABLE_PERSON:
+                paused = queries.set_status(
+                    session=session,
+                    team_id=failure.team_id,
+                    user_id=failure.recipient,
+                    status=ParticipantStatus.PAUSED,
+                    reason="unreachable",
+                    only_from=(ParticipantStatus.ACTIVE,),
+                )
+                for participant in paused:
+                    programme = session.get(Programme, participant.programme_id)
+                    if programme is None or programme.id is None:
+                        continue
+                    text = (
+                        f"I can't reach <@{failure.recipient}> in Slack any more ({failure.error}), so I've paused "
+                        f"them in *{escape(programme.name)}*. They get no more messages from me; "
+                        "`/mentor rematch` finds their partner a new match."
+                    )
+                    for admin in admins(session, failure.team_id, programme.id):
+                        enqueue(
+                            session,
+                            team_id=failure.team_id,
+                            key=f"unreachable:{failure.recipient}:{programme.id}:{admin}",
+                            kind="admin_notice",
+                            recipient=admin,
+                            text=text,
+                            not_before=now,
+                        )
+                handled += 1
+            elif failure.channel_id and failure.error in UNREACHABLE_ROOM:
+                match = session.exec(
+                    select(Match).where(
+                        Match.team_id == failure.team_id,
+                        Match.room_id == failure.channel_id,
+                        Match.status == MatchStatus.ACTIVE.value,
+                    )
+                ).first()
+                if match is None or match.id is None:
+                    continue
+                programme = session.get(Programme, match.programme_id)
+                if programme is None or programme.id is None:
+                    continue
+                pair = ", ".join(f"<@{m.slack_user_id}>" for m in matching.members(session=session, match_id=match.id))
+                text = (
+                    f"I can't post in the room of the match {pair} in *{escape(programme.name)}* "
+                    f"({failure.error}: archived, or I was removed). Check-ins still reach them by DM; "
+                    "invite me back to the room to restore it."
+                )
+                for admin in admins(session, failure.team_id, programme.id):
+                    enqueue(
+                        session,
+                        team_id=failure.team_id,
+                        key=f"room_unreachable:{match.id}:{admin}",
+                        kind="admin_notice",
+                        recipient=admin,
+                        text=text,
+                        not_before=now,
+                    )
+                handled += 1
+    return handled

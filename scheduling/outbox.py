@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scheduling.hours import Window, next_working_slot
 from store import queries
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus
@@ -184,6 +185,7 @@ class DeliveryReport:
     skipped: int = 0
     released: int = 0  # claimed but not tried before the time budget ran out
     rate_limited: int = 0
+    deferred: int = 0  # came due outside the recipient's working hours (delivery ran late): waits for the next
     failed: list[Failure] = field(default_factory=list)
 
 
@@ -200,11 +202,13 @@ def enqueue(
     blocks: Sequence[dict[str, Any]] | None = None,
     thread_ts: str | None = None,
     metadata: dict[str, Any] | None = None,
+    window: dict[str, Any] | None = None,
 ) -> bool:
     """Add a message to send at or after `not_before`. False if this workspace already has one with `key`.
 
     Give `recipient` (a user id: a DM) or `channel` (a channel id). `metadata` is merged into the
-    `event_payload` of the message's Slack metadata.
+    `event_payload` of the message's Slack metadata. `window` (`checkins.Window.as_payload`) keeps the message
+    inside someone's working hours even when delivery runs late: outside them it waits for the next slot.
     """
     if (recipient is None) == (channel is None):
         raise ValueError("give exactly one of recipient or channel")
@@ -222,6 +226,8 @@ def enqueue(
         payload["thread_ts"] = thread_ts
     if metadata:
         payload["metadata"] = metadata
+    if window:
+        payload["window"] = window
     row = OutboxMessage(
         team_id=team_id,
         key=key,
@@ -397,6 +403,17 @@ def _already_posted(
     return None
 
 
+def _outside_window(row: OutboxMessage, now: datetime) -> datetime | None:
+    """When a message meant for working hours comes due outside them, the next slot; else None."""
+    data = row.payload.get("window")
+    if not isinstance(data, dict):
+        return None
+    window, timezone = Window.from_payload(data)
+    if window.contains(now, timezone):
+        return None
+    return next_working_slot(now, timezone, window=window)
+
+
 def _backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
@@ -444,6 +461,20 @@ def deliver_due(
                 if not active[row.team_id]:
                     if _finish(db, row, worker_id, status=OutboxStatus.SKIPPED.value, last_error="workspace_inactive"):
                         report.skipped += 1
+                    continue
+                later = _outside_window(row, now)
+                if later is not None and not stale:
+                    if _finish(
+                        db,
+                        row,
+                        worker_id,
+                        status=OutboxStatus.PENDING.value,
+                        claimed_by=None,
+                        claimed_at=None,
+                        attempts=max(0, row.attempts - 1),
+                        not_before=later,
+                    ):
+                        report.deferred += 1
                     continue
                 if limiter.wait(row.team_id, "chat.postMessage", _target(row)) > 0:
                     waiting.append((row, stale))

@@ -33,11 +33,12 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
-        "checkins_planned": plan_checkins(db, now=now),
+        "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered
     result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
+    result["failures_handled"] = jobs.act_on_failures(db, client, report.failed, now=now)
     return result
 
 

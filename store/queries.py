@@ -288,9 +288,26 @@ def set_status(
         participant.paused_until = paused_until if status is ParticipantStatus.PAUSED else None
         participant.left_at = now if status is ParticipantStatus.LEFT else None
         participant.updated_at = now
+        if status is ParticipantStatus.ACTIVE:
+            participant.unanswered_checkins = 0
         session.add(participant)
         changed.append(participant)
+    if status is ParticipantStatus.ACTIVE and changed:
+        replan_person(session=session, team_id=team_id, user_id=user_id)
     return changed
+
+
+def replan_person(*, session: Session, team_id: str, user_id: str) -> None:
+    """The check-in loop looks again at this person's active matches on its next pass (they came back)."""
+    from sqlalchemy import update
+
+    in_person = select(MatchMember.match_id).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
+    session.execute(
+        update(Match)
+        .where(col(Match.id).in_(in_person), col(Match.status) == MatchStatus.ACTIVE.value)
+        .values(plan_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def pauses_due(*, session: Session, on_or_before: date) -> list[Participant]:
@@ -317,9 +334,20 @@ def end_pause(*, session: Session, participant_id: int, today: date) -> bool:
             col(Participant.status) == ParticipantStatus.PAUSED.value,
             col(Participant.paused_until) <= today,
         )
-        .values(status=ParticipantStatus.ACTIVE.value, paused_until=None, status_reason="", updated_at=utcnow())
+        .values(
+            status=ParticipantStatus.ACTIVE.value,
+            paused_until=None,
+            status_reason="",
+            unanswered_checkins=0,
+            updated_at=utcnow(),
+        )
     )
-    return bool(getattr(result, "rowcount", 0))
+    changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        participant = session.get(Participant, participant_id)
+        if participant is not None:
+            replan_person(session=session, team_id=participant.team_id, user_id=participant.slack_user_id)
+    return changed
 
 
 def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, Any]:

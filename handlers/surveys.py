@@ -1,0 +1,206 @@
+"""The rest of the check-in loop that people answer: the pause question, the pulse, the exit reflection and the
+choice, as the cycle ends, to go on together."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot import checkin_ui, matching
+from bot.deps import deps_of
+from bot.text import escape
+from handlers.checkins import _match_for, answered
+from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from store import queries
+from store.models import Match, ParticipantStatus, Programme, SurveyKind, SurveyResponse
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+PAUSE_FOR = timedelta(days=30)
+ENDED = "That belongs to a match you're not in (or one that has ended)."
+
+
+def on_pause(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """'Pause for a month', asked after three unanswered check-ins."""
+    ack()
+    deps = deps_of(context)
+    match, programme, _ = _match_for(deps, body, context)
+    if match is None or programme is None:
+        tell(client, body, ENDED)
+        return
+    until = (utcnow() + PAUSE_FOR).date()
+    with deps.db.begin() as session:
+        queries.set_status(
+            session=session,
+            team_id=match.team_id,
+            user_id=user_of(body),
+            status=ParticipantStatus.PAUSED,
+            reason="self",
+            paused_until=until,
+            programme_id=programme.id,
+            only_from=(ParticipantStatus.ACTIVE,),
+        )
+    tell(
+        client,
+        body,
+        f"Done: you're paused in *{escape(programme.name)}* until {until.isoformat()}. No check-ins until then; "
+        "I'll message you once when the pause ends. `/mentor resume` any time.",
+        replace=True,
+    )
+
+
+def on_keep(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    deps = deps_of(context)
+    match, programme, _ = _match_for(deps, body, context)
+    if match is None or programme is None:
+        tell(client, body, ENDED)
+        return
+    answered(deps, match, user_of(body))
+    tell(client, body, "Great, you stay in. The next check-in comes on the usual cadence.", replace=True)
+
+
+def on_open(kind: SurveyKind) -> Any:
+    def open_survey(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+        ack()
+        deps = deps_of(context)
+        match, programme, _ = _match_for(deps, body, context)
+        if match is None or programme is None or match.id is None:
+            tell(client, body, ENDED)
+            return
+        answered(deps, match, user_of(body))
+        view = checkin_ui.pulse_modal(match.id) if kind is SurveyKind.PULSE else checkin_ui.exit_modal(match.id)
+        open_modal_for(client, body, view)
+
+    return open_survey
+
+
+def _choice(view: dict[str, Any], block_id: str) -> str:
+    return str((state_value(view, block_id).get("selected_option") or {}).get("value") or "")
+
+
+def _text(view: dict[str, Any], block_id: str) -> str:
+    return str(state_value(view, block_id).get("value") or "").strip()
+
+
+def on_submit(kind: SurveyKind) -> Any:
+    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+        deps = deps_of(context)
+        team_id, user_id = team_of(body, context), user_of(body)
+        errors: dict[str, str] = {}
+        rating = int_or_none(_choice(view, "rating"))
+        if rating is None or not 1 <= rating <= 5:
+            errors["rating"] = "Pick one."
+        progress = would_continue = None
+        blocking = what_changed = ""
+        if kind is SurveyKind.PULSE:
+            progress = int_or_none(_choice(view, "progress"))
+            if progress is None or not 1 <= progress <= 5:
+                errors["progress"] = "Pick one."
+            blocking = _text(view, "blocking")
+            if len(blocking) > checkin_ui.MAX_SURVEY_TEXT:
+                errors["blocking"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+        else:
+            answer = _choice(view, "would_continue")
+            if answer not in ("yes", "no"):
+                errors["would_continue"] = "Pick yes or no."
+            would_continue = answer == "yes"
+            what_changed = _text(view, "what_changed")
+            if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
+                errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+        with deps.db.session() as session:
+            match = session.get(Match, int_or_none(metadata(view).get("match_id")) or -1)
+            ids = (
+                {m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)} if match else set()
+            )
+            programme = session.get(Programme, match.programme_id) if match is not None else None
+        if match is None or programme is None or match.team_id != team_id or user_id not in ids:
+            errors = {"rating": "This survey belongs to a match you're not in."}
+        if errors or match is None or programme is None or rating is None:
+            ack(response_action="errors", errors=errors)
+            return
+        with deps.db.begin() as session:
+            row = session.exec(
+                select(SurveyResponse).where(
+                    SurveyResponse.match_id == match.id,
+                    SurveyResponse.slack_user_id == user_id,
+                    SurveyResponse.kind == kind.value,
+                )
+            ).first() or SurveyResponse(
+                team_id=team_id,
+                programme_id=programme.id or 0,
+                match_id=match.id or 0,
+                cycle_number=match.cycle_number,
+                slack_user_id=user_id,
+                kind=kind.value,
+                rating=rating,
+            )
+            row.rating, row.progress, row.would_continue = rating, progress, would_continue
+            row.blocking, row.what_changed = blocking, what_changed
+            row.created_at = utcnow()
+            session.add(row)
+        ack(
+            response_action="update",
+            view={
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Thank you"},
+                "close": {"type": "plain_text", "text": "Close"},
+                "blocks": [
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": "Thank you! Your answers help the programme admins make the next cycle better.",
+                        },
+                    }
+                ],
+            },
+        )
+
+    return submit
+
+
+def on_continue_vote(keep: bool) -> Any:
+    """'Continue together' / 'Wrap up' in the room's closing message: each member chooses for themself."""
+
+    def vote(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+        ack()
+        deps = deps_of(context)
+        match, programme, ids = _match_for(deps, body, context)
+        if match is None or programme is None:
+            tell(client, body, ENDED)
+            return
+        user_id = user_of(body)
+        with deps.db.begin() as session:
+            row = session.get(Match, match.id)
+            assert row is not None
+            votes = [v for v in row.continue_votes if v != user_id] + ([user_id] if keep else [])
+            row.continue_votes = votes
+            session.add(row)
+        everyone = set(ids) <= set(votes)
+        if keep and everyone:
+            text = "You all chose to continue: you'll stay matched into the next cycle. :tada:"
+        elif keep:
+            text = "Noted: you'd like to continue. If your partner chooses the same, you stay matched."
+        else:
+            text = "Noted: this match will close kindly at the end of the cycle. Thank you for taking part!"
+        tell(client, body, text)
+
+    return vote
+
+
+def register(app: App) -> None:
+    app.action(checkin_ui.PAUSE_ACTION)(on_pause)
+    app.action(checkin_ui.KEEP_ACTION)(on_keep)
+    app.action(checkin_ui.PULSE_ACTION)(on_open(SurveyKind.PULSE))
+    app.action(checkin_ui.EXIT_ACTION)(on_open(SurveyKind.EXIT))
+    app.view(checkin_ui.PULSE_CALLBACK)(on_submit(SurveyKind.PULSE))
+    app.view(checkin_ui.EXIT_CALLBACK)(on_submit(SurveyKind.EXIT))
+    app.action(checkin_ui.CONTINUE_ACTION)(on_continue_vote(keep=True))
+    app.action(checkin_ui.WRAP_UP_ACTION)(on_continue_vote(keep=False))
