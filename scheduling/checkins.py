@@ -11,7 +11,7 @@ Over a cycle a match gets:
 - quiet for two cadences: one gentle nudge in its room; quiet for three: one DM to each programme admin;
 - a member who left three check-ins in a row unanswered is asked whether to pause, then left in peace;
 - halfway through the cycle, the pulse (a three-question survey); in the last week, the exit reflection;
-  two days before the end, a closing message in the room, where the pair can choose to go on together.
+  in the last week too, a closing message in the room, where the pair can choose to go on together.
 No person gets more than one of these a day (their own calendar); paused, left and gone people get nothing.
 """
 
@@ -54,7 +54,7 @@ NUDGE_AFTER_QUIET = 2  # cadences without a check-in before the room gets one ge
 ESCALATE_AFTER_QUIET = 3  # ... before the programme admins hear about it
 ASK_PAUSE_AFTER = 3  # unanswered check-ins in a row before we ask about a pause instead
 EXIT_BEFORE_END = timedelta(days=7)
-CLOSING_BEFORE_END = timedelta(days=2)
+CLOSING_BEFORE_END = timedelta(days=6)
 
 NUDGE_KINDS = frozenset({"checkin", "nudge", "ask_pause", "pulse", "exit", "milestone"})
 """Outbox kinds that count as a nudge: a person gets at most one of them a day."""
@@ -135,7 +135,11 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
             if now < at:
                 marks.append(at)
             elif now < ends and state.released_at < at:
-                plan.due.extend(Due(kind, m.user_id, m.user_id, at) for m in state.members if m.active)
+                plan.due.extend(
+                    Due(kind, m.user_id, m.user_id, at)
+                    for m in state.members
+                    if m.active and m.unanswered <= ASK_PAUSE_AFTER
+                )
         if now < closing_at:
             marks.append(closing_at)
         elif now < ends:
@@ -225,7 +229,8 @@ def _plan_one(session: Session, match: Match, programme: Programme, now: datetim
     window = Window.of(programme)
     planned = 0
     for due in plan.due:
-        key = f"{due.kind}:{match.id}:{due.key}"
+        # A period's question is a check-in or, after three unanswered, the pause question: one key for both.
+        key = f"{'checkin' if due.kind == 'ask_pause' else due.kind}:{match.id}:{due.key}"
         if due.kind != "escalate" and _already_planned(session, match.team_id, key):
             continue
         if due.kind == "escalate":

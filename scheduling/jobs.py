@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 
 from bot import matching
 from bot.access import programme_admin_ids
-from bot.slack import send_dm
 from bot.text import escape
+from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
 from scheduling.outbox import Failure, enqueue
 from store import queries
 from store.db import Database
-from store.models import Match, MatchStatus, ParticipantStatus, Programme
+from store.models import Match, MatchStatus, Participant, ParticipantStatus, Programme
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,13 @@ def _local_date(now: datetime, timezone: str | None) -> datetime:
 
 
 def end_pauses(db: Database, client: WebClient, *, now: datetime) -> int:
-    """Resume people whose pause has ended (on their own calendar) and tell each of them once.
+    """Resume people whose pause has ended (on their own calendar) and tell each of them once, in their working
+    hours (a pause ends at local midnight; the message waits for the morning, through the outbox).
 
-    The resume is a conditional update, so two schedulers racing each other send one message, not two.
+    The resume is a conditional update, so two schedulers racing each other plan one message, not two.
     Returns the number of people told.
     """
-    ended: dict[tuple[str, str], list[str]] = defaultdict(list)
+    ended: dict[tuple[str, str], list[tuple[Participant, Programme | None]]] = defaultdict(list)
     with db.session() as session:
         # A day of slack: the earliest time zones are a day ahead of UTC.
         due = queries.pauses_due(session=session, on_or_before=(now + timedelta(days=1)).date())
@@ -49,15 +50,24 @@ def end_pauses(db: Database, client: WebClient, *, now: datetime) -> int:
             if not queries.end_pause(session=session, participant_id=participant.id, today=today):
                 continue
             programme = session.get(Programme, participant.programme_id)
-            ended[(participant.team_id, participant.slack_user_id)].append(programme.name if programme else "")
-    for (_team, user_id), names in ended.items():
-        listed = ", ".join(f"*{escape(n)}*" for n in names if n)
-        send_dm(
-            client,
-            user_id,
-            f"Your pause has ended: welcome back to {listed}! You'll be included in the next round of matches. "
-            "Need more time? `/mentor pause 2w`.",
-        )
+            ended[(participant.team_id, participant.slack_user_id)].append((participant, programme))
+    for (team_id, user_id), memberships in ended.items():
+        participant, programme = memberships[0]
+        listed = ", ".join(f"*{escape(p.name)}*" for _, p in memberships if p is not None)
+        window = Window.of(programme) if programme is not None else DEFAULT_WINDOW
+        today = _local_date(now, participant.timezone).date()
+        with db.begin() as session:
+            enqueue(
+                session,
+                team_id=team_id,
+                key=f"pause_ended:{user_id}:{today.isoformat()}",
+                kind="pause_ended",
+                recipient=user_id,
+                text=f"Your pause has ended: welcome back to {listed}! You'll be included in the next round of "
+                "matches. Need more time? `/mentor pause 2w`.",
+                not_before=next_working_slot(now, participant.timezone, window=window),
+                window=window.as_payload(participant.timezone),
+            )
     return len(ended)
 
 

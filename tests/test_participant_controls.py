@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, text
 from sqlmodel import select
@@ -49,9 +50,16 @@ def test_pause_for_two_weeks_then_one_message_when_it_ends(world: World, databas
     assert run_tick(world, database_url, datetime.now(UTC) + timedelta(days=7))["pauses_ended"] == 0
     later = datetime.combine(today + timedelta(days=15), datetime.min.time(), tzinfo=UTC)
     assert run_tick(world, database_url, later)["pauses_ended"] == 1
-    assert run_tick(world, database_url, later + timedelta(hours=1))["pauses_ended"] == 0
+    assert not [d for d in ana.dms() if "Your pause has ended" in d.text]  # midnight in Lisbon: not now
+    told_at = []
+    for hour in range(1, 7 * 24):  # the message waits for Ana's working hours (Tuesday-Thursday, 10-16)
+        seen = len(ana.dms())
+        assert run_tick(world, database_url, later + timedelta(hours=hour))["pauses_ended"] == 0
+        if len(ana.dms()) > seen:
+            told_at.append((later + timedelta(hours=hour)).astimezone(ZoneInfo("Europe/Lisbon")))
     ended = [d for d in ana.dms() if "Your pause has ended" in d.text]
-    assert len(ended) == 1
+    assert len(ended) == 1 and len(told_at) == 1
+    assert told_at[0].weekday() in (1, 2, 3) and 10 <= told_at[0].hour < 16
     assert rows(database_url, Participant)[0].status == "active"
 
 

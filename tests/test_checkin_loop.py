@@ -1,0 +1,261 @@
+"""A whole 90-day cycle, fast-forwarded an hour at a time, for pairs in Tokyo, Berlin and New York.
+
+The scheduler's pass runs at each simulated hour (`tick(now=...)`), and what people do in Slack happens at
+that simulated time too (`store.types.use_clock`). Every message anyone receives is stamped with the simulated
+hour it arrived in, so the tests can say what each person got and when, on their own calendar.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot import admin_ui, checkin_ui
+from bot.slack import make_web_client
+from scheduling.scheduler import tick
+from store.db import Database
+from store.models import Match, MatchMember, OutboxMessage, Participant, Programme, SurveyResponse
+from store.types import use_clock
+from tests.conftest import running_world
+from tests.scenes import Actor, World, join_answers
+from tests.standin import BOT_TOKEN, Seen
+
+START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday morning, UTC
+HOUR = timedelta(hours=1)
+
+
+@dataclass
+class Received:
+    at: datetime  # the simulated time it arrived
+    seen: Seen
+
+    @property
+    def text(self) -> str:
+        return self.seen.text
+
+
+class Cycle:
+    """A running world whose clock the test moves, and a log of what reached each person at which time."""
+
+    def __init__(self, world: World, database_url: str) -> None:
+        self.world = world
+        self.database_url = database_url
+        self.db = Database.from_url(database_url)
+        self.client = make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url)
+        self.now = START
+        self.log: dict[str, list[Received]] = {}
+        self._seen_seq: dict[str, int] = {}
+        use_clock(lambda: self.now)
+
+    def close(self) -> None:
+        use_clock(None)
+        self.db.dispose()
+
+    def collect(self, *people: Actor) -> None:
+        """Stamp what each of these people newly sees with the current simulated time."""
+        for person in people:
+            last = self._seen_seq.get(person.id, 0)
+            for seen in self.world.standin.seen_by(person.id):
+                if seen.seq > last and seen.kind in ("dm", "channel"):
+                    self.log.setdefault(person.id, []).append(Received(self.now, seen))
+                    self._seen_seq[person.id] = max(self._seen_seq.get(person.id, 0), seen.seq)
+
+    def tick(self) -> dict[str, object]:
+        return tick(self.db, self.client, now=self.now)
+
+    def got(self, person: Actor, containing: str, about: str = "") -> list[Received]:
+        return [r for r in self.log.get(person.id, []) if containing in r.text and about in r.seen.text]
+
+    def rows(self, model: Any) -> list[Any]:
+        with self.db.session() as session:
+            return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def cycle(database_url: str) -> Iterator[Cycle]:
+    with running_world(database_url) as world:
+        running = Cycle(world, database_url)
+        try:
+            yield running
+        finally:
+            running.close()
+
+
+def start_cycle(cycle: Cycle, people: dict[str, Actor]) -> None:
+    """Three pairs across timezones join; the admin starts a 90-day cycle with fortnightly check-ins."""
+    world = cycle.world
+    people["Lea"].join(join_answers("mentor", offered=["Writing"], capacity=1, department="Engineering"))
+    people["Kenji"].join(join_answers("mentee", wanted=["Writing"], department="Data"))
+    people["Tom"].join(join_answers("mentor", offered=["Negotiation"], capacity=1, department="Sales"))
+    people["Priya"].join(join_answers("mentee", wanted=["Negotiation"], department="Design"))
+    people["Sam"].join(join_answers("mentor", offered=["Public speaking"], capacity=1, department="Finance"))
+    people["Maria"].join(join_answers("mentee", wanted=["Public speaking"], department="Product"))
+    for person in people.values():
+        person.wait_for_dm()
+    with cycle.db.begin() as session:
+        programme = session.exec(select(Programme)).one()
+        programme.requires_approval = False
+        programme.cycle_days = 90
+        programme.cadence = "fortnightly"
+        session.add(programme)
+    ingrid = world.person("Ingrid")
+    ingrid.mentor("admin")
+    panel = ingrid.wait_for_ephemeral("Programme admin")
+    programme_id = cycle.rows(Programme)[0].id
+    ingrid.click(
+        panel,
+        f"{admin_ui.LIFECYCLE_ACTION}:active",
+        json.dumps({"programme_id": programme_id, "to": "active"}),
+    )
+    world.wait_for(lambda: len([m for m in cycle.rows(Match) if m.status == "active"]) == 3, what="three matches")
+    world.settle()
+
+
+def pairs(cycle: Cycle) -> dict[frozenset[str], Match]:
+    members: dict[int, set[str]] = {}
+    for member in cycle.rows(MatchMember):
+        members.setdefault(member.match_id, set()).add(member.slack_user_id)
+    return {frozenset(members[m.id]): m for m in cycle.rows(Match) if m.status == "active"}
+
+
+def local(received: Received, person: Actor) -> datetime:
+    return received.at.astimezone(ZoneInfo(person.who.tz))
+
+
+NUDGE_WORDS = ("Did you and", "Would a pause", "Halfway through", "is ending: a short reflection")
+
+
+def test_a_whole_cycle_across_timezones(cycle: Cycle) -> None:
+    world = cycle.world
+    names = ("Lea", "Kenji", "Tom", "Priya", "Sam", "Maria")
+    people = {n: world.person(n) for n in names}
+    ingrid, olu = world.person("Ingrid"), world.person("Olu")
+    start_cycle(cycle, people)
+    lea, kenji, tom, priya, sam, maria = (people[n] for n in names)
+    everyone = [*people.values(), ingrid, olu]
+    cycle.collect(*everyone)  # introductions and welcome messages: before the loop starts
+    cycle.log.clear()
+    by_pair = pairs(cycle)
+    writing = by_pair[frozenset({lea.id, kenji.id})]
+    quiet = by_pair[frozenset({tom.id, priya.id})]
+    assert by_pair.keys() >= {frozenset({sam.id, maria.id})}
+    answered: set[tuple[str, int]] = set()
+
+    end = START + timedelta(days=92)
+    while cycle.now < end:
+        cycle.now += HOUR
+        if cycle.now == START + timedelta(days=20, hours=1):
+            maria.mentor("pause 4w")  # three weeks in, Maria takes a four-week break
+            maria.wait_for_ephemeral("You're paused")
+        cycle.tick()
+        cycle.collect(*everyone)
+        # Kenji (Tokyo) answers everything as soon as it arrives; Lea (Berlin) answers surveys and the closing.
+        for person, received in [(p, r) for p in (kenji, lea) for r in cycle.log.get(p.id, [])]:
+            if (person.id, received.seen.seq) in answered:
+                continue
+            answered.add((person.id, received.seen.seq))
+            value = str(writing.id)
+            if "Did you and" in received.text and person is kenji:
+                kenji.click(received.seen, checkin_ui.YES_ACTION, value)
+                kenji.wait_for_modal("Log a check-in")
+                kenji.submit({"usefulness": "5", "duration": "45"})
+                world.wait_for(
+                    lambda: (
+                        any("logged your check-in" in m.text for m in world.standin.messages_in(writing.room_id or ""))
+                        and len([c for c in cycle.rows(Match) if c.id == writing.id and c.last_checkin_at == cycle.now])
+                        == 1
+                    ),
+                    what="the check-in logged",
+                )
+            elif "Halfway through" in received.text:
+                person.click(received.seen, checkin_ui.PULSE_ACTION, value)
+                person.wait_for_modal("Mid-cycle pulse")
+                person.submit({"rating": "4", "progress": "3", "blocking": "Finding time"})
+            elif "a short reflection" in received.text:
+                person.click(received.seen, checkin_ui.EXIT_ACTION, value)
+                person.wait_for_modal("Exit reflection")
+                person.submit({"rating": "5", "would_continue": "yes", "what_changed": "I write design docs now"})
+            elif "Would you like to go on together" in str(received.seen.blocks):
+                person.click(received.seen, checkin_ui.CONTINUE_ACTION, value)
+            else:
+                continue
+            world.settle(quiet_for=0.05)
+            cycle.collect(*everyone)
+
+    # Nothing ever reached anyone outside their working hours (Tuesday to Thursday, 10:00-16:00 local) ...
+    for person in people.values():
+        for received in cycle.log.get(person.id, []):
+            if received.seen.kind == "dm" and any(w in received.text for w in NUDGE_WORDS):
+                when = local(received, person)
+                assert when.weekday() in (1, 2, 3) and 10 <= when.hour < 16, (person.first_name, when, received.text)
+        # ... and nobody got two nudges on one day of their own calendar.
+        days = Counter(
+            local(r, person).date()
+            for r in cycle.log.get(person.id, [])
+            if r.seen.kind == "dm" and any(w in r.text for w in NUDGE_WORDS)
+        )
+        assert all(n == 1 for n in days.values()), (person.first_name, days)
+
+    # The responsive pair: Kenji is asked each fortnight until the last week, logs each check-in at once, and Lea's
+    # question for the same fortnight is answered for her. No nudge, no escalation.
+    asked_kenji = cycle.got(kenji, "Did you and")
+    assert len(asked_kenji) == 5  # days 14, 28, 42, 56 and 70; day 84 falls in the exit week
+    fortnights = sorted({int((r.at - START) / timedelta(days=14)) for r in asked_kenji})
+    assert fortnights == [1, 2, 3, 4, 5]
+    assert all("it's been a little while" not in m.text for m in world.standin.messages_in(writing.room_id or ""))
+    for received in cycle.got(lea, "Did you and"):
+        current = next(d for d in lea.dms() if d.ts == received.seen.ts)
+        assert "logged your check-in" in current.text  # updated in place, not asked twice
+    assert len(cycle.got(kenji, "Halfway through")) == len(cycle.got(lea, "Halfway through")) == 1
+    pulse_at = cycle.got(kenji, "Halfway through")[0].at
+    assert START + timedelta(days=45) <= pulse_at < START + timedelta(days=52)
+    assert len(cycle.got(kenji, "a short reflection")) == len(cycle.got(lea, "a short reflection")) == 1
+    closing = [m for m in world.standin.messages_in(writing.room_id or "") if "ends on" in m.text]
+    assert len(closing) == 1
+    surveys = Counter((s.slack_user_id, s.kind) for s in cycle.rows(SurveyResponse))
+    assert surveys == {(kenji.id, "pulse"): 1, (lea.id, "pulse"): 1, (kenji.id, "exit"): 1, (lea.id, "exit"): 1}
+    assert set(next(m for m in cycle.rows(Match) if m.id == writing.id).continue_votes) == {kenji.id, lea.id}
+
+    # The quiet pair: three check-ins each, one nudge in their room after four quiet weeks, one escalation to
+    # each admin after six, then a question about a pause instead of a fourth check-in, then peace.
+    for person in (tom, priya):
+        assert len(cycle.got(person, "Did you and")) == 3, person.first_name
+        assert len(cycle.got(person, "Would a pause")) == 1, person.first_name
+        pause_question = cycle.got(person, "Would a pause")[0]
+        assert START + timedelta(days=56) <= pause_question.at < START + timedelta(days=63)
+        assert not [r for r in cycle.log.get(person.id, []) if r.at > pause_question.at and "Did you and" in r.text]
+    nudges = [m for m in world.standin.messages_in(quiet.room_id or "") if "it's been a little while" in m.text]
+    assert len(nudges) == 1
+    for admin in (ingrid, olu):
+        escalations = cycle.got(admin, "has logged no check-in", about=tom.id)
+        assert len(escalations) == 1, admin.first_name
+        assert escalations[0].at >= START + timedelta(days=42)
+        assert not cycle.got(admin, "has logged no check-in", about=kenji.id)
+        assert "Finding time" not in str(cycle.log.get(admin.id, []))  # survey free text stays out of DMs
+
+    # Maria paused for four weeks from day 20: nothing in that time, one message when it ended.
+    paused_from, paused_to = START + timedelta(days=20), START + timedelta(days=48)
+    assert not [
+        r
+        for r in cycle.log.get(maria.id, [])
+        if paused_from < r.at < paused_to and r.seen.kind == "dm" and "Your pause has ended" not in r.text
+    ]
+    [welcome_back] = cycle.got(maria, "Your pause has ended")
+    assert welcome_back.at >= paused_to - timedelta(days=1)
+    back = local(welcome_back, maria)
+    assert back.weekday() in (1, 2, 3) and 10 <= back.hour < 16  # the pause ends at midnight; the message waits
+    assert cycle.got(maria, "Did you and")  # asked again after the pause
+
+    # Every planned message went out exactly once.
+    outbox = cycle.rows(OutboxMessage)
+    assert len({(r.team_id, r.key) for r in outbox}) == len(outbox)
+    assert all(r.status in ("sent", "skipped") for r in outbox), Counter(r.status for r in outbox)
+    assert not [p for p in cycle.rows(Participant) if p.status_reason == "unreachable"]
