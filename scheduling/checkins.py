@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from bot import checkin_ui
 from bot.meeting import zone
 from scheduling.hours import WORK_DAYS, WORK_HOURS, Window, next_working_slot
-from scheduling.outbox import enqueue
+from scheduling.outbox import message
 from store import queries
 from store.db import Database
 from store.models import (
@@ -158,10 +158,11 @@ AdminLookup = Callable[[Session, str, int], list[str]]
 def plan_checkins(db: Database, *, now: datetime, admins: AdminLookup | None = None, batch: int = 500) -> int:
     """Put into the outbox everything the active matches are due at `now`. Returns how many messages were new.
 
-    `admins(session, team_id, programme_id)` names who hears about stalled pairs (without it, nobody).
+    Reads only matches whose `plan_at` has come, `batch` at a time, each batch in one unit of work with a
+    fixed number of queries (PostgreSQL: the rows are locked with SKIP LOCKED, so two planners never plan the
+    same match). `admins(session, team_id, programme_id)` names who hears about stalled pairs.
     """
     planned = 0
-    done: set[int] = set()
     while True:
         with db.begin() as session:
             query = (
@@ -176,132 +177,212 @@ def plan_checkins(db: Database, *, now: datetime, admins: AdminLookup | None = N
             )
             if db.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            matches = [m for m in session.exec(query).all() if m.id not in done]
+            matches = list(session.exec(query).all())
             if not matches:
                 break
-            programmes: dict[int, Programme | None] = {}
-            active_teams: dict[str, bool] = {}
-            for match in matches:
-                assert match.id is not None
-                done.add(match.id)
-                if match.programme_id not in programmes:
-                    programmes[match.programme_id] = session.get(Programme, match.programme_id)
-                programme = programmes[match.programme_id]
-                if match.team_id not in active_teams:
-                    active_teams[match.team_id] = queries.workspace_active(session=session, team_id=match.team_id)
-                if programme is None or programme.status == ProgrammeStatus.CLOSED.value:
-                    match.plan_at = now + timedelta(days=1)  # between cycles: look again tomorrow
-                elif not active_teams[match.team_id]:
-                    match.plan_at = now + timedelta(days=1)
-                else:
-                    planned += _plan_one(session, match, programme, now, admins)
-                session.add(match)
+            planned += _Batch(session, matches, now, admins).plan()
+        if len(matches) < batch:
+            break
     return planned
 
 
-def _plan_one(session: Session, match: Match, programme: Programme, now: datetime, admins: AdminLookup | None) -> int:
-    assert match.released_at is not None and match.id is not None and programme.id is not None
-    members = session.exec(select(MatchMember).where(MatchMember.match_id == match.id)).all()
-    ids = [m.slack_user_id for m in members]
-    people = {
-        p.slack_user_id: p
-        for p in session.exec(
-            select(Participant).where(Participant.programme_id == programme.id, col(Participant.slack_user_id).in_(ids))
-        ).all()
-    }
-    cadence = CADENCE_DAYS.get(programme.cadence, 14)
-    state = MatchState(
-        released_at=match.released_at,
-        cadence_days=cadence,
-        last_checkin_at=match.last_checkin_at,
-        cycle_started_at=programme.cycle_started_at,
-        cycle_ends_at=programme.cycle_ends_at,
-        members=tuple(
-            Member(
-                user_id=uid,
-                active=uid in people and people[uid].status == ParticipantStatus.ACTIVE.value,
-                unanswered=people[uid].unanswered_checkins if uid in people else 0,
-            )
-            for uid in ids
-        ),
-    )
-    plan = plan_match(state, now)
-    window = Window.of(programme)
-    planned = 0
-    for due in plan.due:
-        # A period's question is a check-in or, after three unanswered, the pause question: one key for both.
-        key = f"{'checkin' if due.kind == 'ask_pause' else due.kind}:{match.id}:{due.key}"
-        if due.kind != "escalate" and _already_planned(session, match.team_id, key):
-            continue
-        if due.kind == "escalate":
-            for admin in admins(session, match.team_id, programme.id) if admins else []:
-                text, blocks = checkin_ui.escalation_dm(match.id, ids, programme.name, since=match.last_checkin_at)
-                planned += enqueue(
-                    session,
-                    team_id=match.team_id,
-                    key=f"{key}:{admin}",
-                    kind="escalate",
-                    recipient=admin,
-                    text=text,
-                    blocks=blocks,
-                    not_before=now,
+class _Batch:
+    """One batch of due matches, with everything planning them needs loaded up front in a few queries."""
+
+    def __init__(self, session: Session, matches: list[Match], now: datetime, admins: AdminLookup | None) -> None:
+        self.session, self.matches, self.now, self.admins = session, matches, now, admins
+        ids = [m.id for m in matches]
+        programme_ids = {m.programme_id for m in matches}
+        self.programmes = {
+            p.id: p for p in session.exec(select(Programme).where(col(Programme.id).in_(programme_ids))).all()
+        }
+        teams = {m.team_id for m in matches}
+        self.active_teams = {t: queries.workspace_active(session=session, team_id=t) for t in teams}
+        self.members: dict[int, list[str]] = {}
+        for member in session.exec(select(MatchMember).where(col(MatchMember.match_id).in_(ids))).all():
+            self.members.setdefault(member.match_id, []).append(member.slack_user_id)
+        users = {u for group in self.members.values() for u in group}
+        self.people: dict[tuple[int, str], Participant] = {
+            (p.programme_id, p.slack_user_id): p
+            for p in session.exec(
+                select(Participant).where(
+                    col(Participant.programme_id).in_(programme_ids), col(Participant.slack_user_id).in_(users)
                 )
-            continue
+            ).all()
+        }
+        # Each person's rooms, and the nudges already planned for them or their rooms: one nudge a day.
+        self.rooms: dict[str, set[str]] = {}
+        for room, user in session.exec(
+            select(Match.room_id, MatchMember.slack_user_id)
+            .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
+            .where(
+                col(MatchMember.slack_user_id).in_(users),
+                Match.status == MatchStatus.ACTIVE.value,
+                col(Match.room_id).is_not(None),
+            )
+        ).all():
+            self.rooms.setdefault(user, set()).add(str(room))
+        targets = users | {r for rooms in self.rooms.values() for r in rooms}
+        self.nudged: dict[str, list[datetime]] = {}
+        for recipient, channel, not_before in session.exec(
+            select(OutboxMessage.recipient, OutboxMessage.channel_id, OutboxMessage.not_before).where(
+                col(OutboxMessage.team_id).in_(teams),
+                or_(col(OutboxMessage.recipient).in_(targets), col(OutboxMessage.channel_id).in_(targets)),
+                col(OutboxMessage.kind).in_(sorted(NUDGE_KINDS)),
+                col(OutboxMessage.status) != OutboxStatus.SKIPPED.value,
+                col(OutboxMessage.not_before) >= now - timedelta(days=2),
+            )
+        ).all():
+            self.nudged.setdefault(str(recipient or channel), []).append(not_before)
+        self.new: list[OutboxMessage] = []
+
+    def plan(self) -> int:
+        plans: list[tuple[Match, Programme, Plan]] = []
+        for match in self.matches:
+            programme = self.programmes.get(match.programme_id)
+            if programme is None or programme.status == ProgrammeStatus.CLOSED.value:
+                match.plan_at = self.now + timedelta(days=1)  # between cycles: look again tomorrow
+            elif not self.active_teams[match.team_id]:
+                match.plan_at = self.now + timedelta(days=1)
+            else:
+                plan = plan_match(self._state(match, programme), self.now)
+                plans.append((match, programme, plan))
+                match.plan_at = plan.next_at or self.now + timedelta(days=1)
+            self.session.add(match)
+        keys = {(m.team_id, self._key(m, d)) for m, _, plan in plans for d in plan.due if d.kind != "escalate"}
+        taken = self._existing(keys)
+        for match, programme, plan in plans:
+            for due in plan.due:
+                if due.kind == "escalate" or (match.team_id, self._key(match, due)) not in taken:
+                    self._add(match, programme, due)
+        self.session.add_all(self.new)
+        return len(self.new)
+
+    def _state(self, match: Match, programme: Programme) -> MatchState:
+        assert match.released_at is not None
+        ids = self.members.get(match.id or 0, [])
+        people = [(uid, self.people.get((programme.id or 0, uid))) for uid in ids]
+        return MatchState(
+            released_at=match.released_at,
+            cadence_days=CADENCE_DAYS.get(programme.cadence, 14),
+            last_checkin_at=match.last_checkin_at,
+            cycle_started_at=programme.cycle_started_at,
+            cycle_ends_at=programme.cycle_ends_at,
+            members=tuple(
+                Member(
+                    user_id=uid,
+                    active=p is not None and p.status == ParticipantStatus.ACTIVE.value,
+                    unanswered=p.unanswered_checkins if p is not None else 0,
+                )
+                for uid, p in people
+            ),
+        )
+
+    @staticmethod
+    def _key(match: Match, due: Due) -> str:
+        # A period's question is a check-in or, after three unanswered, the pause question: one key for both.
+        return f"{'checkin' if due.kind == 'ask_pause' else due.kind}:{match.id}:{due.key}"
+
+    def _existing(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        pending = sorted(keys)
+        for start in range(0, len(pending), 1000):
+            chunk = pending[start : start + 1000]
+            found.update(
+                self.session.exec(
+                    select(OutboxMessage.team_id, OutboxMessage.key).where(
+                        col(OutboxMessage.team_id).in_({t for t, _ in chunk}),
+                        col(OutboxMessage.key).in_([k for _, k in chunk]),
+                    )
+                ).all()
+            )
+        return found & keys
+
+    def _add(self, match: Match, programme: Programme, due: Due) -> None:
+        assert match.id is not None and programme.id is not None
+        ids = self.members.get(match.id, [])
+        window = Window.of(programme)
+        key = self._key(match, due)
+        if due.kind == "escalate":
+            for admin in self.admins(self.session, match.team_id, programme.id) if self.admins else []:
+                if _already_planned(self.session, match.team_id, f"{key}:{admin}"):
+                    continue
+                text, blocks = checkin_ui.escalation_dm(match.id, ids, programme.name, since=match.last_checkin_at)
+                self.new.append(
+                    message(
+                        team_id=match.team_id,
+                        key=f"{key}:{admin}",
+                        kind="escalate",
+                        recipient=admin,
+                        text=text,
+                        blocks=blocks,
+                        not_before=self.now,
+                    )
+                )
+            return
+        start = max(due.earliest, self.now)
         if due.kind in ("nudge", "closing"):
             if not match.room_id:
-                continue
+                return
             if due.kind == "nudge":
                 text, blocks = checkin_ui.room_nudge(match.id, ids)
             else:
                 assert programme.cycle_ends_at is not None
                 text, blocks = checkin_ui.closing_message(match.id, programme.name, programme.cycle_ends_at.date())
-            tz = _shared_zone([people[u] for u in ids if u in people])
-            not_before = _nudge_slot(
-                session, match, [u for u in ids if u in people], max(due.earliest, now), tz, window
-            )
-            planned += enqueue(
-                session,
+            members = [self.people[(programme.id, u)] for u in ids if (programme.id, u) in self.people]
+            tz = members[0].timezone if members else None  # a room message lands in its first member's hours
+            row = message(
                 team_id=match.team_id,
                 key=key,
                 kind=due.kind,
                 channel=match.room_id,
                 text=text,
                 blocks=blocks,
-                not_before=not_before,
+                not_before=self._slot(ids, start, tz, window),
                 window=window.as_payload(tz),
             )
-            continue
-        person = people[due.user_id or ""]
-        text, blocks = _dm_for(due, match, ids, programme, cadence)
-        not_before = _nudge_slot(
-            session, match, [person.slack_user_id], max(due.earliest, now), person.timezone, window
-        )
-        if enqueue(
-            session,
-            team_id=match.team_id,
-            key=key,
-            kind=due.kind,
-            recipient=person.slack_user_id,
-            text=text,
-            blocks=blocks,
-            not_before=not_before,
-            window=window.as_payload(person.timezone),
-        ):
-            planned += 1
+        else:
+            person = self.people[(programme.id, due.user_id or "")]
+            text, blocks = _dm_for(due, match, ids, programme)
+            row = message(
+                team_id=match.team_id,
+                key=key,
+                kind=due.kind,
+                recipient=person.slack_user_id,
+                text=text,
+                blocks=blocks,
+                not_before=self._slot([person.slack_user_id], start, person.timezone, window),
+                window=window.as_payload(person.timezone),
+            )
             if due.kind in ("checkin", "ask_pause"):
                 person.unanswered_checkins += 1  # answered (or a check-in logged) sets it back to 0
-                session.add(person)
-    match.plan_at = plan.next_at or now + timedelta(days=1)
-    return planned
+                self.session.add(person)
+        self.nudged.setdefault(row.recipient or row.channel_id or "", []).append(row.not_before)
+        self.new.append(row)
+
+    def _slot(self, user_ids: list[str], earliest: datetime, timezone: str | None, window: Window) -> datetime:
+        """The first working slot at or after `earliest` on a day (in `timezone`) when none of `user_ids`
+        already has a nudge: a DM of a nudge kind, or a nudge in a room of theirs."""
+        tz = zone(timezone)
+        targets = set(user_ids).union(*(self.rooms.get(u, set()) for u in user_ids))
+        days = {at.astimezone(tz).date() for t in targets for at in self.nudged.get(t, [])}
+        slot = next_working_slot(earliest, timezone, window=window)
+        for _ in range(30):
+            local = slot.astimezone(tz)
+            if local.date() not in days:
+                return slot
+            slot = next_working_slot(
+                datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz), timezone, window=window
+            )
+        return slot
 
 
-def _dm_for(
-    due: Due, match: Match, ids: list[str], programme: Programme, cadence: int
-) -> tuple[str, list[dict[str, Any]]]:
+def _dm_for(due: Due, match: Match, ids: list[str], programme: Programme) -> tuple[str, list[dict[str, Any]]]:
     assert match.id is not None and match.released_at is not None
     partners = [u for u in ids if u != due.user_id]
     if due.kind == "checkin":
-        since = max(due.earliest - timedelta(days=cadence), match.released_at)
+        cadence = timedelta(days=CADENCE_DAYS.get(programme.cadence, 14))
+        since = max(due.earliest - cadence, match.released_at)
         return checkin_ui.checkin_dm(match.id, partners, since=since.date())
     if due.kind == "ask_pause":
         return checkin_ui.pause_question(match.id, programme.name)
@@ -315,53 +396,6 @@ def _already_planned(session: Session, team_id: str, key: str) -> bool:
         session.exec(select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.key == key)).first()
         is not None
     )
-
-
-def _shared_zone(people: list[Participant]) -> str | None:
-    """The timezone to time a room message by: the first member's (rooms are for two to four people, and the
-    window is checked again for each recipient's DMs; a room message lands in the first member's hours)."""
-    return people[0].timezone if people else None
-
-
-def _nudge_slot(
-    session: Session,
-    match: Match,
-    user_ids: list[str],
-    earliest: datetime,
-    timezone: str | None,
-    window: Window,
-) -> datetime:
-    """The first working slot at or after `earliest` on a day (in `timezone`) when none of `user_ids` already
-    has a nudge: a DM of a nudge kind, or a nudge in a room of theirs."""
-    slot = next_working_slot(earliest, timezone, window=window)
-    tz = zone(timezone)
-    rooms = [
-        m.room_id
-        for m in session.exec(
-            select(Match)
-            .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
-            .where(col(MatchMember.slack_user_id).in_(user_ids), Match.team_id == match.team_id)
-        ).all()
-        if m.room_id
-    ]
-    for _ in range(30):
-        local = slot.astimezone(tz)
-        day_start = datetime.combine(local.date(), time(0), tzinfo=tz)
-        day_end = day_start + timedelta(days=1)
-        taken = session.exec(
-            select(OutboxMessage.id).where(
-                OutboxMessage.team_id == match.team_id,
-                or_(col(OutboxMessage.recipient).in_(user_ids), col(OutboxMessage.channel_id).in_(rooms)),
-                col(OutboxMessage.kind).in_(sorted(NUDGE_KINDS)),
-                col(OutboxMessage.status) != OutboxStatus.SKIPPED.value,
-                col(OutboxMessage.not_before) >= day_start,
-                col(OutboxMessage.not_before) < day_end,
-            )
-        ).first()
-        if taken is None:
-            return slot
-        slot = next_working_slot(day_end, timezone, window=window)
-    return slot
 
 
 def replan(session: Session, *, programme_id: int | None = None, match_ids: Sequence[int] = ()) -> None:

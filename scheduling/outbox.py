@@ -128,21 +128,31 @@ class _Bucket:
         self.tokens -= 1
 
 
+POST_PER_MINUTE = 600
+"""chat.postMessage across a whole workspace: Slack keeps a workspace-wide limit ("several hundred a minute")
+above the one message a second per channel."""
+
+
 class RateLimiter:
-    """Client-side pacing per workspace: chat.postMessage per channel, every other method by its tier.
+    """Client-side pacing per workspace: chat.postMessage per channel and across the workspace, every other
+    method by its tier.
 
     Keep one per process (or per worker) so the pacing carries over from one delivery pass to the next.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, post_per_minute: int = POST_PER_MINUTE) -> None:
         self.clock = clock
+        self.post_per_minute = post_per_minute
         self._buckets: dict[tuple[str, str, str], _Bucket] = {}
 
     def _bucket(self, team_id: str, method: str, channel: str | None) -> _Bucket:
         key = (team_id, method, channel or "") if method == "chat.postMessage" else (team_id, method, "")
         bucket = self._buckets.get(key)
         if bucket is None:
-            if method == "chat.postMessage":
+            if method == "chat.postMessage" and channel is None:  # the workspace-wide limit
+                per_second = self.post_per_minute / 60.0
+                bucket = _Bucket(max(1.0, per_second * 10), per_second, self.clock)
+            elif method == "chat.postMessage":
                 bucket = _Bucket(POST_BURST, 1.0, self.clock)
             else:
                 limit = per_minute(method)
@@ -150,12 +160,19 @@ class RateLimiter:
             self._buckets[key] = bucket
         return bucket
 
+    def _buckets_for(self, team_id: str, method: str, channel: str | None) -> list[_Bucket]:
+        buckets = [self._bucket(team_id, method, channel)]
+        if method == "chat.postMessage" and channel is not None:
+            buckets.append(self._bucket(team_id, method, None))
+        return buckets
+
     def wait(self, team_id: str, method: str, channel: str | None = None) -> float:
         """Seconds until a call may go out (0: now)."""
-        return self._bucket(team_id, method, channel).wait()
+        return max(b.wait() for b in self._buckets_for(team_id, method, channel))
 
     def take(self, team_id: str, method: str, channel: str | None = None) -> None:
-        self._bucket(team_id, method, channel).take()
+        for bucket in self._buckets_for(team_id, method, channel):
+            bucket.take()
 
     def back_off(self, team_id: str, method: str, channel: str | None, seconds: float) -> None:
         """Slack said 429: send nothing more on this channel (or method) for `seconds`."""
@@ -189,8 +206,7 @@ class DeliveryReport:
     failed: list[Failure] = field(default_factory=list)
 
 
-def enqueue(
-    session: Session,
+def message(
     *,
     team_id: str,
     key: str,
@@ -203,22 +219,12 @@ def enqueue(
     thread_ts: str | None = None,
     metadata: dict[str, Any] | None = None,
     window: dict[str, Any] | None = None,
-) -> bool:
-    """Add a message to send at or after `not_before`. False if this workspace already has one with `key`.
-
-    Give `recipient` (a user id: a DM) or `channel` (a channel id). `metadata` is merged into the
-    `event_payload` of the message's Slack metadata. `window` (`checkins.Window.as_payload`) keeps the message
-    inside someone's working hours even when delivery runs late: outside them it waits for the next slot.
-    """
+) -> OutboxMessage:
+    """A new outbox row (not yet added to any session): see `enqueue`."""
     if (recipient is None) == (channel is None):
         raise ValueError("give exactly one of recipient or channel")
     if not_before.tzinfo is None:
         raise ValueError("not_before must be timezone-aware")
-    exists = session.exec(
-        select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.key == key)
-    ).first()
-    if exists is not None:
-        return False
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = list(blocks)
@@ -228,7 +234,7 @@ def enqueue(
         payload["metadata"] = metadata
     if window:
         payload["window"] = window
-    row = OutboxMessage(
+    return OutboxMessage(
         team_id=team_id,
         key=key,
         kind=kind,
@@ -237,6 +243,22 @@ def enqueue(
         payload=payload,
         not_before=not_before,
     )
+
+
+def enqueue(session: Session, *, team_id: str, key: str, **fields: Any) -> bool:
+    """Add a message to send at or after `not_before`. False if this workspace already has one with `key`.
+
+    Give `recipient` (a user id: a DM) or `channel` (a channel id), `kind`, `text` and `not_before`; optionally
+    `blocks`, `thread_ts`, `metadata` (merged into the `event_payload` of the message's Slack metadata) and
+    `window` (`hours.Window.as_payload`: it keeps the message inside someone's working hours even when delivery
+    runs late; outside them it waits for the next slot).
+    """
+    row = message(team_id=team_id, key=key, **fields)
+    exists = session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.key == key)
+    ).first()
+    if exists is not None:
+        return False
     try:
         with session.begin_nested():
             session.add(row)

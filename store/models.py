@@ -309,6 +309,7 @@ class OutboxMessage(SQLModel, table=True):
         UniqueConstraint("team_id", "key", name="uq_outbox_team_key"),
         Index("ix_outbox_status_not_before", "status", "not_before"),
         Index("ix_outbox_team_recipient", "team_id", "recipient"),
+        Index("ix_outbox_team_channel", "team_id", "channel_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

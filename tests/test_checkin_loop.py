@@ -259,3 +259,121 @@ def test_a_whole_cycle_across_timezones(cycle: Cycle) -> None:
     assert len({(r.team_id, r.key) for r in outbox}) == len(outbox)
     assert all(r.status in ("sent", "skipped") for r in outbox), Counter(r.status for r in outbox)
     assert not [p for p in cycle.rows(Participant) if p.status_reason == "unreachable"]
+
+
+def run_until(cycle: Cycle, day: float, *people: Actor) -> None:
+    """Fast-forward, a pass an hour, to `day` days after the start, nobody answering anything."""
+    while cycle.now < START + timedelta(days=day):
+        cycle.now += HOUR
+        cycle.tick()
+    cycle.world.settle(quiet_for=0.05)
+    cycle.collect(*people)
+
+
+def test_someone_who_left_slack_is_paused_and_a_lost_room_is_reported_once(cycle: Cycle) -> None:
+    world = cycle.world
+    names = ("Lea", "Kenji", "Tom", "Priya", "Sam", "Maria")
+    people = {n: world.person(n) for n in names}
+    ingrid = world.person("Ingrid")
+    start_cycle(cycle, people)
+    by_pair = pairs(cycle)
+    lost_room = by_pair[frozenset({people["Sam"].id, people["Maria"].id})]
+    before = len(world.standin.calls_to("chat.postMessage"))
+    world.standin.deactivate(people["Priya"].id)  # Priya leaves the company before the first check-in
+    world.standin.archive(lost_room.room_id or "")  # and someone archives Sam and Maria's room
+    run_until(cycle, 45, ingrid, *people.values())
+
+    priya = next(p for p in cycle.rows(Participant) if p.slack_user_id == people["Priya"].id)
+    assert (priya.status, priya.status_reason) == ("paused", "unreachable")
+    unreachable = cycle.got(ingrid, "I can't reach")
+    assert len(unreachable) == 1 and people["Priya"].id in unreachable[0].seen.text
+    lost = cycle.got(ingrid, "I can't post in the room")
+    assert len(lost) == 1 and "is_archived" in lost[0].text
+    # Slack was asked once for Priya's DM and once for the archived room's nudge: nothing is retried forever.
+    posts = world.standin.calls_to("chat.postMessage")[before:]
+    assert len([c for c in posts if c.params.get("channel") == people["Priya"].id]) == 1
+    assert len([c for c in posts if c.params.get("channel") == lost_room.room_id]) == 1
+    failed = [o for o in cycle.rows(OutboxMessage) if o.status == "failed"]
+    assert sorted(o.last_error for o in failed) == ["account_inactive", "is_archived"]
+
+
+def test_the_pause_question_pauses_or_keeps_a_person_in(cycle: Cycle) -> None:
+    world = cycle.world
+    names = ("Lea", "Kenji", "Tom", "Priya", "Sam", "Maria")
+    people = {n: world.person(n) for n in names}
+    start_cycle(cycle, people)
+    tom, priya = people["Tom"], people["Priya"]
+    quiet = pairs(cycle)[frozenset({tom.id, priya.id})]
+    run_until(cycle, 63, tom, priya)
+    [to_tom] = cycle.got(tom, "Would a pause")
+    [to_priya] = cycle.got(priya, "Would a pause")
+    tom.click(to_tom.seen, checkin_ui.PAUSE_ACTION, str(quiet.id))
+    world.wait_for(lambda: any("you're paused" in d.text for d in tom.dms()), what="Tom's pause confirmed")
+    priya.click(to_priya.seen, checkin_ui.KEEP_ACTION, str(quiet.id))
+    world.wait_for(lambda: any("you stay in" in d.text for d in priya.dms()), what="Priya stays in")
+    tom_row = next(p for p in cycle.rows(Participant) if p.slack_user_id == tom.id)
+    assert tom_row.status == "paused" and tom_row.paused_until == (cycle.now + timedelta(days=30)).date()
+    run_until(cycle, 80, tom, priya)
+    asked_again = [r for r in cycle.got(priya, "Did you and") if r.at > to_priya.at]
+    assert len(asked_again) == 1  # day 70: she said she's in, so she's asked again
+    assert not [r for r in cycle.log.get(tom.id, []) if r.at > to_tom.at and r.seen.kind == "dm"]
+
+
+def test_closing_a_cycle_keeps_the_pairs_who_chose_to_go_on(cycle: Cycle) -> None:
+    world = cycle.world
+    names = ("Lea", "Kenji", "Tom", "Priya", "Sam", "Maria")
+    people = {n: world.person(n) for n in names}
+    ingrid = world.person("Ingrid")
+    start_cycle(cycle, people)
+    lea, kenji, tom = people["Lea"], people["Kenji"], people["Tom"]
+    by_pair = pairs(cycle)
+    writing = by_pair[frozenset({lea.id, kenji.id})]
+    quiet = by_pair[frozenset({tom.id, people["Priya"].id})]
+    run_until(cycle, 89, *people.values())
+    for person, match, action in (
+        (kenji, writing, checkin_ui.CONTINUE_ACTION),
+        (lea, writing, checkin_ui.CONTINUE_ACTION),
+        (tom, quiet, checkin_ui.WRAP_UP_ACTION),
+    ):
+        closing = next(m for m in world.standin.messages_in(match.room_id or "") if "ends on" in m.text)
+        person.click(closing, action, str(match.id))
+    world.wait_for(lambda: any("You all chose to continue" in e.text for e in lea.ephemerals()), what="Lea told")
+    assert any("close kindly" in e.text for e in tom.ephemerals())
+
+    programme = cycle.rows(Programme)[0]
+    cycle.now = START + timedelta(days=91)
+    for to in ("closed", "enrolling"):
+        ingrid.mentor("admin")
+        panel = ingrid.wait_for_ephemeral("Programme admin", count=2 if to == "closed" else 3)
+        ingrid.click(panel, f"{admin_ui.LIFECYCLE_ACTION}:{to}", json.dumps({"programme_id": programme.id, "to": to}))
+        world.wait_for(lambda: cycle.rows(Programme)[0].status == to, what=f"the programme {to}")  # noqa: B023
+        world.settle()
+    statuses = {m.id: (m.status, m.cycle_number) for m in cycle.rows(Match)}
+    assert statuses[writing.id] == ("active", 2)
+    assert statuses[quiet.id][0] == "ended"
+    states = {p.slack_user_id: p.status for p in cycle.rows(Participant)}
+    assert states[kenji.id] == states[lea.id] == "active"  # they go on together
+    assert states[tom.id] == "invited"  # asked to opt back in
+    assert not any("Count me in" in str(d.blocks) for d in kenji.dms())
+
+
+def test_survey_answers_are_checked_inline(cycle: Cycle) -> None:
+    world = cycle.world
+    names = ("Lea", "Kenji", "Tom", "Priya", "Sam", "Maria")
+    people = {n: world.person(n) for n in names}
+    start_cycle(cycle, people)
+    kenji = people["Kenji"]
+    writing = pairs(cycle)[frozenset({people["Lea"].id, kenji.id})]
+    run_until(cycle, 52, kenji)
+    [pulse] = cycle.got(kenji, "Halfway through")
+    kenji.click(pulse.seen, checkin_ui.PULSE_ACTION, str(writing.id))
+    kenji.wait_for_modal("Mid-cycle pulse")
+    reply = kenji.submit({"blocking": "x" * 1001})
+    assert reply.json is not None and set(reply.json["errors"]) == {"rating", "progress", "blocking"}
+    assert cycle.rows(SurveyResponse) == []
+    # Someone who is not in the match cannot answer for it.
+    tom = people["Tom"]
+    forged = {"id": "V0FORGED", **checkin_ui.pulse_modal(writing.id or 0)}
+    reply = world.platform.submit_view(tom.id, forged, {"rating": "1", "progress": "1"})
+    assert reply.json is not None and "not in" in reply.json["errors"]["rating"]
+    assert cycle.rows(SurveyResponse) == []

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import random
 import re
 import secrets
 import threading
@@ -95,6 +96,7 @@ class _Channel:
     creator: str
     created: int
     user: str | None = None  # the person of an IM
+    archived: bool = False
 
 
 @dataclass
@@ -209,12 +211,20 @@ class SlackStandIn:
         bot_token: str = BOT_TOKEN,
         rate_limits: bool = True,
         trigger_ttl: float = 3.0,
+        post_per_minute: float | None = None,
+        random_429: float = 0.0,
+        seed: int = 0,
     ) -> None:
         self.people: list[Person] = [dataclasses.replace(p) for p in (DEFAULT_PEOPLE if people is None else people)]
         self.team_id = team_id
         self.bot_token = bot_token
         self.rate_limits = rate_limits
         self.trigger_ttl = trigger_ttl
+        # chat.postMessage across the workspace (None: only the per-channel limit), and a share of calls that get
+        # a 429 whatever the rate, as Slack's own load sometimes gives.
+        self.post_per_minute = post_per_minute
+        self.random_429 = random_429
+        self._random = random.Random(seed)
         self.calls: list[Call] = []
         self.warnings: list[str] = []
         self.errors: list[str] = []  # internal errors of the stand-in itself (tracebacks)
@@ -367,6 +377,11 @@ class SlackStandIn:
     def deactivate(self, user_id: str) -> None:
         with self._lock:
             self._users[user_id].deleted = True
+
+    def archive(self, channel_id: str) -> None:
+        """Someone archives a channel: Slack then refuses new messages in it with `is_archived`."""
+        with self._lock:
+            self._channels[channel_id].archived = True
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
         """Poll predicate until it holds (for app work that happens after the HTTP ack)."""
@@ -610,6 +625,14 @@ class SlackStandIn:
         if self.rate_limits:
             with self._lock:
                 wait = self._bucket_for(method, params).take()
+                if method == "chat.postMessage" and wait == 0 and self.post_per_minute is not None:
+                    workspace = self._buckets.get("chat.postMessage:*")
+                    if workspace is None:
+                        per_second = self.post_per_minute / 60.0
+                        workspace = self._buckets["chat.postMessage:*"] = _Bucket(per_second * 10, per_second)
+                    wait = workspace.take()
+                if wait == 0 and method == "chat.postMessage" and self._random.random() < self.random_429:
+                    wait = 1.0
             if wait > 0:
                 retry_after = max(1, int(wait + 0.999))
                 return self._record(
@@ -790,7 +813,7 @@ class SlackStandIn:
         obj: dict[str, Any] = {
             "id": channel.id,
             "created": channel.created,
-            "is_archived": False,
+            "is_archived": channel.archived,
             "is_org_shared": False,
             "is_im": channel.kind == "im",
             "is_mpim": channel.kind == "mpim",
@@ -1077,6 +1100,8 @@ class SlackStandIn:
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params.get("channel"), allow_user=True)
+        if channel.archived:
+            raise SlackError("is_archived")
         text, blocks, attachments = self._message_content(params, method="chat.postMessage")
         thread_ts = params.get("thread_ts") or None
         if thread_ts is not None:

@@ -52,6 +52,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_team_recipient", ["team_id", "recipient"], unique=False)
+        batch_op.create_index("ix_outbox_team_channel", ["team_id", "channel_id"], unique=False)
 
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unanswered_checkins", sa.Integer(), server_default="0", nullable=False))
@@ -80,6 +81,7 @@ def downgrade() -> None:
         batch_op.drop_column("unanswered_checkins")
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_team_channel")
         batch_op.drop_index("ix_outbox_team_recipient")
 
     with op.batch_alter_table("mentor_match", schema=None) as batch_op:

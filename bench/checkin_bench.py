@@ -1,0 +1,426 @@
+"""The check-in loop at scale: planning passes over 100,000 participants on PostgreSQL, and delivering 10,000
+DMs through Slack's limits.
+
+``python -m bench.checkin_bench`` (about 5 minutes) writes its figures into ``bench/RESULTS.md`` between the
+check-in markers; ``--quick`` is a small smoke run that writes nothing.
+
+Planning: a programme population of N participants in N/2 active mentoring matches, released over a fortnight
+(so their check-ins fall due at different moments), with 2N earlier outbox rows. A pass at a moment when D
+matches are due is timed for several D, at N = 10,000 and N = 100,000; next to it, in the same script, the
+baseline of reading every active match with its members and people (what a planner that scans everything
+pays on each pass).
+
+Delivery: 10,000 check-in DMs queued in the outbox (PostgreSQL), sent by the delivery worker to the Slack
+stand-in, which enforces one message a second per channel, a workspace-wide chat.postMessage limit, and answers
+a random 1 % of calls with 429 + Retry-After. The worker's own limiter is set to the same workspace limit.
+Reported: the rate reached as a share of the allowed rate, duplicates (messages Slack holds twice for one
+outbox row) and lost messages (rows not sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import create_engine, func, insert, text
+from sqlalchemy.engine import make_url
+from sqlmodel import col, select
+
+from scheduling.checkins import plan_checkins
+from scheduling.outbox import RateLimiter, deliver_due, message
+from store import migrate
+from store.db import Database, normalise_url
+from store.models import (
+    Match,
+    MatchMember,
+    MatchRound,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Programme,
+    ProgrammeStatus,
+)
+from tests.standin import BOT_TOKEN, TEAM_ID, SlackStandIn
+from tests.standin.workspace import person
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- checkins:start -->", "<!-- checkins:end -->"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+TIMEZONES = ("Asia/Tokyo", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Europe/London", "UTC")
+
+
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    admin_url = normalise_url(admin_url)
+    name = f"mentorbot_checkins_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def populate(db: Database, participants: int, seed: int = 7) -> None:
+    """`participants` people in one active programme, all in mentoring pairs released over a fortnight."""
+    rng = random.Random(seed)
+    pairs = participants // 2
+    with db.engine.begin() as conn:
+        programme_id = conn.execute(
+            insert(Programme.__table__).returning(Programme.__table__.c.id),  # type: ignore[attr-defined]
+            {
+                "team_id": TEAM_ID,
+                "slug": "bench",
+                "name": "Bench",
+                "objectives": "",
+                "kind": "one_to_one",
+                "status": ProgrammeStatus.ACTIVE.value,
+                "cycle_days": 90,
+                "cadence": "fortnightly",
+                "skills": ["Writing"],
+                "max_capacity": 5,
+                "circle_size": 4,
+                "enrolment_open": True,
+                "eligibility": "",
+                "requires_approval": False,
+                "llm_enabled": False,
+                "cycle_number": 1,
+                "cycle_started_at": T0,
+                "cycle_ends_at": T0 + timedelta(days=90),
+                "forgotten": {},
+                "checkin_days": [1, 2, 3],
+                "checkin_start_hour": 10,
+                "checkin_end_hour": 16,
+                "created_at": T0,
+                "updated_at": T0,
+            },
+        ).scalar_one()
+        round_id = conn.execute(
+            insert(MatchRound.__table__).returning(MatchRound.__table__.c.id),  # type: ignore[attr-defined]
+            {
+                "team_id": TEAM_ID,
+                "programme_id": programme_id,
+                "cycle_number": 1,
+                "status": "released",
+                "seed": 1,
+                "created_by": "U0BENCH",
+                "stats": {},
+                "unmatched": [],
+                "created_at": T0,
+                "released_at": T0,
+            },
+        ).scalar_one()
+        people = [
+            {
+                "team_id": TEAM_ID,
+                "programme_id": programme_id,
+                "slack_user_id": f"U{i:09d}",
+                "display_name": f"Person {i}",
+                "title": "",
+                "role": "mentor" if i % 2 == 0 else "mentee",
+                "skills_offered": [],
+                "skills_wanted": [],
+                "goals": "",
+                "department": f"Dept {i % 10}",
+                "timezone": TIMEZONES[i % len(TIMEZONES)],
+                "meeting_mode": "either",
+                "rather_not": [],
+                "status": "active",
+                "status_reason": "",
+                "missed_rounds": 0,
+                "unanswered_checkins": 0,
+                "consent_version": "1",
+                "consented_at": T0,
+                "joined_at": T0,
+                "updated_at": T0,
+            }
+            for i in range(participants)
+        ]
+        for chunk in _chunks(people):
+            conn.execute(insert(Participant.__table__), chunk)  # type: ignore[attr-defined]
+        matches = []
+        for i in range(pairs):
+            released = T0 + timedelta(seconds=rng.uniform(0, 14 * 86400))
+            matches.append(
+                {
+                    "team_id": TEAM_ID,
+                    "programme_id": programme_id,
+                    "round_id": round_id,
+                    "cycle_number": 1,
+                    "status": "active",
+                    "score": 1.0,
+                    "reasons": [],
+                    "room_id": f"G{i:09d}",
+                    "room_kind": "private",
+                    "released_at": released,
+                    "end_reason": "",
+                    "prompts_seen": [],
+                    "plan_at": released + timedelta(days=14),
+                    "continue_votes": [],
+                }
+            )
+        match_ids: list[int] = []
+        for chunk in _chunks(matches):
+            match_ids += (
+                conn.execute(
+                    insert(Match.__table__).returning(Match.__table__.c.id),  # type: ignore[attr-defined]
+                    chunk,
+                )
+                .scalars()
+                .all()
+            )
+        members = [
+            {"match_id": mid, "team_id": TEAM_ID, "slack_user_id": f"U{2 * n + k:09d}", "role": role}
+            for n, mid in enumerate(match_ids)
+            for k, role in ((0, "mentor"), (1, "mentee"))
+        ]
+        for chunk in _chunks(members):
+            conn.execute(insert(MatchMember.__table__), chunk)  # type: ignore[attr-defined]
+        history = [
+            {
+                "team_id": TEAM_ID,
+                "key": f"earlier:{i}",
+                "kind": "checkin",
+                "recipient": f"U{i % participants:09d}",
+                "payload": {"text": "Did you meet?"},
+                "not_before": T0 - timedelta(days=rng.uniform(1, 60)),
+                "status": OutboxStatus.SENT.value,
+                "attempts": 1,
+                "last_error": "",
+                "created_at": T0,
+            }
+            for i in range(2 * participants)
+        ]
+        for chunk in _chunks(history):
+            conn.execute(insert(OutboxMessage.__table__), chunk)  # type: ignore[attr-defined]
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def due_times(db: Database) -> list[datetime]:
+    with db.session() as session:
+        return sorted(
+            t for t in session.exec(select(Match.plan_at).where(Match.status == "active")).all() if t is not None
+        )
+
+
+def baseline_scan(db: Database) -> float:
+    """Read every active match with its members and people: what a planner that scans everything pays."""
+    started = time.perf_counter()
+    with db.session() as session:
+        matches = session.exec(select(Match).where(Match.status == "active")).all()
+        members = session.exec(select(MatchMember)).all()
+        people = session.exec(select(Participant)).all()
+        assert len(matches) and len(members) and len(people)
+    return time.perf_counter() - started
+
+
+def planning(admin_url: str, participants: int, dues: Sequence[int], runs: int) -> list[dict[str, Any]]:
+    """Median pass time for each number of due matches, at this population size, plus the full-scan baseline."""
+    rows: list[dict[str, Any]] = []
+    with fresh_postgres(admin_url) as url:
+        db = Database.from_url(url)
+        try:
+            began = time.perf_counter()
+            populate(db, participants)
+            setup = time.perf_counter() - began
+            times = due_times(db)
+            cursor = 0
+            results: dict[int, list[tuple[float, int]]] = {d: [] for d in dues}
+            for _ in range(runs):
+                for due in dues:
+                    # The pass runs at the moment the next `due` matches come due (none, for due == 0).
+                    now = times[cursor + due - 1] if due else times[cursor] - timedelta(seconds=1)
+                    cursor += due
+                    started = time.perf_counter()
+                    planned = plan_checkins(db, now=now)
+                    results[due].append((time.perf_counter() - started, planned))
+            scans = [baseline_scan(db) for _ in range(runs)]
+            scan = statistics.median(scans)
+            with db.session() as session:
+                outbox_rows = session.exec(select(func.count()).select_from(OutboxMessage)).one()
+            for due in dues:
+                median = statistics.median(t for t, _ in results[due])
+                rows.append(
+                    {
+                        "participants": participants,
+                        "due": due,
+                        "median": median,
+                        "min": min(t for t, _ in results[due]),
+                        "max": max(t for t, _ in results[due]),
+                        "planned": statistics.median(p for _, p in results[due]),
+                        "scan": scan,
+                        "runs": runs,
+                        "setup": setup,
+                        "outbox": outbox_rows,
+                    }
+                )
+        finally:
+            db.dispose()
+    return rows
+
+
+def delivery(admin_url: str, messages: int, per_minute: int, random_429: float) -> dict[str, Any]:
+    crowd = [person(f"U0B{i:07d}", f"Person {i}", "Engineer", "Europe/Berlin", "CET") for i in range(messages)]
+    with fresh_postgres(admin_url) as url:
+        db = Database.from_url(url)
+        try:
+            with db.begin() as session:
+                session.add_all(
+                    message(
+                        team_id=TEAM_ID,
+                        key=f"checkin:bench:{p.id}",
+                        kind="checkin",
+                        recipient=p.id,
+                        text="Did you and Sam meet since 17 November?",
+                        not_before=datetime.now(UTC) - timedelta(minutes=1),
+                    )
+                    for p in crowd
+                )
+            with SlackStandIn(people=crowd, post_per_minute=per_minute, random_429=random_429, seed=3) as standin:
+                client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+                limiter = RateLimiter(post_per_minute=per_minute)
+                started = time.perf_counter()
+                passes = 0
+                while True:
+                    passes += 1
+                    report = deliver_due(
+                        db, client, now=datetime.now(UTC), worker_id="bench", limiter=limiter, batch=200
+                    )
+                    with db.session() as session:
+                        left = session.exec(
+                            select(func.count())
+                            .select_from(OutboxMessage)
+                            .where(col(OutboxMessage.status) != OutboxStatus.SENT.value)
+                        ).one()
+                    if left == 0 or time.perf_counter() - started > 3 * 60 * messages / per_minute:
+                        break
+                    if report.sent == 0:
+                        time.sleep(0.2)
+                elapsed = time.perf_counter() - started
+                posts = standin.calls_to("chat.postMessage")
+                accepted = [c for c in posts if c.status == 200]
+                throttled = len([c for c in posts if c.status == 429])
+                per_row = Counter(
+                    ((c.params.get("metadata") or {}).get("event_payload") or {}).get("outbox_id") for c in accepted
+                )
+                delivered = sum(1 for p in crowd if standin.dms(p.id))
+        finally:
+            db.dispose()
+    return {
+        "messages": messages,
+        "per_minute": per_minute,
+        "elapsed": elapsed,
+        "rate": len(accepted) / elapsed,
+        "allowed": per_minute / 60.0,
+        "duplicates": sum(n - 1 for n in per_row.values() if n > 1),
+        "lost": messages - delivered,
+        "throttled": throttled,
+        "passes": passes,
+    }
+
+
+def report(plans: list[dict[str, Any]], sent: dict[str, Any], wall: float) -> str:
+    lines = [
+        START,
+        "## Check-in loop",
+        "",
+        f"Machine: {os.cpu_count()} cores, PostgreSQL 127.0.0.1; `.venv/bin/python -m bench.checkin_bench`.",
+        "",
+        "### Planning a pass (PostgreSQL)",
+        "",
+        "Each population: participants in mentoring pairs released over a fortnight, 2 earlier outbox rows per "
+        "participant. A pass runs at the moment `due` matches come due; each due match is asked its check-in DMs "
+        "(two per match), timed into each person's working hours with the one-nudge-a-day check. Baseline, same "
+        "script and database: reading all active matches with their members and people, as a planner that "
+        "scans everything would on every pass.",
+        "",
+        "| participants | matches due | DMs planned | median pass | min / max | baseline full scan | pass / baseline |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in plans:
+        lines.append(
+            f"| {row['participants']:,} | {row['due']:,} | {row['planned']:,.0f} | {row['median'] * 1000:.1f} ms "
+            f"| {row['min'] * 1000:.1f} / {row['max'] * 1000:.1f} ms | {row['scan'] * 1000:.0f} ms "
+            f"| {row['median'] / row['scan']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Runs per cell: {plans[0]['runs']}. Outbox rows at the end of the largest run: "
+        f"{max(r['outbox'] for r in plans):,}.",
+        "",
+        "### Delivering 10,000 DMs through Slack's limits",
+        "",
+        f"{sent['messages']:,} check-in DMs (each to its own person) from the outbox on PostgreSQL to the Slack "
+        f"stand-in enforcing 1 message/s per channel, a workspace limit of {sent['per_minute']:,} chat.postMessage "
+        f"a minute ({sent['allowed']:.0f}/s; Slack's own is 'several hundred a minute', scaled up so the run fits "
+        "in minutes), and a 429 + Retry-After on a random 1 % of calls; the worker paces itself to the same "
+        "workspace limit.",
+        "",
+        "| messages | allowed rate | reached | share of allowed | 429s answered | duplicates | lost | wall |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"| {sent['messages']:,} | {sent['allowed']:.1f}/s | {sent['rate']:.1f}/s | "
+        f"{100 * sent['rate'] / sent['allowed']:.1f} % | {sent['throttled']} | {sent['duplicates']} | "
+        f"{sent['lost']} | {sent['elapsed']:.0f} s |",
+        "",
+        f"Benchmark wall time: {wall:.0f} s.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_results(section: str) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, _, rest = text.partition(START)
+        _, _, tail = rest.partition(END)
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small smoke run; writes nothing")
+    parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL") or DEFAULT_PG)
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    if args.quick:
+        plans = planning(args.postgres, 2_000, (0, 10, 100), runs=2)
+        sent = delivery(args.postgres, 500, per_minute=6000, random_429=0.01)
+    else:
+        plans = []
+        for participants in (10_000, 100_000):
+            plans += planning(args.postgres, participants, (0, 25, 250, 2_500), runs=5)
+        sent = delivery(args.postgres, 10_000, per_minute=6000, random_429=0.01)
+    section = report(plans, sent, time.perf_counter() - began)
+    print(section)
+    if not args.quick:
+        write_results(section)
+
+
+if __name__ == "__main__":
+    main()
