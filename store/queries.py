@@ -26,6 +26,7 @@ from store.models import (
     Programme,
     ProgrammeAdmin,
     PromptRating,
+    SurveyResponse,
     Workspace,
 )
 from store.types import utcnow
@@ -386,6 +387,12 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
         "memberships": joined,
         "matches": matches,
         "check_ins_you_logged": [c.model_dump(mode="json") for c in check_ins],
+        "survey_answers": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(SurveyResponse).where(SurveyResponse.team_id == team_id, SurveyResponse.slack_user_id == user_id)
+            ).all()
+        ],
         "prompt_ratings": [
             r.model_dump(mode="json")
             for r in session.exec(
@@ -445,11 +452,22 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
     ).all():
         session.delete(member)
     for match in session.exec(select(Match).where(Match.team_id == team_id)).all():
-        if match.ended_by == user_id or user_id in str(match.reasons):
+        if match.ended_by == user_id or user_id in str(match.reasons) or user_id in match.continue_votes:
             if match.ended_by == user_id:
                 match.ended_by, match.end_reason = FORGOTTEN, ""
             match.reasons = _scrub(match.reasons, user_id)
+            match.continue_votes = [v for v in match.continue_votes if v != user_id]
             session.add(match)
+    for answer in session.exec(
+        select(SurveyResponse).where(SurveyResponse.team_id == team_id, SurveyResponse.slack_user_id == user_id)
+    ).all():
+        session.delete(answer)
+    for row in session.exec(select(OutboxMessage).where(OutboxMessage.team_id == team_id)).all():
+        if row.recipient == user_id or user_id in row.key:
+            session.delete(row)  # messages to them, planned or sent
+        elif user_id in str(row.payload):
+            row.payload = _scrub(row.payload, user_id)  # others' messages that name them
+            session.add(row)
     for round_ in session.exec(select(MatchRound).where(MatchRound.team_id == team_id)).all():
         if round_.created_by == user_id or user_id in str(round_.unmatched):
             round_.created_by = FORGOTTEN if round_.created_by == user_id else round_.created_by

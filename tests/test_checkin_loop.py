@@ -27,6 +27,7 @@ from store.types import use_clock
 from tests.conftest import running_world
 from tests.scenes import Actor, World, join_answers
 from tests.standin import BOT_TOKEN, Seen
+from tests.test_participant_controls import all_values
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday morning, UTC
 HOUR = timedelta(hours=1)
@@ -259,6 +260,12 @@ def test_a_whole_cycle_across_timezones(cycle: Cycle) -> None:
     assert len({(r.team_id, r.key) for r in outbox}) == len(outbox)
     assert all(r.status in ("sent", "skipped") for r in outbox), Counter(r.status for r in outbox)
     assert not [p for p in cycle.rows(Participant) if p.status_reason == "unreachable"]
+
+    # After all that, Kenji asks to be forgotten: his answers, his messages and his votes go with him.
+    kenji.mentor("forget-me")
+    kenji.wait_for_modal("Delete my data")
+    kenji.submit({"confirm": ["yes"]})
+    world.wait_for(lambda: not [v for v in all_values(cycle.database_url) if kenji.id in v], what="no row naming Kenji")
 
 
 def run_until(cycle: Cycle, day: float, *people: Actor) -> None:
