@@ -234,7 +234,37 @@ def release_round(client: WebClient, deps: Deps, *, round_id: int, admin_id: str
         send_dm(client, person["user_id"], match_ui.unmatched_dm(programme, person["reason"]))
     for user_id in held_back:
         send_dm(client, user_id, match_ui.unmatched_dm(programme, HELD_BACK))
+    if programme.llm_enabled and deps.llm is not None:
+        # Last, once every room is open and everyone told: the model can take its time, and fails to the library.
+        for proposal in released:
+            first_meeting_prompts(client, deps, programme, proposal.match.id or 0)
     return opened, len(unmatched) + len(held_back)
+
+
+def first_meeting_prompts(client: WebClient, deps: Deps, programme: Programme, match_id: int) -> None:
+    """Three questions for the pair's first meeting, written for them by the LLM helper, in the thread of their
+    room's introduction (only goals, skills and topics are sent; see prompts/context.py)."""
+    from handlers.prompt import pair_context, prompt_blocks
+    from prompts.llm import suggest_prompts
+
+    with deps.db.session() as session:
+        match = session.get(Match, match_id)
+        if match is None or not match.room_id or match.status != MatchStatus.ACTIVE.value:
+            return
+        pair = pair_context(session, match, programme)
+        seen = list(match.prompts_seen)
+    suggestions = suggest_prompts(deps.llm, pair, library=load_library(), used_ids=seen, seed=match_id * 1000)
+    with deps.db.begin() as session:
+        stored = session.get(Match, match_id)
+        if stored is not None:
+            stored.prompts_seen = [*stored.prompts_seen, *suggestions.library_ids]
+            session.add(stored)
+    blocks = prompt_blocks(suggestions, heading="*Three questions for your first meeting*")
+    text = "Three questions for your first meeting: " + " / ".join(suggestions.prompts)
+    try:
+        client.chat_postMessage(channel=match.room_id, text=text[:3000], blocks=blocks, thread_ts=match.intro_ts)
+    except SlackApiError as error:
+        logger.info("could not post first-meeting prompts: %s", error.response.get("error"))
 
 
 def _first_name(name: str) -> str:

@@ -78,9 +78,11 @@ def suggest_for(deps: Deps, *, team_id: str, user_id: str) -> tuple[Suggestions,
     return suggestions, match
 
 
-def prompt_blocks(suggestions: Suggestions) -> list[dict[str, Any]]:
+def prompt_blocks(
+    suggestions: Suggestions, heading: str = "*Something to talk about next time*"
+) -> list[dict[str, Any]]:
     library = load_library()
-    blocks: list[dict[str, Any]] = [mrkdwn_section("*Something to talk about next time*")]
+    blocks: list[dict[str, Any]] = [mrkdwn_section(heading)]
     for text in suggestions.prompts:
         block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": f"> {text}"}}
         prompt = next(

@@ -440,6 +440,44 @@ def test_with_the_llm_on_prompts_are_written_for_the_pair_without_names(database
             assert person.id not in sent and person.who.real_name not in sent
 
 
+def test_with_the_llm_on_each_room_gets_first_meeting_questions_written_for_the_pair(database_url: str) -> None:
+    from tests.conftest import running_world
+    from tests.fake_openai import FakeOpenAI
+
+    with (
+        FakeOpenAI("good") as fake,
+        running_world(database_url, openai_api_key="sk-test", openai_base_url=fake.base_url, openai_timeout=5) as world,
+    ):
+        people = enrol(world)
+        set_programme(database_url, requires_approval=False, llm_enabled=True)
+        ingrid = world.person("Ingrid")
+        ingrid.mentor("admin")
+        programme_id = str(rows(database_url, Programme)[0].id)
+        ingrid.click(ingrid.wait_for_ephemeral("Programme admin"), admin_ui.MATCH_ACTION, programme_id)
+        ingrid.wait_for_ephemeral("Released")
+        ana_room = room_of(database_url, people["Ana"].id)
+
+        def questions() -> Any:
+            return next(
+                (m for m in world.standin.messages_in(ana_room.room_id or "") if "for your first meeting" in m.text),
+                None,
+            )
+
+        posted = world.wait_for(questions, what="first-meeting questions in Ana's room")
+        assert posted.thread_ts == ana_room.intro_ts  # in the thread of the introduction
+        assert "written for you by AI" in json.dumps(posted.blocks)
+        sent = json.dumps(fake.requests)
+        assert len(fake.requests) >= 3  # one per room
+        for person in people.values():
+            assert person.id not in sent and person.who.real_name not in sent
+
+
+def test_without_the_llm_rooms_get_no_second_message_of_prompts(world: World, database_url: str) -> None:
+    people = release_all(world, database_url)
+    room = room_of(database_url, people["Ana"].id)
+    assert not [m for m in world.standin.messages_in(room.room_id or "") if "for your first meeting" in m.text]
+
+
 def test_check_in_dms_come_once_per_cadence_in_each_persons_working_hours(world: World, database_url: str) -> None:
     from datetime import timedelta
     from zoneinfo import ZoneInfo
