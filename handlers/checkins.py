@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 CHECKIN_CALLBACK = "checkin_submit"
 MAX_TEXT = 1000
+MAX_OTHER_TOPICS = 5
+MAX_TOPIC = 60
 
 
 def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, Any]:
@@ -88,6 +90,14 @@ def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, 
                     "options": [option(s, s) for s in programme.skills[:100]],
                     "max_selected_items": 10,
                 },
+            },
+            {
+                "type": "input",
+                "block_id": "other_topics",
+                "optional": True,
+                "label": plain("Other topics"),
+                "hint": plain("Anything else you talked about, separated by commas.", 2000),
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 300},
             },
             {
                 "type": "input",
@@ -227,6 +237,11 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     topics = [str(o.get("value")) for o in state_value(view, "topics").get("selected_options") or []]
     if programme is not None and any(t not in programme.skills for t in topics):
         errors["topics"] = "Pick topics from the list."
+    other = [" ".join(t.split()) for t in str(state_value(view, "other_topics").get("value") or "").split(",")]
+    other = [t for t in other if t]
+    if len(other) > MAX_OTHER_TOPICS or any(len(t) > MAX_TOPIC for t in other):
+        errors["other_topics"] = f"Up to {MAX_OTHER_TOPICS} topics of at most {MAX_TOPIC} characters each."
+    topics = list(dict.fromkeys([*topics, *other]))
     if errors or match is None or duration is None or usefulness is None:
         ack(response_action="errors", errors=errors)
         return

@@ -249,13 +249,14 @@ def test_schedule_and_log_a_check_in_from_the_room(world: World, database_url: s
     world.person("Kenji").wait_for_ephemeral("not in")
     ana.click(intro, match_ui.CHECKIN_ACTION, str(match.id))
     ana.wait_for_modal("Log a check-in")
-    reply = ana.submit({"usefulness": None, "duration": "2"})
-    assert reply.json is not None and set(reply.json["errors"]) == {"usefulness", "duration"}
+    reply = ana.submit({"usefulness": None, "duration": "2", "other_topics": "a, b, c, d, e, f"})
+    assert reply.json is not None and set(reply.json["errors"]) == {"usefulness", "duration", "other_topics"}
     ana.submit(
         {
             "usefulness": "4",
             "duration": "45",
             "topics": ["Public speaking"],
+            "other_topics": "storytelling,  <!channel> ,Public speaking",
             "learned": "Open with the story, not the slide",
             "next_step": "Rehearse the intro twice",
             "reflection": "I was nervous and hid it",
@@ -271,6 +272,8 @@ def test_schedule_and_log_a_check_in_from_the_room(world: World, database_url: s
     assert "nervous" not in json.dumps([c.params for c in world.standin.calls])
     [checkin] = rows(database_url, CheckIn)
     assert checkin.private_reflection == "I was nervous and hid it" and checkin.duration_minutes == 45
+    assert checkin.topics == ["Public speaking", "storytelling", "<!channel>"]  # free-text topics too, once each
+    assert "<!channel>" not in json.dumps(logged.blocks) and "&lt;!channel&gt;" in json.dumps(logged.blocks)
 
 
 def test_rematch_ends_kindly_tells_admins_privately_and_is_not_repeated(world: World, database_url: str) -> None:
