@@ -33,7 +33,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,19 +40,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import select
 
+from bench.common import RESULTS, fresh_postgres, write_section
 from bench.load_gen import TIMEOUT_S, PhaseResult, Sample, Template, run_phase
 from bot import ui
-from store.db import Database, normalise_url
+from store.db import Database
 from store.models import Programme
 from tests.scenes import join_answers
 from tests.standin import BOT_TOKEN, DEFAULT_PEOPLE, Reply, SlackPlatform, SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 SIGNING_SECRET = "load-bench-signing-secret"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -186,23 +183,6 @@ def server(name: str, args: Sequence[str], env: dict[str, str], workdir: Path) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-@contextmanager
-def fresh_postgres(admin_url: str) -> Iterator[str]:
-    """A new, empty database on the server of admin_url; dropped on the way out."""
-    admin_url = normalise_url(admin_url)
-    name = f"mentorbot_load_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def wait_quiet(standin: SlackStandIn, quiet_for: float = 1.0, timeout: float = 60.0) -> None:
@@ -483,18 +463,6 @@ def report(
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    block = f"{START}\n{section}\n{END}"
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
-
-
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -518,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes: list[str] = []
     spawn = multiprocessing.get_context("spawn")
     with (
-        fresh_postgres(args.postgres) as database_url,
+        fresh_postgres(args.postgres, "mentorbot_load") as database_url,
         SlackStandIn(rate_limits=args.rate_limits) as standin,
         spawn.Pool(1) as load,
     ):
@@ -593,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = report(rows, duration=duration, command=command, rate_limits=args.rate_limits, notes=notes)
     print("\n" + section)
     if not args.quick and not args.no_write:
-        write_results(section)
+        write_section(START, END, section)
         print(f"\nwritten to {RESULTS}")
     if "ERROR" in app_log or "Traceback" in app_log:
         print(f"the app logged errors: its log is kept in {workdir}")

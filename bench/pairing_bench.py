@@ -26,6 +26,7 @@ import numpy as np
 import rustworkx as rx
 from scipy.optimize import linear_sum_assignment
 
+from bench.common import write_section
 from bench.population import NOW, mentoring_population, peer_population
 from pairing.engine import allowed, match, weight_matrix
 from pairing.fairness import unmatched_rates
@@ -33,7 +34,6 @@ from pairing.features import PastIndex
 from pairing.model import Candidate, Mode, PastPair, Rules
 
 RULES = Rules(min_overlap_hours=1.0)
-RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- pairing:start -->", "<!-- pairing:end -->"
 
 
@@ -372,17 +372,6 @@ def run(quick: bool) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small smoke run")
@@ -395,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     section = run(args.quick)
     sys.stdout.write(section + "\n")
     if not args.no_write:
-        write_results(section)
+        write_section(START, END, section)
 
 
 if __name__ == "__main__":

@@ -115,38 +115,45 @@ def pause_question(match_id: int, programme_name: str) -> tuple[str, list[Block]
     return text, blocks
 
 
-def pulse_dm(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
-    text = f"Halfway through {escape(programme_name)}: how is it going? (3 questions, 1 minute)"
+def _one_button_dm(
+    text: str, body: str, block_id: str, label: str, action: str, match_id: int
+) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
-        mrkdwn_section(
-            f"You're halfway through this cycle of *{escape(programme_name)}*. How is it going? "
-            "Three questions, one minute: your answers help the programme admins make it better."
-        ),
+        mrkdwn_section(body),
         {
             "type": "actions",
-            "block_id": "pulse",
-            "elements": [button("Answer the pulse", PULSE_ACTION, str(match_id), "primary")],
+            "block_id": block_id,
+            "elements": [button(label, action, str(match_id), "primary")],
         },
         context("Admins see the answers; your partner doesn't."),
     ]
     return text, blocks
+
+
+def pulse_dm(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
+    name = escape(programme_name)
+    return _one_button_dm(
+        f"Halfway through {name}: how is it going? (3 questions, 1 minute)",
+        f"You're halfway through this cycle of *{name}*. How is it going? Three questions, one minute: your "
+        "answers help the programme admins make it better.",
+        "pulse",
+        "Answer the pulse",
+        PULSE_ACTION,
+        match_id,
+    )
 
 
 def exit_dm(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
-    text = f"This cycle of {escape(programme_name)} is ending: a short reflection?"
-    blocks: list[Block] = [
-        mrkdwn_section(
-            f"This cycle of *{escape(programme_name)}* ends within a week. Take two minutes to look back: "
-            "what changed for you, and would you go on?"
-        ),
-        {
-            "type": "actions",
-            "block_id": "exit",
-            "elements": [button("Reflect", EXIT_ACTION, str(match_id), "primary")],
-        },
-        context("Admins see the answers; your partner doesn't."),
-    ]
-    return text, blocks
+    name = escape(programme_name)
+    return _one_button_dm(
+        f"This cycle of {name} is ending: a short reflection?",
+        f"This cycle of *{name}* ends within a week. Take two minutes to look back: what changed for you, and "
+        "would you go on?",
+        "exit",
+        "Reflect",
+        EXIT_ACTION,
+        match_id,
+    )
 
 
 def closing_message(match_id: int, programme_name: str, ends_on: date) -> tuple[str, list[Block]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -136,14 +136,31 @@ def _match_for(deps: Any, body: dict[str, Any], context: Any) -> tuple[Match | N
     return match, programme, ids
 
 
-def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    """'Not yet': no blame; a question to start with when they do meet, and the next check-in comes as usual."""
+class Clicked(NamedTuple):
+    deps: Any
+    match: Match
+    programme: Programme
+    member_ids: list[str]
+
+
+def clicked_match(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, refusal: str) -> Clicked | None:
+    """Ack a click on a button that names a match; the match if the signed clicking person is in it and it is
+    active, else the person is told `refusal` and None comes back."""
     ack()
     deps = deps_of(context)
-    match, programme, _ = _match_for(deps, body, context)
+    match, programme, ids = _match_for(deps, body, context)
     if match is None or programme is None:
-        tell(client, body, "That check-in belongs to a match that has ended.")
+        tell(client, body, refusal)
+        return None
+    return Clicked(deps, match, programme, ids)
+
+
+def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """'Not yet': no blame; a question to start with when they do meet, and the next check-in comes as usual."""
+    clicked = clicked_match(ack, body, client, context, "That check-in belongs to a match that has ended.")
+    if clicked is None:
         return
+    deps, match, _programme, _ = clicked
     answered(deps, match, user_of(body))
     from handlers.prompt import suggest_for
 
@@ -161,12 +178,10 @@ def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) 
 
 def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """'We need help': the programme admins hear about it, with the pair's context and no private notes."""
-    ack()
-    deps = deps_of(context)
-    match, programme, ids = _match_for(deps, body, context)
-    if match is None or programme is None:
-        tell(client, body, "That check-in belongs to a match that has ended.")
+    clicked = clicked_match(ack, body, client, context, "That check-in belongs to a match that has ended.")
+    if clicked is None:
         return
+    deps, match, programme, ids = clicked
     answered(deps, match, user_of(body))
     from bot.access import programme_admin_ids
 
@@ -192,12 +207,12 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
 
 def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    ack()
-    deps = deps_of(context)
-    match, programme, _ = _match_for(deps, body, context)
-    if match is None or programme is None:
-        tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
+    clicked = clicked_match(
+        ack, body, client, context, "That button belongs to a match you're not in (or one that has ended)."
+    )
+    if clicked is None:
         return
+    deps, match, programme, _ = clicked
     answered(deps, match, user_of(body))
     open_modal_for(client, body, checkin_modal(match, programme, utcnow().date()))
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot import checkin_ui, matching
 from bot.deps import deps_of
 from bot.text import escape
-from handlers.checkins import _match_for, answered
+from handlers.checkins import answered, clicked_match
 from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
 from store import queries
 from store.models import Match, ParticipantStatus, Programme, SurveyKind, SurveyResponse
@@ -28,12 +28,10 @@ ENDED = "That belongs to a match you're not in (or one that has ended)."
 
 def on_pause(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """'Pause for a month', asked after three unanswered check-ins."""
-    ack()
-    deps = deps_of(context)
-    match, programme, _ = _match_for(deps, body, context)
-    if match is None or programme is None:
-        tell(client, body, ENDED)
+    clicked = clicked_match(ack, body, client, context, ENDED)
+    if clicked is None:
         return
+    deps, match, programme, _ = clicked
     until = (utcnow() + PAUSE_FOR).date()
     with deps.db.begin() as session:
         queries.set_status(
@@ -56,26 +54,23 @@ def on_pause(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) ->
 
 
 def on_keep(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    ack()
-    deps = deps_of(context)
-    match, programme, _ = _match_for(deps, body, context)
-    if match is None or programme is None:
-        tell(client, body, ENDED)
+    clicked = clicked_match(ack, body, client, context, ENDED)
+    if clicked is None:
         return
+    deps, match, _programme, _ = clicked
     answered(deps, match, user_of(body))
     tell(client, body, "Great, you stay in. The next check-in comes on the usual cadence.", replace=True)
 
 
 def on_open(kind: SurveyKind) -> Any:
     def open_survey(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-        ack()
-        deps = deps_of(context)
-        match, programme, _ = _match_for(deps, body, context)
-        if match is None or programme is None or match.id is None:
-            tell(client, body, ENDED)
+        clicked = clicked_match(ack, body, client, context, ENDED)
+        if clicked is None:
             return
+        deps, match, _programme, _ = clicked
         answered(deps, match, user_of(body))
-        view = checkin_ui.pulse_modal(match.id) if kind is SurveyKind.PULSE else checkin_ui.exit_modal(match.id)
+        match_id = match.id or 0
+        view = checkin_ui.pulse_modal(match_id) if kind is SurveyKind.PULSE else checkin_ui.exit_modal(match_id)
         open_modal_for(client, body, view)
 
     return open_survey
@@ -170,12 +165,10 @@ def on_continue_vote(keep: bool) -> Any:
     """'Continue together' / 'Wrap up' in the room's closing message: each member chooses for themself."""
 
     def vote(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-        ack()
-        deps = deps_of(context)
-        match, programme, ids = _match_for(deps, body, context)
-        if match is None or programme is None:
-            tell(client, body, ENDED)
+        clicked = clicked_match(ack, body, client, context, ENDED)
+        if clicked is None:
             return
+        deps, match, _programme, ids = clicked
         user_id = user_of(body)
         with deps.db.begin() as session:
             row = session.get(Match, match.id)

@@ -125,14 +125,13 @@ def act_on_failures(db: Database, client: WebClient, failures: Sequence[Failure]
                         "`/mentor rematch` finds their partner a new match."
                     )
                     for admin in admins(session, failure.team_id, programme.id):
-                        enqueue(
+                        _notice(
                             session,
-                            team_id=failure.team_id,
-                            key=f"unreachable:{failure.recipient}:{programme.id}:{admin}",
-                            kind="admin_notice",
-                            recipient=admin,
-                            text=text,
-                            not_before=now,
+                            failure.team_id,
+                            f"unreachable:{failure.recipient}:{programme.id}",
+                            admin,
+                            text,
+                            now,
                         )
                 handled += 1
             elif failure.channel_id and failure.error in UNREACHABLE_ROOM:
@@ -155,14 +154,13 @@ def act_on_failures(db: Database, client: WebClient, failures: Sequence[Failure]
                     "invite me back to the room to restore it."
                 )
                 for admin in admins(session, failure.team_id, programme.id):
-                    enqueue(
-                        session,
-                        team_id=failure.team_id,
-                        key=f"room_unreachable:{match.id}:{admin}",
-                        kind="admin_notice",
-                        recipient=admin,
-                        text=text,
-                        not_before=now,
-                    )
+                    _notice(session, failure.team_id, f"room_unreachable:{match.id}", admin, text, now)
                 handled += 1
     return handled
+
+
+def _notice(session: Session, team_id: str, key: str, admin: str, text: str, now: datetime) -> None:
+    """One notice to one admin, once (the key names what it is about)."""
+    enqueue(
+        session, team_id=team_id, key=f"{key}:{admin}", kind="admin_notice", recipient=admin, text=text, not_before=now
+    )

@@ -340,6 +340,20 @@ def _finish(db: Database, row: OutboxMessage, worker_id: str, **values: Any) -> 
     return held
 
 
+def _hand_back(db: Database, row: OutboxMessage, worker_id: str, **values: Any) -> bool:
+    """Return a claimed row to `pending` untried: the claim does not count as an attempt."""
+    return _finish(
+        db,
+        row,
+        worker_id,
+        status=OutboxStatus.PENDING.value,
+        claimed_by=None,
+        claimed_at=None,
+        attempts=max(0, row.attempts - 1),
+        **values,
+    )
+
+
 # --- sending -------------------------------------------------------------------------------------------
 
 
@@ -486,16 +500,7 @@ def deliver_due(
                     continue
                 later = _outside_window(row, now)
                 if later is not None and not stale:
-                    if _finish(
-                        db,
-                        row,
-                        worker_id,
-                        status=OutboxStatus.PENDING.value,
-                        claimed_by=None,
-                        claimed_at=None,
-                        attempts=max(0, row.attempts - 1),
-                        not_before=later,
-                    ):
+                    if _hand_back(db, row, worker_id, not_before=later):
                         report.deferred += 1
                     continue
                 if limiter.wait(row.team_id, "chat.postMessage", _target(row)) > 0:
@@ -525,15 +530,7 @@ def deliver_due(
         for row, stale in queue:  # out of time: hand the claims back untouched
             if stale:  # maybe sent by a dead worker: keep it `sending`, to be checked when stale again
                 continue
-            if _finish(
-                db,
-                row,
-                worker_id,
-                status=OutboxStatus.PENDING.value,
-                claimed_by=None,
-                claimed_at=None,
-                attempts=max(0, row.attempts - 1),
-            ):
+            if _hand_back(db, row, worker_id):
                 report.released += 1
         if queue:
             break
@@ -587,17 +584,8 @@ def _deliver_one(
             wait = _retry_after(error)
             limiter.back_off(row.team_id, "chat.postMessage", target, wait)
             report.rate_limited += 1
-            if _finish(
-                db,
-                row,
-                worker_id,
-                status=OutboxStatus.PENDING.value,
-                claimed_by=None,
-                claimed_at=None,
-                attempts=max(0, row.attempts - 1),  # Slack asked us to wait; not the message's fault
-                not_before=now + timedelta(seconds=wait),
-                last_error="ratelimited",
-            ):
+            # Slack asked us to wait; not the message's fault, so not an attempt.
+            if _hand_back(db, row, worker_id, not_before=now + timedelta(seconds=wait), last_error="ratelimited"):
                 report.retried += 1
             return
         permanent = status < 500 and code in PERMANENT_ERRORS
