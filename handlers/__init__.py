@@ -16,6 +16,7 @@ from handlers import (
     matching,
     membership,
     prompt,
+    roadmaps,
     workspace,
 )
 
@@ -33,3 +34,4 @@ def register_all(app: App) -> None:
     checkins.register(app)
     guide.register(app)
     prompt.register(app)
+    roadmaps.register(app)

@@ -184,7 +184,12 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
     if match is None or programme is None:
         tell(client, body, "That button belongs to a match you're not in (or one that has ended).")
         return
-    open_modal_for(client, body, checkin_modal(match, programme, utcnow().date()))
+    from bot.roadmap_ui import checkin_milestones_blocks
+    from handlers.roadmaps import open_milestones
+
+    view = checkin_modal(match, programme, utcnow().date())
+    view["blocks"] += checkin_milestones_blocks(open_milestones(deps_of(context), match_id=match.id or 0))
+    open_modal_for(client, body, view)
 
 
 def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -241,6 +246,10 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             )
         )
     ack()
+    from handlers.roadmaps import tick_from_checkin
+
+    ticked = [str(o.get("value")) for o in state_value(view, "milestones").get("selected_options") or []]
+    tick_from_checkin(deps, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=ticked)
     settle_checkin_dms(client, deps, match_id=match.id or 0, author=user_id)
     if match.room_id:
         lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]
