@@ -10,9 +10,11 @@ from handlers import (
     commands,
     errors,
     events,
+    growth,
     guide,
     home,
     join,
+    kudos,
     matching,
     membership,
     prompt,
@@ -35,3 +37,5 @@ def register_all(app: App) -> None:
     guide.register(app)
     prompt.register(app)
     roadmaps.register(app)
+    growth.register(app)
+    kudos.register(app)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -773,3 +773,29 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
             milestone.mentor_comment = milestone.mentor_comment.replace(user_id, FORGOTTEN)
             milestone.evidence_note = milestone.evidence_note.replace(user_id, FORGOTTEN)
             session.add(milestone)
+
+
+def count_growth_activity(
+    *, session: Session, team_id: str, channel_id: str, ts: str, replies: int = 0, reactions: int = 0
+) -> bool:
+    """Add (or take away, never below zero) replies and reactions on the growth thread posted as `ts`.
+    One UPDATE, so concurrent events never lose a count. False when `ts` is not a live growth thread."""
+    changes: dict[Any, Any] = {}
+    query = update(GrowthThread).where(
+        col(GrowthThread.team_id) == team_id,
+        col(GrowthThread.channel_id) == channel_id,
+        col(GrowthThread.ts) == ts,
+        col(GrowthThread.deleted_at).is_(None),
+    )
+    if replies:
+        changes[GrowthThread.reply_count] = col(GrowthThread.reply_count) + replies
+        if replies < 0:
+            query = query.where(col(GrowthThread.reply_count) >= -replies)
+    if reactions:
+        changes[GrowthThread.reaction_count] = col(GrowthThread.reaction_count) + reactions
+        if reactions < 0:
+            query = query.where(col(GrowthThread.reaction_count) >= -reactions)
+    if not changes:
+        return False
+    result = session.execute(query.values(changes))
+    return bool(getattr(result, "rowcount", 0))
