@@ -33,7 +33,7 @@ MILESTONE_CALLBACK = "milestone_save"
 DONE_CALLBACK = "milestone_done"
 COMMENT_CALLBACK = "milestone_comment"
 
-OPEN_ACTION = "roadmap_open"  # value: match id
+OPEN_ACTION = "roadmap_open"  # value: match id, or "<match id>:<owner id>" for someone else's roadmap
 ADD_ACTION = "roadmap_add"  # value: roadmap id
 MENU_ACTION = "milestone_menu"  # overflow, value: "<verb>|<milestone id>"
 DONE_ACTION = "milestone_mark_done"  # value: milestone id
@@ -267,7 +267,7 @@ def celebration(milestone: Milestone, owner_id: str, *, commenter: str | None = 
         body += "\n" + quote(milestone.evidence_note, 600)
     blocks: list[Block] = [mrkdwn_section(body)]
     if milestone.mentor_comment:
-        who = f"<@{commenter}>" if commenter else "Their mentor"
+        who = f"<@{commenter}>" if commenter else "A partner"
         blocks.append(mrkdwn_section(f":speech_balloon: {who}: {escape(truncate(milestone.mentor_comment, 1000))}"))
     label = "Edit your comment" if milestone.mentor_comment else "Add a comment"
     blocks.append(
@@ -358,7 +358,8 @@ def home_blocks(
             )
         block = mrkdwn_section("\n".join(lines), block_id=f"roadmap_{item.match_id}_{item.owner_id}")
         label = "Set up roadmap" if item.own and not item.milestones else "Open roadmap"
-        block["accessory"] = button(label, OPEN_ACTION, str(item.match_id))
+        value = str(item.match_id) if item.own else f"{item.match_id}:{item.owner_id}"
+        block["accessory"] = button(label, OPEN_ACTION, value)
         blocks.append(block)
     for programme_name, c in contributions[:4]:
         blocks.append(

@@ -246,10 +246,9 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             )
         )
     ack()
-    from handlers.roadmaps import tick_from_checkin
+    from handlers.roadmaps import checkin_ticks, tick_from_checkin
 
-    ticked = [str(o.get("value")) for o in state_value(view, "milestones").get("selected_options") or []]
-    tick_from_checkin(deps, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=ticked)
+    tick_from_checkin(deps, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=checkin_ticks(view))
     settle_checkin_dms(client, deps, match_id=match.id or 0, author=user_id)
     if match.room_id:
         lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]

@@ -19,6 +19,7 @@ from bot.slack import send_dm
 from bot.text import escape, truncate
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.roadmaps import menu_choice, selected, selected_all
 from store import queries
 from store.models import GrowthThread, GrowthVisibility, Match, ParticipantStatus, Programme
 from store.types import utcnow
@@ -88,8 +89,8 @@ def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: Any)
     """ "Share as growth thread" on a message: only on the person's own messages."""
     ack()
     user_id = user_of(body)
-    message = body.get("message") or {}
-    if message.get("user") != user_id:
+    message = body.get("message")
+    if not isinstance(message, dict) or message.get("user") != user_id:
         tell(client, body, "You can share your own messages as growth threads: this one was written by someone else.")
         return
     problem = open_growth(
@@ -128,8 +129,8 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
             errors[key] = f"At most {growth_ui.MAX_FIELD} characters (this is {len(value)})."
     if not texts["learned"]:
         errors["learned"] = "Say what you learned: it's the heart of a growth thread."
-    skills = [str(o.get("value")) for o in state_value(view, "skills").get("selected_options") or []]
-    visibility = str((state_value(view, "visibility").get("selected_option") or {}).get("value") or "")
+    skills = selected_all(view, "skills")
+    visibility = selected(view, "visibility")
     thread_id = int_or_none(meta.get("thread_id"))
     with deps.db.session() as session:
         where = where_for(session, team_id=team_id, user_id=user_id, programme_id=int_or_none(meta.get("programme_id")))
@@ -231,8 +232,7 @@ def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> 
     ack()
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    actions = body.get("actions") or [{}]
-    verb, _, ident = str(((actions[0] or {}).get("selected_option") or {}).get("value") or "").partition("|")
+    verb, _, ident = menu_choice(body).partition("|")
     with deps.db.session() as session:
         thread = session.get(GrowthThread, int_or_none(ident) or -1)
         programme = session.get(Programme, thread.programme_id) if thread else None
@@ -288,13 +288,15 @@ def on_message(event: dict[str, Any], body: dict[str, Any], context: Any) -> Non
     """A reply in a growth thread counts (a deleted reply no longer does); other messages are ignored."""
     subtype = event.get("subtype")
     if subtype == "message_deleted":
-        message, delta = event.get("previous_message") or {}, -1
+        message, delta = event.get("previous_message"), -1
     elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
         message, delta = event, 1
     else:
         return
+    if not isinstance(message, dict):
+        return
     thread_ts, ts, channel = message.get("thread_ts"), message.get("ts"), event.get("channel")
-    if not thread_ts or thread_ts == ts or not channel:
+    if not isinstance(thread_ts, str) or not thread_ts or thread_ts == ts or not isinstance(channel, str):
         return
     team_id = str(body.get("team_id") or context.get("team_id") or "")
     with deps_of(context).db.begin() as session:
@@ -304,8 +306,10 @@ def on_message(event: dict[str, Any], body: dict[str, Any], context: Any) -> Non
 
 
 def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
-    item = event.get("item") or {}
-    if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+    item = event.get("item")
+    if not isinstance(item, dict) or item.get("type") != "message":
+        return
+    if not isinstance(item.get("channel"), str) or not isinstance(item.get("ts"), str):
         return
     delta = 1 if event.get("type") == "reaction_added" else -1
     team_id = str(body.get("team_id") or context.get("team_id") or "")

@@ -17,6 +17,7 @@ from bot.deps import deps_of
 from bot.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.roadmaps import selected
 from store import queries
 from store.models import Kudos, ParticipantStatus, Programme
 
@@ -100,9 +101,10 @@ def kudos_command(inv: Invocation) -> None:
 def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, giver = team_of(body, context), user_of(body)
-    receiver = str(state_value(view, "receiver").get("selected_user") or "")
+    chosen = state_value(view, "receiver").get("selected_user")
+    receiver = chosen if isinstance(chosen, str) else ""
     reason = str(state_value(view, "reason").get("value") or "").strip()
-    public = (state_value(view, "where").get("selected_option") or {}).get("value") == "public"
+    public = selected(view, "where") == "public"
     errors: dict[str, str] = {}
     if not reason:
         errors["reason"] = "Say what you're thanking them for."

@@ -73,8 +73,11 @@ def owner_for(members: list[MatchMember], viewer: str) -> str:
     return viewer
 
 
-def place_for(session: Session, *, team_id: str, user_id: str, match_id: int | None = None) -> Place | None:
-    """The viewer's active match (the one named, or their first) and whose roadmap they see in it."""
+def place_for(
+    session: Session, *, team_id: str, user_id: str, match_id: int | None = None, owner_id: str | None = None
+) -> Place | None:
+    """The viewer's active match (the one named, or their first) and whose roadmap they see in it: `owner_id`'s
+    if they are a mentee or peer in it, else the viewer's own (a mentor: their mentee's)."""
     found = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
     for match, members in found:
         if match_id is not None and match.id != match_id:
@@ -82,7 +85,8 @@ def place_for(session: Session, *, team_id: str, user_id: str, match_id: int | N
         programme = session.get(Programme, match.programme_id)
         if programme is None:
             continue
-        owner = owner_for(members, user_id)
+        owners = {m.slack_user_id for m in members if m.role != Role.MENTOR.value}
+        owner = owner_id if owner_id in owners else owner_for(members, user_id)
         return Place(match, programme, members, owner, editable=owner == user_id)
     return None
 
@@ -131,11 +135,18 @@ def roadmap_view(session: Session, place: Place, *, notice: str | None = None) -
 
 
 def open_roadmap(
-    client: WebClient, deps: Deps, *, team_id: str, user_id: str, trigger_id: str, match_id: int | None = None
+    client: WebClient,
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    match_id: int | None = None,
+    owner_id: str | None = None,
 ) -> str | None:
     """Open the roadmap modal; returns a message for the person when there is nothing to open."""
     with deps.db.session() as session:
-        place = place_for(session, team_id=team_id, user_id=user_id, match_id=match_id)
+        place = place_for(session, team_id=team_id, user_id=user_id, match_id=match_id, owner_id=owner_id)
         if place is None:
             return (
                 "Roadmaps belong to a match: you don't have an active one right now."
@@ -157,13 +168,16 @@ def roadmap_command(inv: Invocation) -> None:
 
 def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
+    match_text, _, owner_id = action_value(body).partition(":")
+    match_id = int_or_none(match_text)
     problem = open_roadmap(
         client,
         deps_of(context),
         team_id=team_of(body, context),
         user_id=user_of(body),
-        trigger_id=body.get("trigger_id", ""),
-        match_id=int_or_none(action_value(body)),
+        trigger_id=str(body.get("trigger_id") or ""),
+        match_id=match_id if match_id is not None else -1,
+        owner_id=owner_id or None,
     )
     if problem:
         tell(client, body, problem)
@@ -183,8 +197,38 @@ def _date(view: dict[str, Any], block_id: str) -> date | None:
         return None
 
 
+def selected(view: dict[str, Any], block_id: str) -> str:
+    """The value of the option picked in a select or radio input ("" when none, or not shaped like Slack's)."""
+    chosen = state_value(view, block_id).get("selected_option")
+    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+
+
+def selected_all(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values of the options picked in a multi-select or checkboxes input."""
+    chosen = state_value(view, block_id).get("selected_options")
+    if not isinstance(chosen, list):
+        return []
+    return [str(o.get("value") or "") for o in chosen if isinstance(o, dict)]
+
+
+def modal_id(body: dict[str, Any]) -> str | None:
+    """The id of the modal a click came from (None for a click in a message or App Home)."""
+    view = body.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal" or not isinstance(view.get("id"), str):
+        return None
+    return str(view["id"])
+
+
+def menu_choice(body: dict[str, Any]) -> str:
+    """The value of the option picked in an overflow menu."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    chosen = first.get("selected_option") if isinstance(first, dict) else None
+    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+
+
 def _skill(view: dict[str, Any], block_id: str) -> str:
-    return str((state_value(view, block_id).get("selected_option") or {}).get("value") or "")
+    return selected(view, block_id)
 
 
 def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -323,7 +367,7 @@ def on_add(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> N
     if full:
         tell(client, body, f"A roadmap holds at most {MAX_MILESTONES} milestones: drop or finish one first.")
         return
-    parent = (body.get("view") or {}).get("id")
+    parent = modal_id(body)
     view = roadmap_ui.milestone_modal(
         roadmap.id or 0, None, skills=place.programme.skills, end=place.end, parent=parent
     )
@@ -334,7 +378,7 @@ def _push_or_open(client: WebClient, body: dict[str, Any], view: dict[str, Any])
     """Stack a form on the roadmap modal when clicked from it, else open it."""
     trigger = body.get("trigger_id", "")
     try:
-        if body.get("view"):
+        if modal_id(body):
             client.views_push(trigger_id=trigger, view=view)
         else:
             client.views_open(trigger_id=trigger, view=view)
@@ -454,10 +498,8 @@ def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> 
     ack()
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    actions = body.get("actions") or [{}]
-    raw = str(((actions[0] or {}).get("selected_option") or {}).get("value") or "")
-    verb, _, ident = raw.partition("|")
-    parent = (body.get("view") or {}).get("id")
+    verb, _, ident = menu_choice(body).partition("|")
+    parent = modal_id(body)
     with deps.db.begin() as session:
         milestone = _owned_milestone(session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(ident))
         place = _place_of(session, milestone, user_id) if milestone else None
@@ -632,6 +674,11 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
 def open_milestones(deps: Deps, *, match_id: int) -> list[Milestone]:
     with deps.db.session() as session:
         return queries.match_milestones(session=session, match_id=match_id, open_only=True)
+
+
+def checkin_ticks(view: dict[str, Any]) -> list[str]:
+    """The milestones ticked in a submitted check-in modal."""
+    return selected_all(view, roadmap_ui.CHECKIN_MILESTONES_BLOCK)
 
 
 def tick_from_checkin(deps: Deps, *, team_id: str, user_id: str, match_id: int, ticked: list[str]) -> None:

@@ -65,14 +65,17 @@ def plan_roadmap_nudges(db: Database, *, now: datetime) -> int:
     planned = 0
     with db.begin() as session:
         people: dict[tuple[int, str], Participant] = {}
+        loaded: set[int | None] = set()
         for match in session.exec(select(Match).where(Match.status == MatchStatus.ACTIVE.value)).all():
             if match.released_at is None or not queries.workspace_active(session=session, team_id=match.team_id):
                 continue
             programme = session.get(Programme, match.programme_id)
             if programme is None:
                 continue
-            for participant in session.exec(select(Participant).where(Participant.programme_id == programme.id)).all():
-                people[(programme.id or 0, participant.slack_user_id)] = participant
+            if programme.id not in loaded:
+                loaded.add(programme.id)
+                for person in session.exec(select(Participant).where(Participant.programme_id == programme.id)).all():
+                    people[(programme.id or 0, person.slack_user_id)] = person
             planned += _plan_match(session, match, programme, people, now)
     return planned
 

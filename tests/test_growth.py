@@ -30,6 +30,16 @@ def thread_row(database_url: str) -> GrowthThread:
     return row
 
 
+def recorded(world: World, database_url: str, post: Seen) -> GrowthThread:
+    """The growth thread's row once it knows its post (recorded just after Slack answers)."""
+
+    def posted() -> GrowthThread | None:
+        row = thread_row(database_url)
+        return row if row.ts == post.ts else None
+
+    return world.wait_for(posted, what="the post recorded")
+
+
 def event(world: World, payload: dict[str, Any], **kw: Any) -> None:
     reply = world.platform.event(payload, **kw)
     assert reply.status == 200
@@ -62,8 +72,8 @@ def test_a_growth_thread_is_posted_edited_counted_and_deleted(world: World, data
     assert author["type"] == "context" and author["elements"][0]["type"] == "image"
     assert ana.id in author["elements"][0]["image_url"] and "Ana Silva" in json.dumps(author)
     assert "Public speaking" in shown
-    row = thread_row(database_url)
-    assert row.ts == post.ts and row.channel_id == GENERAL_CHANNEL_ID and row.visibility == "channel"
+    row = recorded(world, database_url, post)
+    assert row.channel_id == GENERAL_CHANNEL_ID and row.visibility == "channel"
 
     # the author edits it: the post follows; someone else may not
     menu(world, kenji, post, "edit")
@@ -104,6 +114,20 @@ def test_a_growth_thread_is_posted_edited_counted_and_deleted(world: World, data
         lambda: (r := thread_row(database_url)).reply_count == 1 and r.reaction_count == 1, what="the counts"
     )
 
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": GENERAL_CHANNEL_ID,
+        "hidden": True,
+        "deleted_ts": reply_event["ts"],
+        "ts": "1790000000.000400",
+        "event_ts": "1790000000.000400",
+        "previous_message": {k: reply_event[k] for k in ("type", "user", "text", "ts", "thread_ts")},
+    }
+    event(world, deleted)
+    event(world, deleted)  # a second delivery of the same deletion (new event id) never goes below zero
+    world.wait_for(lambda: thread_row(database_url).reply_count == 0, what="the deleted reply uncounted")
+
     # the author deletes it: the post goes, the record says so
     menu(world, ana, post, "delete")
     ana.wait_for_modal("Delete growth thread")
@@ -128,8 +152,9 @@ def test_a_growth_thread_can_stay_in_the_room_and_start_from_a_message(world: Wo
     options = next(b for b in modal["blocks"] if b.get("block_id") == "visibility")["element"]["options"]
     assert [o["value"] for o in options] == ["room"]  # no programme channel: only the room
     ana.submit({})
-    post_in(world, room, "pause before answering")
-    assert thread_row(database_url).visibility == "room"
+    post = post_in(world, room, "pause before answering")
+    row = recorded(world, database_url, post)
+    assert row.visibility == "room" and row.channel_id == room
     assert not [m for m in world.standin.messages_in(GENERAL_CHANNEL_ID) if "growth thread" in m.text]
 
 

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from bot import roadmap_ui
 from bot.roadmaps import Draft, bar, check_draft, progress_by_skill, starter_template
 from bot.slack import make_web_client
@@ -118,7 +120,7 @@ def test_a_mentee_builds_completes_and_redates_and_sees_progress(world: World, d
 
     # App Home: progress per skill for Ana; Sam sees her roadmap and his contribution
     ana.open_home()
-    home = json.dumps(ana.wait_for_home("Your roadmap"), ensure_ascii=False)
+    home = json.dumps(ana.wait_for_home("Leadership: 0/1"), ensure_ascii=False)  # after every redraw
     assert "Public speaking: 1/2" in home and bar(1, 2) in home and "Leadership: 0/1" in home
     assert "&lt;!channel&gt;" in home and "<!channel>" not in home  # the goal, escaped
     sam.open_home()
@@ -186,6 +188,17 @@ def test_reminders_come_once_in_working_hours_and_overdue_asks_to_redate(world: 
     ana.submit({"due_on": new_day.isoformat()})
     world.wait_for(lambda: milestones(database_url)[0].due_on == new_day, what="re-dated from the DM")
     assert milestones(database_url)[0].reminded_for is None
+    db = Database.from_url(database_url)
+    again = datetime.combine(new_day, datetime.min.time(), tzinfo=UTC)
+    try:
+        for hour in range(-5 * 24, 0, 3):
+            tick(db, client, now=again + timedelta(hours=hour))
+    finally:
+        db.dispose()
+    keys = [
+        r.key for r in rows(database_url, OutboxMessage) if r.kind == "milestone_reminder" and r.recipient == ana.id
+    ]
+    assert sorted(keys) == sorted([f"milestone-due:{first.id}:{first.due_on}", f"milestone-due:{first.id}:{new_day}"])
 
 
 def test_roadmap_rules() -> None:
@@ -212,3 +225,78 @@ def test_roadmap_rules() -> None:
     progress = progress_by_skill([("A", "done"), ("A", "planned"), ("B", "dropped"), ("", "in_progress")])
     assert [(p.skill, p.done, p.total) for p in progress] == [("A", 1, 2), ("Other", 0, 1)]
     assert bar(1, 2) == "▰▰▰▰▰▱▱▱▱▱" and bar(0, 0) == "▱" * 10
+
+
+def test_aggregate_queries_for_digests_and_reports(db: Database) -> None:
+    from store import queries
+    from store.models import CheckIn, GrowthThread, Kudos, Match, MatchMember, MatchRound
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    with db.begin() as session:
+        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        round_ = MatchRound(team_id="T1", programme_id=programme.id or 0, cycle_number=1, seed=1, created_by="UADMIN")
+        session.add(round_)
+        session.flush()
+        match = Match(
+            team_id="T1", programme_id=programme.id or 0, round_id=round_.id or 0, cycle_number=1, status="active"
+        )
+        session.add(match)
+        session.flush()
+        session.add(MatchMember(match_id=match.id or 0, team_id="T1", slack_user_id="UMENTOR", role="mentor"))
+        session.add(MatchMember(match_id=match.id or 0, team_id="T1", slack_user_id="UMENTEE", role="mentee"))
+        roadmap = queries.ensure_roadmap(session=session, team_id="T1", match=match, owner_id="UMENTEE", goal="Speak")
+        for i, status in enumerate(["done", "done", "planned", "dropped"]):
+            session.add(
+                Milestone(
+                    team_id="T1",
+                    roadmap_id=roadmap.id or 0,
+                    match_id=match.id or 0,
+                    programme_id=programme.id or 0,
+                    title=f"m{i}",
+                    due_on=now.date(),
+                    status=status,
+                    completed_at=now - timedelta(days=i) if status == "done" else None,
+                )
+            )
+        session.add(
+            CheckIn(
+                team_id="T1", match_id=match.id or 0, author_id="UMENTEE", met_on=now.date(), duration_minutes=30,
+                usefulness=4,
+            )
+        )  # fmt: skip
+        session.add(Kudos(team_id="T1", programme_id=programme.id or 0, giver_id="UMENTEE", receiver_id="UMENTOR"))
+        for ts, replies in (("1.1", 1), ("2.2", 5)):
+            session.add(
+                GrowthThread(
+                    team_id="T1", programme_id=programme.id or 0, author_id="UMENTEE", channel_id="C1", ts=ts,
+                    learned="x", reply_count=replies, created_at=now,
+                )
+            )  # fmt: skip
+    with db.begin() as session:
+        assert (
+            queries.count_growth_activity(session=session, team_id="T1", channel_id="C1", ts="1.1", reactions=-1)
+            is False
+        )
+        assert queries.count_growth_activity(session=session, team_id="T1", channel_id="C1", ts="1.1", reactions=1)
+        assert not queries.count_growth_activity(session=session, team_id="T2", channel_id="C1", ts="1.1", replies=1)
+    with db.session() as session:
+        pid = programme.id or 0
+        [mine] = queries.mentor_contributions(session=session, team_id="T1", programme_id=pid)
+        assert (mine.mentor_id, mine.active_mentees, mine.check_ins, mine.milestones_reached, mine.kudos) == (
+            "UMENTOR", 1, 1, 2, 1
+        )  # fmt: skip
+        since = now - timedelta(days=7)
+        assert len(queries.milestones_completed(session=session, team_id="T1", programme_id=pid, since=since)) == 2
+        assert queries.milestone_status_counts(session=session, team_id="T1", programme_id=pid) == {
+            "done": 2, "planned": 1, "dropped": 1
+        }  # fmt: skip
+        threads = queries.growth_threads(session=session, team_id="T1", programme_id=pid, since=since)
+        assert [(t.ts, t.reply_count, t.reaction_count) for t in threads] == [("2.2", 5, 0), ("1.1", 1, 1)]
+        assert queries.kudos_counts(session=session, team_id="T1", programme_id=pid) == {"UMENTOR": 1}
+        exported = queries.export_person(session=session, team_id="T1", user_id="UMENTEE")
+        assert len(exported["roadmaps"][0]["milestones"]) == 4 and len(exported["growth_threads"]) == 2
+    with db.begin() as session:
+        queries.forget_person(session=session, team_id="T1", user_id="UMENTEE")
+    with db.session() as session:
+        assert session.exec(select(Roadmap)).all() == [] and session.exec(select(Milestone)).all() == []
+        assert session.exec(select(GrowthThread)).all() == [] and session.exec(select(Kudos)).all() == []
