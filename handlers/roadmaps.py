@@ -248,8 +248,8 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client
     drafts: list[Draft] = []
     for i in range(roadmap_ui.SETUP_ROWS):
         draft = Draft(_text(view, f"title_{i}"), _skill(view, f"skill_{i}"), _date(view, f"due_{i}"))
-        if not draft.title and not draft.skill and draft.due_on is None:
-            continue
+        if not draft.title:
+            continue  # a cleared title leaves that milestone out, whatever its skill and date say
         problems = check_draft(draft, skills=place.programme.skills, today=today(), end=place.end)
         for field_name, message in problems.items():
             errors[{"title": f"title_{i}", "skill": f"skill_{i}", "due_on": f"due_{i}"}[field_name]] = message

@@ -300,3 +300,26 @@ def test_aggregate_queries_for_digests_and_reports(db: Database) -> None:
     with db.session() as session:
         assert session.exec(select(Roadmap)).all() == [] and session.exec(select(Milestone)).all() == []
         assert session.exec(select(GrowthThread)).all() == [] and session.exec(select(Kudos)).all() == []
+
+
+def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str) -> None:
+    from tests.conftest import running_world
+    from tests.fake_openai import FakeOpenAI
+    from tests.test_matching_flow import set_programme
+
+    with (
+        FakeOpenAI("good") as fake,
+        running_world(database_url, openai_api_key="sk-test", openai_base_url=fake.base_url, openai_timeout=5) as world,
+    ):
+        people = release_all(world, database_url)
+        set_programme(database_url, llm_enabled=True)
+        ana, sam = people["Ana"], people["Sam"]
+        ana.mentor("roadmap")
+        ana.wait_for_modal("Set up your roadmap")
+        ana.submit({"title_0": "Dry run with Sam, then ask Ana for notes", "title_1": None, "title_2": None})
+        ana.wait_for_modal("Roadmap")
+        ana.mentor("prompt")
+        ana.wait_for_ephemeral("Something to talk about")
+        sent = json.dumps(fake.requests)
+        assert "Dry run with the mentor, then ask the mentee for notes" in sent
+        assert "Sam" not in sent and "Ana" not in sent and sam.id not in sent
