@@ -113,7 +113,7 @@ def growth_message(thread: GrowthThread, *, author_name: str, avatar_url: str | 
         blocks.append(context(":label: " + " · ".join(escape(s) for s in thread.skills)))
     blocks.append(context("Reply in the thread: what would you try next?"))
     summary = truncate(thread.learned or thread.tried, 200)
-    text = f"{truncate(author_name, 80)} shared a growth thread: {escape(summary)}"
+    text = f"{escape(truncate(author_name, 80))} shared a growth thread: {escape(summary)}"
     return text, blocks
 
 
