@@ -323,3 +323,41 @@ def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str
         sent = json.dumps(fake.requests)
         assert "Dry run with the mentor, then ask the mentee for notes" in sent
         assert "Sam" not in sent and "Ana" not in sent and sam.id not in sent
+
+
+def test_peers_each_own_a_roadmap_that_their_partner_can_see(world: World, database_url: str) -> None:
+    from bot import admin_ui
+    from store.models import Programme
+    from tests.scenes import join_answers
+    from tests.test_matching_flow import set_programme
+
+    ana, lea, ingrid = world.person("Ana"), world.person("Lea"), world.person("Ingrid")
+    ana.join(join_answers("peer", offered=["Public speaking"], wanted=["Writing"]))
+    lea.join(join_answers("peer", offered=["Writing"], wanted=["Public speaking"]))
+    ana.wait_for_dm()
+    lea.wait_for_dm()
+    set_programme(database_url, kind="peer_pairs", requires_approval=False)
+    ingrid.mentor("admin")
+    ingrid.click(
+        ingrid.wait_for_ephemeral("Programme admin"), admin_ui.MATCH_ACTION, str(rows(database_url, Programme)[0].id)
+    )
+    ingrid.wait_for_ephemeral("Released")
+    world.settle()
+
+    ana.mentor("roadmap")
+    setup = ana.wait_for_modal("Set up your roadmap")
+    assert "Teach my partner something" in json.dumps(setup)
+    ana.submit({"goal": "Write clearer docs"})
+    ana.wait_for_modal("Roadmap")
+    [roadmap] = rows(database_url, Roadmap)
+    assert roadmap.owner_id == ana.id and all(m.skill == "Writing" for m in milestones(database_url))
+
+    lea.open_home()
+    home = lea.wait_for_home(f"<@{ana.id}>'s roadmap")
+    lea.click_home(roadmap_ui.OPEN_ACTION, next(
+        b["accessory"]["value"] for b in home["blocks"] if b.get("block_id", "").endswith(f"_{ana.id}")
+    ))  # fmt: skip
+    seen = lea.wait_for_modal("Roadmap")
+    assert "Write clearer docs" in json.dumps(seen) and not any(b.get("accessory") for b in seen["blocks"])
+    lea.mentor("roadmap")
+    assert "Share one thing" in json.dumps(lea.wait_for_modal("Set up your roadmap"))  # her own, from the template
