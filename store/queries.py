@@ -487,6 +487,10 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
     for workspace in expired:
         team_id = workspace.team_id
         for model in (
+            Milestone,
+            Roadmap,
+            GrowthThread,
+            Kudos,
             OutboxMessage,
             PromptRating,
             CheckIn,

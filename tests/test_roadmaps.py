@@ -300,6 +300,14 @@ def test_aggregate_queries_for_digests_and_reports(db: Database) -> None:
     with db.session() as session:
         assert session.exec(select(Roadmap)).all() == [] and session.exec(select(Milestone)).all() == []
         assert session.exec(select(GrowthThread)).all() == [] and session.exec(select(Kudos)).all() == []
+    with db.begin() as session:  # what the mentor left behind goes when the workspace's data is purged
+        queries.ensure_roadmap(session=session, team_id="T1", match=match, owner_id="UMENTOR")
+        session.add(Kudos(team_id="T1", programme_id=programme.id or 0, giver_id="UMENTOR", receiver_id="UX"))
+        queries.mark_uninstalled(session=session, team_id="T1", now=now, retention=timedelta(days=1))
+    with db.begin() as session:
+        assert queries.purge_expired_workspaces(session=session, now=now + timedelta(days=2)) == ["T1"]
+    with db.session() as session:
+        assert session.exec(select(Roadmap)).all() == [] and session.exec(select(Kudos)).all() == []
 
 
 def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str) -> None:
