@@ -138,6 +138,17 @@ def scene(world: World) -> list[Actor]:
     ingrid.submit({})
     ana.wait_for_dm(3)
     world.settle()
+
+    say("▶ Ana runs `/mentor roadmap` and saves the 30/60/90-day starter template with her goal")
+    ana.mentor("roadmap")
+    ana.wait_for_modal("Set up your roadmap")
+    ana.submit({"goal": "Present our roadmap at the all-hands without notes"})
+    ana.wait_for_modal("Roadmap")
+    say("▶ Ana shares a growth thread in her room with `/mentor grow`")
+    ana.mentor("grow")
+    ana.wait_for_modal("Share a growth thread")
+    ana.submit({"tried": "Rehearsing out loud", "learned": "The second run is always calmer", "visibility": "room"})
+    world.settle()
     return [ana, sam, priya, kenji, ingrid]
 
 

@@ -23,6 +23,7 @@ SCHEDULE_ACTION = "room_schedule"
 CHECKIN_ACTION = "room_checkin"
 REMATCH_CALLBACK = "rematch_submit"
 GUIDE_ACTION = "guide_open"
+ROADMAP_ACTION = "roadmap_open"  # handled by handlers/roadmaps.py (bot/roadmap_ui.OPEN_ACTION)
 
 _ID = re.compile(r"\b([UW][A-Z0-9]{2,30})\b")
 
@@ -173,6 +174,7 @@ def intro_message(
             "elements": [
                 button("Schedule our first chat", SCHEDULE_ACTION, str(proposal.match.id), "primary"),
                 button("Log a check-in", CHECKIN_ACTION, str(proposal.match.id)),
+                button("Our roadmap", ROADMAP_ACTION, str(proposal.match.id)),
             ],
         },
         context(

@@ -329,13 +329,16 @@ def home_view(
     open_programmes: Sequence[Programme],
     admin_blocks: Sequence[Block] = (),
     matches: Sequence[tuple[str, Sequence[str], str | None]] = (),
+    progress_blocks: Sequence[Block] = (),
 ) -> View:
-    """`matches`: (programme name, partner ids, room id) of the person's active matches."""
+    """`matches`: (programme name, partner ids, room id) of the person's active matches; `progress_blocks`:
+    their roadmaps and contribution."""
     blocks: list[Block] = [{"type": "header", "text": plain("Your mentoring", 150)}]
     for programme_name, partners, room_id in matches[:10]:
         who = ", ".join(f"<@{p}>" for p in partners)
         where = f" in <#{room_id}>" if room_id else ""
         blocks.append(mrkdwn_section(f":handshake: In *{escape(programme_name)}* you're matched with {who}{where}."))
+    blocks += list(progress_blocks)
     if not memberships:
         blocks.append(
             mrkdwn_section(

@@ -10,12 +10,15 @@ from handlers import (
     commands,
     errors,
     events,
+    growth,
     guide,
     home,
     join,
+    kudos,
     matching,
     membership,
     prompt,
+    roadmaps,
     surveys,
     workspace,
 )
@@ -35,3 +38,6 @@ def register_all(app: App) -> None:
     guide.register(app)
     prompt.register(app)
     surveys.register(app)
+    roadmaps.register(app)
+    growth.register(app)
+    kudos.register(app)

@@ -214,7 +214,12 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
         return
     deps, match, programme, _ = clicked
     answered(deps, match, user_of(body))
-    open_modal_for(client, body, checkin_modal(match, programme, utcnow().date()))
+    from bot.roadmap_ui import checkin_milestones_blocks
+    from handlers.roadmaps import open_milestones
+
+    view = checkin_modal(match, programme, utcnow().date())
+    view["blocks"] += checkin_milestones_blocks(open_milestones(deps, match_id=match.id or 0))
+    open_modal_for(client, body, view)
 
 
 def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -277,6 +282,9 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             )
         )
     ack()
+    from handlers.roadmaps import checkin_ticks, tick_from_checkin
+
+    tick_from_checkin(deps, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=checkin_ticks(view))
     settle_checkin_dms(client, deps, match_id=match.id or 0, author=user_id)
     if match.room_id:
         lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
     from handlers.admin import admin_section
+    from handlers.roadmaps import home_section
 
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
@@ -36,8 +37,9 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
             )
             for match, group in user_matches(session=session, team_id=team_id, user_id=user_id)
         ]
+        progress = home_section(session, team_id=team_id, user_id=user_id)
     try:
-        view = ui.home_view(memberships, open_programmes, admin_blocks, matches)
+        view = ui.home_view(memberships, open_programmes, admin_blocks, matches, progress)
         client.views_publish(user_id=user_id, view=view)
     except SlackApiError as error:
         code = error.response.get("error")

@@ -28,7 +28,8 @@ RATE_ACTION = "prompt_rate"
 
 
 def pair_context(session: Session, match: Match, programme: Programme) -> PairContext:
-    """Only what a programme may send (see prompts/context.py): goals, skills and check-in topics."""
+    """Only what a programme may send (see prompts/context.py): goals, skills, milestone titles and check-in
+    topics."""
     people = {
         p.slack_user_id: p
         for p in queries.programme_participants(session=session, team_id=match.team_id, programme_id=programme.id or 0)
@@ -37,7 +38,12 @@ def pair_context(session: Session, match: Match, programme: Programme) -> PairCo
     for member in matching.members(session=session, match_id=match.id or 0):
         person = people.get(member.slack_user_id)
         record = (
-            {"goals": person.goals, "skills_offered": person.skills_offered, "skills_wanted": person.skills_wanted}
+            {
+                "goals": person.goals,
+                "skills_offered": person.skills_offered,
+                "skills_wanted": person.skills_wanted,
+                "display_name": person.display_name,  # only to scrub names out of the free text
+            }
             if person
             else {}
         )
@@ -50,6 +56,7 @@ def pair_context(session: Session, match: Match, programme: Programme) -> PairCo
         stage=stage_for(day, programme.cycle_days),
         members=members,
         checkin_topics=list(dict.fromkeys(topics))[-10:],
+        milestone_titles=[m.title for m in queries.match_milestones(session=session, match_id=match.id or 0)][:12],
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import or_
@@ -56,7 +56,9 @@ ASK_PAUSE_AFTER = 3  # unanswered check-ins in a row before we ask about a pause
 EXIT_BEFORE_END = timedelta(days=7)
 CLOSING_BEFORE_END = timedelta(days=6)
 
-NUDGE_KINDS = frozenset({"checkin", "nudge", "ask_pause", "pulse", "exit", "milestone"})
+NUDGE_KINDS = frozenset(
+    {"checkin", "nudge", "ask_pause", "pulse", "exit", "milestone_reminder", "milestone_overdue", "roadmap_setup"}
+)
 """Outbox kinds that count as a nudge: a person gets at most one of them a day."""
 
 
@@ -365,16 +367,49 @@ class _Batch:
         already has a nudge: a DM of a nudge kind, or a nudge in a room of theirs."""
         tz = zone(timezone)
         targets = set(user_ids).union(*(self.rooms.get(u, set()) for u in user_ids))
-        days = {at.astimezone(tz).date() for t in targets for at in self.nudged.get(t, [])}
-        slot = next_working_slot(earliest, timezone, window=window)
-        for _ in range(30):
-            local = slot.astimezone(tz)
-            if local.date() not in days:
-                return slot
-            slot = next_working_slot(
-                datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz), timezone, window=window
-            )
-        return slot
+        taken = {at.astimezone(tz).date() for t in targets for at in self.nudged.get(t, [])}
+        return first_free_slot(earliest, timezone, window, taken)
+
+
+def first_free_slot(earliest: datetime, timezone: str | None, window: Window, taken: set[date]) -> datetime:
+    """The first working slot at or after `earliest` on a local day not in `taken`."""
+    tz = zone(timezone)
+    slot = next_working_slot(earliest, timezone, window=window)
+    for _ in range(30):
+        local = slot.astimezone(tz)
+        if local.date() not in taken:
+            return slot
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz)
+        slot = next_working_slot(tomorrow, timezone, window=window)
+    return slot
+
+
+def nudge_slot(
+    session: Session, *, team_id: str, user_id: str, earliest: datetime, timezone: str | None, window: Window
+) -> datetime:
+    """For planners outside the check-in loop (milestone reminders, ...): the first working slot on a day when
+    the person has no other nudge, so nobody gets more than one a day."""
+    rooms = session.exec(
+        select(Match.room_id)
+        .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
+        .where(
+            MatchMember.slack_user_id == user_id,
+            Match.team_id == team_id,
+            Match.status == MatchStatus.ACTIVE.value,
+            col(Match.room_id).is_not(None),
+        )
+    ).all()
+    planned = session.exec(
+        select(OutboxMessage.not_before).where(
+            OutboxMessage.team_id == team_id,
+            or_(col(OutboxMessage.recipient) == user_id, col(OutboxMessage.channel_id).in_([r for r in rooms if r])),
+            col(OutboxMessage.kind).in_(sorted(NUDGE_KINDS)),
+            col(OutboxMessage.status) != OutboxStatus.SKIPPED.value,
+            col(OutboxMessage.not_before) >= earliest - timedelta(days=2),
+        )
+    ).all()
+    tz = zone(timezone)
+    return first_free_slot(earliest, timezone, window, {at.astimezone(tz).date() for at in planned})
 
 
 def _dm_for(due: Due, match: Match, ids: list[str], programme: Programme) -> tuple[str, list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
+from scheduling.roadmaps import plan_roadmap_nudges
 from store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
+        "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered

@@ -5,20 +5,25 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import (
     AuditEntry,
     CheckIn,
+    GrowthThread,
+    Kudos,
     Match,
     MatchMember,
     MatchRound,
     MatchStatus,
+    Milestone,
+    MilestoneStatus,
     OutboxMessage,
     Participant,
     ParticipantStatus,
@@ -26,6 +31,8 @@ from store.models import (
     Programme,
     ProgrammeAdmin,
     PromptRating,
+    Roadmap,
+    Role,
     SurveyResponse,
     Workspace,
 )
@@ -401,6 +408,7 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
         ],
         "programme_admin_of": [g.model_dump(mode="json") for g in grants],
         "admin_actions_by_or_about_you": [e.model_dump(mode="json") for e in entries],
+        **export_growth(session=session, team_id=team_id, user_id=user_id),
     }
 
 
@@ -423,6 +431,7 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
     Returns the number of memberships deleted.
     """
     deleted = 0
+    forget_growth(session=session, team_id=team_id, user_id=user_id)
     for participant in session.exec(
         select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
     ).all():
@@ -524,6 +533,10 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
     for workspace in expired:
         team_id = workspace.team_id
         for model in (
+            Milestone,
+            Roadmap,
+            GrowthThread,
+            Kudos,
             OutboxMessage,
             PromptRating,
             CheckIn,
@@ -566,3 +579,273 @@ def prompt_votes(*, session: Session, team_id: str) -> dict[str, tuple[int, int]
         up, down = votes.get(rating.prompt_id, (0, 0))
         votes[rating.prompt_id] = (up + (rating.value > 0), down + (rating.value < 0))
     return votes
+
+
+# --- roadmaps, growth threads and recognition -------------------------------------------------------
+
+
+def roadmap_for(*, session: Session, team_id: str, match_id: int, owner_id: str) -> Roadmap | None:
+    return session.exec(
+        select(Roadmap).where(Roadmap.team_id == team_id, Roadmap.match_id == match_id, Roadmap.owner_id == owner_id)
+    ).first()
+
+
+def ensure_roadmap(*, session: Session, team_id: str, match: Match, owner_id: str, goal: str = "") -> Roadmap:
+    """The owner's roadmap in this match, created (with `goal`) if it does not exist yet."""
+    found = roadmap_for(session=session, team_id=team_id, match_id=match.id or 0, owner_id=owner_id)
+    if found is not None:
+        return found
+    roadmap = Roadmap(team_id=team_id, programme_id=match.programme_id, match_id=match.id or 0, owner_id=owner_id)
+    roadmap.goal = goal
+    session.add(roadmap)
+    session.flush()
+    return roadmap
+
+
+def roadmap_milestones(*, session: Session, roadmap_id: int) -> list[Milestone]:
+    """A roadmap's milestones by due date."""
+    return list(
+        session.exec(
+            select(Milestone)
+            .where(Milestone.roadmap_id == roadmap_id)
+            .order_by(col(Milestone.due_on), col(Milestone.id))
+        ).all()
+    )
+
+
+def match_milestones(*, session: Session, match_id: int, open_only: bool = False) -> list[Milestone]:
+    """Every milestone of every roadmap in a match (open ones only: planned or in progress)."""
+    query = select(Milestone).where(Milestone.match_id == match_id)
+    if open_only:
+        query = query.where(
+            col(Milestone.status).in_([MilestoneStatus.PLANNED.value, MilestoneStatus.IN_PROGRESS.value])
+        )
+    return list(session.exec(query.order_by(col(Milestone.due_on), col(Milestone.id))).all())
+
+
+def get_milestone(*, session: Session, team_id: str, milestone_id: int | None) -> Milestone | None:
+    milestone = session.get(Milestone, milestone_id) if milestone_id is not None else None
+    return milestone if milestone is not None and milestone.team_id == team_id else None
+
+
+def milestones_completed(
+    *, session: Session, team_id: str, programme_id: int, since: datetime, until: datetime | None = None
+) -> list[Milestone]:
+    """Milestones reached in a programme in [since, until), oldest first (for digests and reports)."""
+    query = select(Milestone).where(
+        Milestone.team_id == team_id,
+        Milestone.programme_id == programme_id,
+        Milestone.status == MilestoneStatus.DONE.value,
+        col(Milestone.completed_at) >= since,
+    )
+    if until is not None:
+        query = query.where(col(Milestone.completed_at) < until)
+    return list(session.exec(query.order_by(col(Milestone.completed_at))).all())
+
+
+def milestone_status_counts(*, session: Session, team_id: str, programme_id: int) -> dict[str, int]:
+    """How many milestones of a programme are in each status."""
+    rows = session.exec(
+        select(Milestone.status, func.count())
+        .where(Milestone.team_id == team_id, Milestone.programme_id == programme_id)
+        .group_by(col(Milestone.status))
+    ).all()
+    return {status: int(count) for status, count in rows}
+
+
+def growth_thread_at(*, session: Session, team_id: str, channel_id: str, ts: str) -> GrowthThread | None:
+    """The live growth thread posted as message `ts` in `channel_id`, if that message is one."""
+    return session.exec(
+        select(GrowthThread).where(
+            GrowthThread.team_id == team_id,
+            GrowthThread.channel_id == channel_id,
+            GrowthThread.ts == ts,
+            col(GrowthThread.deleted_at).is_(None),
+        )
+    ).first()
+
+
+def growth_threads(
+    *,
+    session: Session,
+    team_id: str,
+    programme_id: int,
+    since: datetime,
+    until: datetime | None = None,
+    limit: int = 50,
+) -> list[GrowthThread]:
+    """Live growth threads of a programme posted in [since, until), the ones that drew most replies and
+    reactions first (what a digest highlights)."""
+    query = select(GrowthThread).where(
+        GrowthThread.team_id == team_id,
+        GrowthThread.programme_id == programme_id,
+        col(GrowthThread.deleted_at).is_(None),
+        col(GrowthThread.ts).is_not(None),
+        col(GrowthThread.created_at) >= since,
+    )
+    if until is not None:
+        query = query.where(col(GrowthThread.created_at) < until)
+    rows = session.exec(query).all()
+    return sorted(rows, key=lambda t: (-(t.reply_count + t.reaction_count), t.created_at))[:limit]
+
+
+def kudos_given(
+    *, session: Session, team_id: str, programme_id: int, since: datetime, until: datetime | None = None
+) -> list[Kudos]:
+    """Kudos in a programme in [since, until), oldest first."""
+    query = select(Kudos).where(
+        Kudos.team_id == team_id, Kudos.programme_id == programme_id, col(Kudos.created_at) >= since
+    )
+    if until is not None:
+        query = query.where(col(Kudos.created_at) < until)
+    return list(session.exec(query.order_by(col(Kudos.created_at))).all())
+
+
+def kudos_counts(*, session: Session, team_id: str, programme_id: int, since: datetime | None = None) -> dict[str, int]:
+    """Kudos received per person in a programme (since a time, or ever)."""
+    query = select(Kudos.receiver_id, func.count()).where(Kudos.team_id == team_id, Kudos.programme_id == programme_id)
+    if since is not None:
+        query = query.where(col(Kudos.created_at) >= since)
+    return {user: int(count) for user, count in session.exec(query.group_by(col(Kudos.receiver_id))).all()}
+
+
+@dataclass(frozen=True)
+class MentorContribution:
+    """What one mentor gave a programme: mentees now, check-ins their matches held, milestones their mentees
+    reached, kudos received."""
+
+    mentor_id: str
+    active_mentees: int
+    check_ins: int
+    milestones_reached: int
+    kudos: int
+
+
+def mentor_contributions(
+    *, session: Session, team_id: str, programme_id: int, mentor_id: str | None = None
+) -> list[MentorContribution]:
+    """Every mentor of a programme (or just `mentor_id`) with their contribution, most active first."""
+    mentor_rows = select(MatchMember.slack_user_id, MatchMember.match_id).join(
+        Match, col(Match.id) == col(MatchMember.match_id)
+    )
+    mentor_rows = mentor_rows.where(
+        Match.team_id == team_id,
+        Match.programme_id == programme_id,
+        col(Match.status).in_([MatchStatus.ACTIVE.value, MatchStatus.ENDED.value]),
+        MatchMember.role == Role.MENTOR.value,
+    )
+    if mentor_id is not None:
+        mentor_rows = mentor_rows.where(MatchMember.slack_user_id == mentor_id)
+    matches_of: dict[str, list[int]] = {}
+    for user, match_id in session.exec(mentor_rows).all():
+        matches_of.setdefault(user, []).append(match_id)
+    kudos = kudos_counts(session=session, team_id=team_id, programme_id=programme_id)
+    result = []
+    for mentor, match_ids in matches_of.items():
+        active = session.exec(
+            select(func.count())
+            .select_from(MatchMember)
+            .join(Match, col(Match.id) == col(MatchMember.match_id))
+            .where(
+                col(MatchMember.match_id).in_(match_ids),
+                Match.status == MatchStatus.ACTIVE.value,
+                MatchMember.role == Role.MENTEE.value,
+            )
+        ).one()
+        check_ins = session.exec(
+            select(func.count()).select_from(CheckIn).where(col(CheckIn.match_id).in_(match_ids))
+        ).one()
+        reached = session.exec(
+            select(func.count())
+            .select_from(Milestone)
+            .join(Roadmap, col(Roadmap.id) == col(Milestone.roadmap_id))
+            .where(
+                col(Milestone.match_id).in_(match_ids),
+                Milestone.status == MilestoneStatus.DONE.value,
+                Roadmap.owner_id != mentor,
+            )
+        ).one()
+        result.append(
+            MentorContribution(
+                mentor_id=mentor,
+                active_mentees=int(active),
+                check_ins=int(check_ins),
+                milestones_reached=int(reached),
+                kudos=kudos.get(mentor, 0),
+            )
+        )
+    return sorted(result, key=lambda c: (-c.milestones_reached, -c.check_ins, -c.kudos, c.mentor_id))
+
+
+def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, Any]:
+    """The person's roadmaps, growth threads and kudos (given and received), for `/mentor my-data`."""
+    roadmaps = session.exec(select(Roadmap).where(Roadmap.team_id == team_id, Roadmap.owner_id == user_id)).all()
+    return {
+        "roadmaps": [
+            {
+                **r.model_dump(mode="json"),
+                "milestones": [
+                    m.model_dump(mode="json") for m in roadmap_milestones(session=session, roadmap_id=r.id or 0)
+                ],
+            }
+            for r in roadmaps
+        ],
+        "growth_threads": [
+            t.model_dump(mode="json")
+            for t in session.exec(
+                select(GrowthThread).where(GrowthThread.team_id == team_id, GrowthThread.author_id == user_id)
+            ).all()
+        ],
+        "kudos": [
+            k.model_dump(mode="json")
+            for k in session.exec(
+                select(Kudos).where(
+                    Kudos.team_id == team_id, (col(Kudos.giver_id) == user_id) | (col(Kudos.receiver_id) == user_id)
+                )
+            ).all()
+        ],
+    }
+
+
+def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
+    """Delete the person's roadmaps, growth threads and kudos naming them (part of forgetting a person)."""
+    for model, column in (
+        (Roadmap, Roadmap.owner_id),
+        (GrowthThread, GrowthThread.author_id),
+        (Kudos, Kudos.giver_id),
+        (Kudos, Kudos.receiver_id),
+    ):
+        for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
+            session.delete(row)
+    session.flush()
+    for milestone in session.exec(select(Milestone).where(Milestone.team_id == team_id)).all():
+        if user_id in milestone.mentor_comment or user_id in milestone.evidence_note:
+            milestone.mentor_comment = milestone.mentor_comment.replace(user_id, FORGOTTEN)
+            milestone.evidence_note = milestone.evidence_note.replace(user_id, FORGOTTEN)
+            session.add(milestone)
+
+
+def count_growth_activity(
+    *, session: Session, team_id: str, channel_id: str, ts: str, replies: int = 0, reactions: int = 0
+) -> bool:
+    """Add (or take away, never below zero) replies and reactions on the growth thread posted as `ts`.
+    One UPDATE, so concurrent events never lose a count. False when `ts` is not a live growth thread."""
+    changes: dict[Any, Any] = {}
+    query = update(GrowthThread).where(
+        col(GrowthThread.team_id) == team_id,
+        col(GrowthThread.channel_id) == channel_id,
+        col(GrowthThread.ts) == ts,
+        col(GrowthThread.deleted_at).is_(None),
+    )
+    if replies:
+        changes[GrowthThread.reply_count] = col(GrowthThread.reply_count) + replies
+        if replies < 0:
+            query = query.where(col(GrowthThread.reply_count) >= -replies)
+    if reactions:
+        changes[GrowthThread.reaction_count] = col(GrowthThread.reaction_count) + reactions
+        if reactions < 0:
+            query = query.where(col(GrowthThread.reaction_count) >= -reactions)
+    if not changes:
+        return False
+    result = session.execute(query.values(changes))
+    return bool(getattr(result, "rowcount", 0))

@@ -20,6 +20,10 @@ SCOPE_EVIDENCE = {
     "groups:read": ['app.event("member_joined_channel")'],
     "groups:write": ["conversations_create(", "conversations_invite("],
     "files:write": ["files_upload_v2("],
+    "channels:history": ['app.event("message")'],
+    "groups:history": ['app.event("message")'],
+    "mpim:history": ['app.event("message")'],
+    "reactions:read": ['app.event("reaction_added")', 'app.event("reaction_removed")'],
 }
 
 

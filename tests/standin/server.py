@@ -945,6 +945,10 @@ class SlackStandIn:
                 "status_text": "",
                 "status_emoji": "",
                 "avatar_hash": hashlib.md5(person.id.encode()).hexdigest()[:12],
+                **{
+                    f"image_{size}": f"https://avatars.slack-edge.example/{person.id}_{size}.png"
+                    for size in (24, 32, 48, 72, 192)
+                },
                 "email": person.email,
                 "first_name": person.first_name,
                 "last_name": person.last_name,

@@ -1,0 +1,329 @@
+"""Growth threads: `/mentor grow` and the "Share as growth thread" message shortcut open a form; the bot posts
+it for the person (their name and picture first) in the programme channel or only their room, and records it;
+the author edits or deletes it; replies and reactions on it are counted from events."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import growth_ui, matching
+from bot.deps import Deps, deps_of
+from bot.slack import send_dm
+from bot.text import escape, truncate
+from handlers.commands import Invocation, subcommand
+from handlers.common import int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.roadmaps import menu_choice, selected, selected_all
+from store import queries
+from store.models import GrowthThread, GrowthVisibility, Match, ParticipantStatus, Programme
+from store.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a person can share a growth thread: their programme's channel and their match room."""
+
+    programme: Programme
+    match: Match | None
+
+    def channel_for(self, visibility: str) -> str | None:
+        if visibility == GrowthVisibility.CHANNEL.value:
+            return self.programme.channel_id
+        if visibility == GrowthVisibility.ROOM.value and self.match is not None:
+            return self.match.room_id
+        return None
+
+
+def where_for(session: Session, *, team_id: str, user_id: str, programme_id: int | None = None) -> Where | None:
+    """The person's programme (the one named, or their first active one) and their room in it."""
+    for participant, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id):
+        if participant.status != ParticipantStatus.ACTIVE.value:
+            continue
+        if programme_id is not None and programme.id != programme_id:
+            continue
+        found = matching.user_matches(session=session, team_id=team_id, user_id=user_id, programme_id=programme.id)
+        match = found[0][0] if found else None
+        return Where(programme, match)
+    return None
+
+
+def open_growth(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, trigger_id: str, learned: str = ""
+) -> str | None:
+    """Open the growth-thread form; returns a message for the person when there is nowhere to share."""
+    with deps.db.session() as session:
+        where = where_for(session, team_id=team_id, user_id=user_id)
+    if where is None:
+        return "Growth threads are shared in a programme: join one first with `/mentor join`."
+    has_room = where.match is not None and bool(where.match.room_id)
+    if not where.programme.channel_id and not has_room:
+        return "Your programme has no channel yet and you have no mentoring room: there is nowhere to share it."
+    view = growth_ui.growth_modal(
+        programme_id=where.programme.id or 0,
+        skills=where.programme.skills,
+        channel_name=where.programme.name if where.programme.channel_id else None,
+        has_room=has_room,
+        learned=truncate(learned, growth_ui.MAX_FIELD),
+    )
+    return open_modal(client, trigger_id, view, user_id=user_id)
+
+
+@subcommand("grow", "grow", "share what you tried, learned and will do next: a growth thread")
+def grow_command(inv: Invocation) -> None:
+    problem = open_growth(
+        inv.client, deps_of(inv.context), team_id=inv.team_id, user_id=inv.user_id, trigger_id=inv.trigger_id
+    )
+    if problem:
+        inv.respond(text=problem, response_type="ephemeral")
+
+
+def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Share as growth thread" on a message: only on the person's own messages."""
+    ack()
+    user_id = user_of(body)
+    message = body.get("message")
+    if not isinstance(message, dict) or message.get("user") != user_id:
+        tell(client, body, "You can share your own messages as growth threads: this one was written by someone else.")
+        return
+    problem = open_growth(
+        client,
+        deps_of(context),
+        team_id=team_of(body, context),
+        user_id=user_id,
+        trigger_id=body.get("trigger_id", ""),
+        learned=str(message.get("text") or ""),
+    )
+    if problem:
+        tell(client, body, problem)
+
+
+def author_card(client: WebClient, user_id: str) -> tuple[str, str | None]:
+    """The author's name and picture as Slack shows them (`users.info`)."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError as error:
+        logger.warning("users.info failed: %s", error.response.get("error"), extra={"user_id": user_id})
+        return user_id, None
+    profile = user.get("profile") or {}
+    name = profile.get("real_name") or profile.get("display_name") or user.get("real_name") or user_id
+    avatar = profile.get("image_72") or profile.get("image_48")
+    return str(name), str(avatar) if avatar else None
+
+
+def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    meta = metadata(view)
+    texts = {key: str(state_value(view, key).get("value") or "").strip() for key, _ in growth_ui.FIELDS}
+    errors: dict[str, str] = {}
+    for key, value in texts.items():
+        if len(value) > growth_ui.MAX_FIELD:
+            errors[key] = f"At most {growth_ui.MAX_FIELD} characters (this is {len(value)})."
+    if not texts["learned"]:
+        errors["learned"] = "Say what you learned: it's the heart of a growth thread."
+    skills = selected_all(view, "skills")
+    visibility = selected(view, "visibility")
+    thread_id = int_or_none(meta.get("thread_id"))
+    with deps.db.session() as session:
+        where = where_for(session, team_id=team_id, user_id=user_id, programme_id=int_or_none(meta.get("programme_id")))
+        existing = session.get(GrowthThread, thread_id) if thread_id is not None else None
+    if where is None:
+        ack(response_action="errors", errors={"learned": "You're not in this programme any more."})
+        return
+    if len(skills) > growth_ui.MAX_SKILL_TAGS or any(s not in where.programme.skills for s in skills):
+        errors["skills"] = f"Pick up to {growth_ui.MAX_SKILL_TAGS} skills from the list."
+    if thread_id is not None:
+        if existing is None or existing.team_id != team_id or existing.author_id != user_id or existing.deleted_at:
+            errors = {"learned": "Only its author can edit this growth thread (and it must still exist)."}
+    elif where.channel_for(visibility) is None:
+        errors["visibility"] = "Pick where to share it."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    name, avatar = author_card(client, user_id)
+    if existing is not None:
+        _edit(client, deps, existing, texts, skills, name=name, avatar=avatar)
+        return
+    channel = where.channel_for(visibility)
+    assert channel is not None
+    with deps.db.begin() as session:
+        thread = GrowthThread(
+            team_id=team_id,
+            programme_id=where.programme.id or 0,
+            match_id=where.match.id if where.match else None,
+            author_id=user_id,
+            channel_id=channel,
+            visibility=visibility,
+            tried=texts["tried"],
+            learned=texts["learned"],
+            next_step=texts["next_step"],
+            skills=skills,
+        )
+        session.add(thread)
+    text, blocks = growth_ui.growth_message(thread, author_name=name, avatar_url=avatar)
+    try:
+        response = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        logger.error("could not post a growth thread: %s", code, extra={"user_id": user_id, "channel": channel})
+        with deps.db.begin() as session:
+            failed = session.get(GrowthThread, thread.id)
+            if failed is not None:
+                failed.deleted_at = utcnow()
+                session.add(failed)
+        send_dm(
+            client,
+            user_id,
+            f"Slack would not post your growth thread ({code}). Here is what you wrote, so nothing is lost:\n"
+            + "\n".join(f"*{label}:* {escape(texts[key])}" for key, label in growth_ui.FIELDS if texts[key]),
+        )
+        return
+    with deps.db.begin() as session:
+        posted = session.get(GrowthThread, thread.id)
+        if posted is not None:
+            posted.channel_id = str(response.get("channel") or channel)
+            posted.ts = str(response.get("ts") or "") or None
+            session.add(posted)
+    where_text = "your room" if visibility == GrowthVisibility.ROOM.value else "the programme channel"
+    send_dm(client, user_id, f":seedling: Your growth thread is up in {where_text} (<#{channel}>). Thanks for sharing!")
+
+
+def _edit(
+    client: WebClient,
+    deps: Deps,
+    thread: GrowthThread,
+    texts: dict[str, str],
+    skills: list[str],
+    *,
+    name: str,
+    avatar: str | None,
+) -> None:
+    with deps.db.begin() as session:
+        stored = session.get(GrowthThread, thread.id)
+        if stored is None:
+            return
+        stored.tried, stored.learned, stored.next_step = texts["tried"], texts["learned"], texts["next_step"]
+        stored.skills = skills
+        stored.updated_at = utcnow()
+        session.add(stored)
+    if not stored.channel_id or not stored.ts:
+        return
+    text, blocks = growth_ui.growth_message(stored, author_name=name, avatar_url=avatar)
+    try:
+        client.chat_update(channel=stored.channel_id, ts=stored.ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.error("could not update a growth thread: %s", error.response.get("error"))
+        send_dm(
+            client, stored.author_id, "Your changes are saved, but Slack would not update the post. Try again soon."
+        )
+
+
+def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """Edit or delete, from the overflow on the post: only its author may."""
+    ack()
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    verb, _, ident = menu_choice(body).partition("|")
+    with deps.db.session() as session:
+        thread = session.get(GrowthThread, int_or_none(ident) or -1)
+        programme = session.get(Programme, thread.programme_id) if thread else None
+        has_room = thread is not None and thread.match_id is not None
+    if thread is None or programme is None or thread.team_id != team_id or thread.deleted_at is not None:
+        tell(client, body, "That growth thread doesn't exist any more.")
+        return
+    if thread.author_id != user_id:
+        tell(client, body, f"Only <@{thread.author_id}> can edit or delete their growth thread.")
+        return
+    if verb == "edit":
+        view = growth_ui.growth_modal(
+            programme_id=programme.id or 0,
+            skills=programme.skills,
+            channel_name=programme.name,
+            has_room=has_room,
+            thread=thread,
+        )
+    elif verb == "delete":
+        view = growth_ui.delete_modal(thread)
+    else:
+        return
+    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
+    if problem:
+        tell(client, body, problem)
+
+
+def on_delete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    with deps.db.begin() as session:
+        thread = session.get(GrowthThread, int_or_none(metadata(view).get("thread_id")) or -1)
+        if thread is None or thread.team_id != team_id or thread.author_id != user_id or thread.deleted_at:
+            ack()
+            send_dm(client, user_id, "That growth thread was already deleted, or isn't yours.")
+            return
+        thread.deleted_at = utcnow()
+        session.add(thread)
+        channel, ts = thread.channel_id, thread.ts
+    ack()
+    if channel and ts:
+        try:
+            client.chat_delete(channel=channel, ts=ts)
+        except SlackApiError as error:
+            logger.info("could not delete a growth thread's post: %s", error.response.get("error"))
+    send_dm(client, user_id, "Your growth thread is deleted.")
+
+
+# --- events: replies and reactions --------------------------------------------------------------------
+
+
+def on_message(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+    """A reply in a growth thread counts (a deleted reply no longer does); other messages are ignored."""
+    subtype = event.get("subtype")
+    if subtype == "message_deleted":
+        message, delta = event.get("previous_message"), -1
+    elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
+        message, delta = event, 1
+    else:
+        return
+    if not isinstance(message, dict):
+        return
+    thread_ts, ts, channel = message.get("thread_ts"), message.get("ts"), event.get("channel")
+    if not isinstance(thread_ts, str) or not thread_ts or thread_ts == ts or not isinstance(channel, str):
+        return
+    team_id = str(body.get("team_id") or context.get("team_id") or "")
+    with deps_of(context).db.begin() as session:
+        queries.count_growth_activity(
+            session=session, team_id=team_id, channel_id=str(channel), ts=str(thread_ts), replies=delta
+        )
+
+
+def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+    item = event.get("item")
+    if not isinstance(item, dict) or item.get("type") != "message":
+        return
+    if not isinstance(item.get("channel"), str) or not isinstance(item.get("ts"), str):
+        return
+    delta = 1 if event.get("type") == "reaction_added" else -1
+    team_id = str(body.get("team_id") or context.get("team_id") or "")
+    with deps_of(context).db.begin() as session:
+        queries.count_growth_activity(
+            session=session, team_id=team_id, channel_id=str(item["channel"]), ts=str(item["ts"]), reactions=delta
+        )
+
+
+def register(app: App) -> None:
+    app.shortcut(growth_ui.SHORTCUT_CALLBACK)(on_shortcut)
+    app.view(growth_ui.GROW_CALLBACK)(on_submit)
+    app.view(growth_ui.DELETE_CALLBACK)(on_delete)
+    app.action(growth_ui.MENU_ACTION)(on_menu)
+    app.event("message")(on_message)
+    app.event("reaction_added")(on_reaction)
+    app.event("reaction_removed")(on_reaction)

@@ -1,0 +1,155 @@
+"""Recognition: `/mentor kudos @person <what for>` thanks a mentor or peer, in the programme channel or privately
+(the giver chooses), and counts it for the digest and the mentor's record."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import growth_ui
+from bot.deps import deps_of
+from bot.slack import send_dm
+from handlers.commands import Invocation, subcommand
+from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.roadmaps import selected
+from store import queries
+from store.models import Kudos, ParticipantStatus, Programme
+
+logger = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s*")
+_NAME = re.compile(r"^@([\w.\-]+)\s*")
+
+
+def parse_kudos(args: str) -> tuple[str | None, str | None, str]:
+    """`<@U123|ana> for X` -> ("U123", None, "for X"); `@ana for X` -> (None, "ana", "for X")."""
+    text = args.strip()
+    if match := _MENTION.match(text):
+        return match.group(1), None, text[match.end() :].strip()
+    if match := _NAME.match(text):
+        return None, match.group(1), text[match.end() :].strip()
+    return None, None, text
+
+
+def find_user(client: WebClient, name: str) -> str | None:
+    """A person by Slack handle, display name or first name (what someone typed after @)."""
+    wanted = name.lower()
+    cursor = None
+    try:
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                profile = user.get("profile") or {}
+                names = {
+                    str(user.get("name") or "").lower(),
+                    str(profile.get("display_name") or "").lower(),
+                    str(profile.get("first_name") or "").lower(),
+                }
+                if wanted in names and not user.get("deleted") and not user.get("is_bot"):
+                    return str(user["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+    except SlackApiError as error:
+        logger.warning("users.list failed: %s", error.response.get("error"))
+        return None
+
+
+def shared_programme(session: Session, *, team_id: str, giver: str, receiver: str) -> Programme | None:
+    """The first programme both people are active in: where the kudos is posted and counted."""
+    mine = {
+        p.id: p
+        for part, p in queries.memberships(session=session, team_id=team_id, slack_user_id=giver)
+        if part.status == ParticipantStatus.ACTIVE.value
+    }
+    for part, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=receiver):
+        if programme.id in mine and part.status != ParticipantStatus.LEFT.value:
+            return programme
+    return None
+
+
+@subcommand("kudos", "kudos @person <what for>", "thank a mentor or peer, in the programme channel or privately")
+def kudos_command(inv: Invocation) -> None:
+    deps = deps_of(inv.context)
+    receiver, name, reason = parse_kudos(inv.args)
+    if receiver is None and name:
+        receiver = find_user(inv.client, name)
+    with deps.db.session() as session:
+        memberships = queries.memberships(session=session, team_id=inv.team_id, slack_user_id=inv.user_id)
+    if not memberships:
+        inv.respond(
+            text="Kudos are for people in a programme: join one first with `/mentor join`.", response_type="ephemeral"
+        )
+        return
+    programme = memberships[0][1]
+    view = growth_ui.kudos_modal(
+        receiver=receiver,
+        reason=reason[: growth_ui.MAX_REASON],
+        channel_name=programme.name if programme.channel_id else None,
+    )
+    problem = open_modal(inv.client, inv.trigger_id, view, user_id=inv.user_id)
+    if problem:
+        inv.respond(text=problem, response_type="ephemeral")
+
+
+def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, giver = team_of(body, context), user_of(body)
+    chosen = state_value(view, "receiver").get("selected_user")
+    receiver = chosen if isinstance(chosen, str) else ""
+    reason = str(state_value(view, "reason").get("value") or "").strip()
+    public = selected(view, "where") == "public"
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = "Say what you're thanking them for."
+    elif len(reason) > growth_ui.MAX_REASON:
+        errors["reason"] = f"At most {growth_ui.MAX_REASON} characters (this is {len(reason)})."
+    programme = None
+    if not receiver:
+        errors["receiver"] = "Pick who to thank."
+    elif receiver == giver:
+        errors["receiver"] = "Kudos are for someone else: pick a mentor or peer."
+    else:
+        with deps.db.session() as session:
+            programme = shared_programme(session, team_id=team_id, giver=giver, receiver=receiver)
+        if programme is None:
+            errors["receiver"] = "They aren't in a mentoring programme with you."
+    if programme is not None and public and not programme.channel_id:
+        errors["where"] = "Your programme has no channel: send it privately."
+    if errors or programme is None:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    text, blocks = growth_ui.kudos_message(giver, receiver, reason, public=public)
+    channel = programme.channel_id if public else receiver
+    try:
+        response = client.chat_postMessage(channel=channel or receiver, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.error("could not send kudos: %s", error.response.get("error"), extra={"user_id": giver})
+        send_dm(client, giver, f"Slack would not deliver your kudos ({error.response.get('error')}). Please try again.")
+        return
+    with deps.db.begin() as session:
+        session.add(
+            Kudos(
+                team_id=team_id,
+                programme_id=programme.id or 0,
+                giver_id=giver,
+                receiver_id=receiver,
+                reason=reason,
+                public=public,
+                channel_id=str(response.get("channel") or channel),
+                ts=str(response.get("ts") or "") or None,
+            )
+        )
+    where = f"in <#{programme.channel_id}>" if public else "privately"
+    send_dm(client, giver, f":sparkles: Your kudos to <@{receiver}> was sent {where}. Thank you for saying it!")
+
+
+def register(app: App) -> None:
+    app.view(growth_ui.KUDOS_CALLBACK)(on_submit)
