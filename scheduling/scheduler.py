@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
+from scheduling.culture import plan_mentors_circles
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from store.db import Database
@@ -34,6 +35,7 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now),
+        "mentors_circles_planned": plan_mentors_circles(db, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered
