@@ -232,7 +232,10 @@ def test_new_mentors_are_welcomed_once_in_the_mentors_channel(world: World, data
     mentors = world.standin.add_channel("mentors", [ingrid.id], bot_member=False)
     name_mentors_channel(ingrid, database_url, mentors)
     world.wait_for(lambda: rows(database_url, Programme)[0].mentors_channel_id == mentors, what="the channel saved")
-    assert any(c.params.get("channel") == mentors for c in world.standin.calls_to("conversations.join"))
+    world.wait_for(  # the bot joins the channel by itself (it is public)
+        lambda: any(c.params.get("channel") == mentors for c in world.standin.calls_to("conversations.join")),
+        what="the bot joining the mentors' channel",
+    )
 
     lea, ana = world.person("Lea"), world.person("Ana")
     lea.join(join_answers("mentor", offered=["Writing"], capacity=2))
@@ -253,6 +256,13 @@ def test_new_mentors_are_welcomed_once_in_the_mentors_channel(world: World, data
     assert f"<@{lea.id}>" in welcomes[0].text and "Mentoring" in welcomes[0].text
     assert "Writing" not in json.dumps(welcomes[0].blocks)  # her profile stays between her, her match and admins
     assert [r.status for r in rows(database_url, OutboxMessage) if r.kind == "mentor_welcome"] == ["sent"]
+
+    # Forgetting Lea forgets that she was welcomed.
+    lea.mentor("forget-me")
+    lea.wait_for_modal("Delete my data")
+    lea.submit({"confirm": ["yes"]})
+    lea.wait_for_dm(3)
+    assert not [r for r in rows(database_url, OutboxMessage) if lea.id in f"{r.key} {r.payload} {r.recipient}"]
 
 
 def circle_posts(world: World, channel: str) -> list[Seen]:

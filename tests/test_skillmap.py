@@ -253,3 +253,19 @@ def test_circle_questions_link_real_guides_and_rotate_monthly() -> None:
 @pytest.mark.parametrize("row", [SkillRow("A", 2, 2), SkillRow("A", 0, 1)])
 def test_an_even_or_oversupplied_skill_is_not_a_gap(row: SkillRow) -> None:
     assert not row.is_gap
+
+
+def test_the_programme_form_takes_a_mentors_channel() -> None:
+    from bot.programmes import ProgrammeAnswers, validate_programme
+
+    answers = ProgrammeAnswers(name="P", kind="one_to_one", cycle_days="90", cadence="weekly", skills="A")
+    form, errors = validate_programme(
+        ProgrammeAnswers(**{**answers.__dict__, "mentors_channel_id": "C0MENTORS"}), today=date(2026, 12, 1),
+        taken_names=set(),
+    )  # fmt: skip
+    assert errors == {} and form is not None and form.fields()["mentors_channel_id"] == "C0MENTORS"
+    _, errors = validate_programme(
+        ProgrammeAnswers(**{**answers.__dict__, "mentors_channel_id": "#mentors"}), today=date(2026, 12, 1),
+        taken_names=set(),
+    )  # fmt: skip
+    assert errors == {"mentors_channel": "Pick a channel from the list."}
