@@ -76,9 +76,9 @@ def gaps_sentence(skill_map: SkillMap) -> str:
 
 def _who(skill_map: SkillMap) -> str:
     return (
-        f"{skill_map.seekers} mentee{'s' if skill_map.seekers != 1 else ''} and peers want to grow; "
-        f"{skill_map.offerers} {skill_map.offer_label} offer skills. Active and paused people of this cycle; "
-        "counts only, no names."
+        f"Counted: {skill_map.seekers} {'person' if skill_map.seekers == 1 else 'people'} who want to grow "
+        f"(mentees and peers) and {skill_map.offerers} {skill_map.offer_label}, active or paused in this cycle. "
+        "Counts only, no names."
     )
 
 

@@ -105,7 +105,7 @@ def test_an_admin_sees_which_mentors_to_recruit_as_text_chart_and_csv(world: Wor
     assert "Before the next round is matched, recruit mentors for *System design* (wanted by 3, offered by 0)" in shown
     assert "*Public speaking* (wanted by 2, offered by 1)" in shown  # Tom is paused: still counted
     assert "Writing" in shown and "wanted 0" in shown  # Maria left: her wish is gone; Lea still offers it
-    assert "4 mentees and peers want to grow; 2 mentors offer skills" in shown
+    assert "Counted: 4 people who want to grow (mentees and peers) and 2 mentors" in shown
     buttons = [e["text"]["text"] for b in said.blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["Recruit mentors for System design", "Recruit mentors for Public speaking"]
 
