@@ -132,6 +132,8 @@ def test_an_admin_sees_which_mentors_to_recruit_as_text_chart_and_csv(world: Wor
     programme = rows(database_url, Programme)[0]
     ingrid.click_home(culture_ui.MAP_FILES_ACTION, str(programme.id))
     assert csv_rows(files_dm(ingrid, 2)) == table
+    ingrid.click_home(f"{culture_ui.RECRUIT_ACTION}:1")
+    assert "*Public speaking*" in json.dumps(ingrid.wait_for_modal("Recruit mentors")["blocks"])
 
 
 def test_someone_who_is_not_an_admin_is_refused_the_map(world: World, database_url: str) -> None:
