@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, true
+from sqlalchemy import func, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -422,19 +422,17 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
                 match.ended_by, match.end_reason = FORGOTTEN, ""
             match.reasons = _scrub(match.reasons, user_id)
             session.add(match)
+    for row in session.exec(select(OutboxMessage).where(OutboxMessage.team_id == team_id)).all():
+        if row.recipient == user_id or user_id in row.key:
+            session.delete(row)  # messages to them, planned or sent
+        elif user_id in str(row.payload):
+            row.payload = _scrub(row.payload, user_id)  # others' messages that name them
+            session.add(row)
     for round_ in session.exec(select(MatchRound).where(MatchRound.team_id == team_id)).all():
         if round_.created_by == user_id or user_id in str(round_.unmatched):
             round_.created_by = FORGOTTEN if round_.created_by == user_id else round_.created_by
             round_.unmatched = [u for u in round_.unmatched if u.get("user_id") != user_id]
             session.add(round_)
-    naming = select(OutboxMessage).where(
-        OutboxMessage.team_id == team_id,
-        (col(OutboxMessage.recipient) == user_id)
-        | col(OutboxMessage.key).contains(user_id)
-        | cast(OutboxMessage.payload, String).contains(user_id),
-    )
-    for message in session.exec(naming).all():  # e.g. DMs to them, a mentors' channel welcome naming them
-        session.delete(message)
     for entry in session.exec(select(AuditEntry).where(AuditEntry.team_id == team_id)).all():
         if user_id in (entry.actor_id, entry.subject_id) or user_id in str(entry.details):
             entry.actor_id = FORGOTTEN if entry.actor_id == user_id else entry.actor_id
