@@ -58,6 +58,8 @@ def programme_summary(programme: Programme, participant_count: int) -> str:
     ]
     if programme.channel_id:
         lines.append(f"Channel: <#{programme.channel_id}>")
+    if programme.mentors_channel_id:
+        lines.append(f"Mentors' channel: <#{programme.mentors_channel_id}>")
     if programme.enrolment_deadline:
         lines.append(f"Enrolment closes {programme.enrolment_deadline.isoformat()}")
     elif not programme.enrolment_open:
@@ -177,6 +179,10 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
     }
     if p and p.channel_id:
         channel["initial_conversation"] = p.channel_id
+    mentors_channel = {**channel, "placeholder": plain("Pick the mentors' channel")}
+    mentors_channel.pop("initial_conversation", None)
+    if p and p.mentors_channel_id:
+        mentors_channel["initial_conversation"] = p.mentors_channel_id
     deadline: dict[str, Any] = {"type": "datepicker", "action_id": "value"}
     if p and p.enrolment_deadline:
         deadline["initial_date"] = p.enrolment_deadline.isoformat()
@@ -235,6 +241,13 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             channel,
             optional=True,
             hint="Digests and growth threads go here. The bot joins public channels; invite it to private ones.",
+        ),
+        _input(
+            "mentors_channel",
+            "Mentors' channel",
+            mentors_channel,
+            optional=True,
+            hint="The bot welcomes new mentors here and posts a mentors' circle question each month.",
         ),
         _input(
             "enrolment",

@@ -54,6 +54,7 @@ class ProgrammeAnswers:
     cadence: str | None = None
     skills: str = ""
     channel_id: str | None = None
+    mentors_channel_id: str | None = None
     enrolment_open: bool = False
     enrolment_deadline: str | None = None
     eligibility: str = ""
@@ -85,6 +86,7 @@ class ProgrammeForm:
     checkin_days: list[int] = field(default_factory=lambda: [1, 2, 3])
     checkin_start_hour: int = 10
     checkin_end_hour: int = 16
+    mentors_channel_id: str | None = None
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -96,6 +98,7 @@ class ProgrammeForm:
             "cadence": self.cadence,
             "skills": list(self.skills),
             "channel_id": self.channel_id,
+            "mentors_channel_id": self.mentors_channel_id,
             "enrolment_open": self.enrolment_open,
             "enrolment_deadline": self.enrolment_deadline,
             "eligibility": self.eligibility,
@@ -171,6 +174,9 @@ def validate_programme(
     channel_id = (answers.channel_id or "").strip() or None
     if channel_id is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,30}", channel_id):
         errors["channel"] = "Pick a channel from the list."
+    mentors_channel_id = (answers.mentors_channel_id or "").strip() or None
+    if mentors_channel_id is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,30}", mentors_channel_id):
+        errors["mentors_channel"] = "Pick a channel from the list."
     deadline: date | None = None
     if answers.enrolment_deadline:
         try:
@@ -205,6 +211,7 @@ def validate_programme(
             cadence=cadence,
             skills=skills,
             channel_id=channel_id,
+            mentors_channel_id=mentors_channel_id,
             enrolment_open=answers.enrolment_open,
             enrolment_deadline=deadline,
             eligibility=eligibility,

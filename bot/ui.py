@@ -107,8 +107,15 @@ def _skills_select(block_id: str, label: str, hint: str, skills: Sequence[str], 
     }
 
 
-def join_modal(programme: Programme, participant: Participant | None = None) -> View:
-    """The join form; pre-filled from the person's existing profile when they edit it."""
+def join_modal(
+    programme: Programme,
+    participant: Participant | None = None,
+    *,
+    as_role: str | None = None,
+    offering: Sequence[str] = (),
+) -> View:
+    """The join form; pre-filled from the person's existing profile when they edit it, and with `as_role` and the
+    skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post)."""
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
@@ -149,8 +156,10 @@ def join_modal(programme: Programme, participant: Participant | None = None) -> 
     meeting_element["initial_option"] = option(MEETING_LABELS.get(mode, "Either"), mode)
     if participant is not None and participant.rather_not:
         rather_not_element["initial_users"] = list(participant.rather_not)
+    role = as_role if as_role in ROLE_LABELS else (participant.role if participant is not None else None)
+    if role is not None:
+        role_element["initial_option"] = option(*_role_option(role))
     if participant is not None:
-        role_element["initial_option"] = option(*_role_option(participant.role))
         if participant.goals:
             goals_element["initial_value"] = participant.goals
         if participant.department:
@@ -174,7 +183,7 @@ def join_modal(programme: Programme, participant: Participant | None = None) -> 
             "Skills I can offer",
             "Mentors: what you can help with. Peers: what you can share.",
             programme.skills,
-            participant.skills_offered if participant else [],
+            list(dict.fromkeys([*(participant.skills_offered if participant else []), *offering]))[:MAX_SKILLS],
         ),
         _skills_select(
             "skills_wanted",
@@ -317,6 +326,10 @@ def joined_dm(programme: Programme, participant: Participant, *, created: bool) 
     if participant.goals:
         blocks.append(mrkdwn_section("*My goals:*\n" + quote(participant.goals)))
     blocks.append(mrkdwn_section(next_steps + tz_note))
+    if participant.role == Role.MENTOR.value and programme.mentors_channel_id:
+        blocks.append(
+            mrkdwn_section(f"Mentors of *{name}* swap notes in <#{programme.mentors_channel_id}>: join them there.")
+        )
     text = f"{headline} Role: {role_name(participant.role)}. Department: {escape(participant.department)}."
     return text, blocks
 

@@ -8,6 +8,7 @@ from handlers import (
     admin,
     checkins,
     commands,
+    culture,
     errors,
     events,
     growth,
@@ -41,3 +42,4 @@ def register_all(app: App) -> None:
     roadmaps.register(app)
     growth.register(app)
     kudos.register(app)
+    culture.register(app)

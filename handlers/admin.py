@@ -39,15 +39,23 @@ from store.types import utcnow
 logger = logging.getLogger(__name__)
 
 
-def admin_section(client: WebClient, session: Session, *, team_id: str, user_id: str) -> list[Block] | None:
-    """The admin panel for this person, or None if they are not an admin of anything."""
+def admin_section(
+    client: WebClient, session: Session, *, team_id: str, user_id: str, with_maps: bool = False
+) -> list[Block] | None:
+    """The admin panel for this person, or None if they are not an admin of anything. `with_maps` (App Home) adds
+    the skill maps of their programmes."""
     access = Access.of(client, session, team_id=team_id, user_id=user_id)
     if not access.any:
         return None
     all_programmes = list(queries.programmes(session=session, team_id=team_id))
     manageable = {p.id for p in all_programmes if p.id is not None and access.can_admin(p.id)}
     counts = queries.participant_counts(session=session, team_id=team_id)
-    return admin_ui.admin_blocks(all_programmes, counts, can_create=access.can_create(), manageable=manageable)
+    blocks = admin_ui.admin_blocks(all_programmes, counts, can_create=access.can_create(), manageable=manageable)
+    if with_maps:
+        from handlers.culture import home_map_blocks  # culture imports this module
+
+        blocks += home_map_blocks(session, [p for p in all_programmes if p.id in manageable])
+    return blocks
 
 
 def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: str, user_id: str) -> None:
@@ -143,6 +151,7 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         cadence=chosen("cadence"),
         skills=text("skills"),
         channel_id=_str_or_none(state_value(view, "channel").get("selected_conversation")),
+        mentors_channel_id=_str_or_none(state_value(view, "mentors_channel").get("selected_conversation")),
         enrolment_open=ticked("enrolment"),
         enrolment_deadline=_str_or_none(state_value(view, "enrolment_deadline").get("selected_date")),
         eligibility=text("eligibility"),
@@ -189,6 +198,7 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             ack(response_action="errors", errors=errors)
             return
         previous_channel = existing.channel_id if existing else None
+        previous_mentors_channel = existing.mentors_channel_id if existing else None
         if existing is None:
             programme = Programme(
                 team_id=team_id,
@@ -227,6 +237,11 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     ack()
     if programme.channel_id and programme.channel_id != previous_channel:
         join_programme_channel(client, programme, admin_id=user_id)
+    if programme.mentors_channel_id and programme.mentors_channel_id not in (
+        previous_mentors_channel,
+        programme.channel_id,
+    ):
+        join_programme_channel(client, programme, admin_id=user_id, mentors=True)
     from handlers.home import publish_home
 
     publish_home(client, deps, team_id=team_id, user_id=user_id)
@@ -242,19 +257,22 @@ def _unique_slug(session: Session, team_id: str, name: str) -> str:
     return slug
 
 
-def join_programme_channel(client: WebClient, programme: Programme, *, admin_id: str) -> None:
-    """The bot joins the programme channel; a private one needs an invitation, so the admin is asked."""
-    assert programme.channel_id is not None
+def join_programme_channel(client: WebClient, programme: Programme, *, admin_id: str, mentors: bool = False) -> None:
+    """The bot joins the programme channel (or, `mentors`, its mentors' channel); a private one needs an
+    invitation, so the admin is asked."""
+    channel = programme.mentors_channel_id if mentors else programme.channel_id
+    assert channel is not None
+    purpose = "welcome new mentors and post the mentors' circle" if mentors else "post digests and growth threads"
     try:
-        client.conversations_join(channel=programme.channel_id)
+        client.conversations_join(channel=channel)
     except SlackApiError as error:
         code = error.response.get("error")
-        logger.info("could not join the programme channel: %s", code, extra={"channel": programme.channel_id})
+        logger.info("could not join the programme channel: %s", code, extra={"channel": channel})
         send_dm(
             client,
             admin_id,
-            f"I couldn't join <#{programme.channel_id}> by myself ({code}). To post *{escape(programme.name)}*'s "
-            f"digests and growth threads there, invite me: type `/invite @mentor-bot` in that channel.",
+            f"I couldn't join <#{channel}> by myself ({code}). To {purpose} of *{escape(programme.name)}* "
+            f"there, invite me: type `/invite @mentor-bot` in that channel.",
         )
 
 

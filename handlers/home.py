@@ -27,7 +27,7 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
         queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
         memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
         open_programmes = queries.open_programmes(session=session, team_id=team_id, today=utcnow().date())
-        admin_blocks = admin_section(client, session, team_id=team_id, user_id=user_id) or []
+        admin_blocks = admin_section(client, session, team_id=team_id, user_id=user_id, with_maps=True) or []
         names = {p.id: p.name for _, p in memberships}
         matches = [
             (

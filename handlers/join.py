@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,8 +19,9 @@ from bot.text import escape, truncate
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, open_modal
 from handlers.home import publish_home
+from scheduling.culture import plan_mentor_welcome
 from store import queries
-from store.models import ParticipantStatus, Programme
+from store.models import ParticipantStatus, Programme, Role
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -32,10 +34,17 @@ class JoinRefused(Exception):
 
 
 def choose_programme(
-    deps: Deps, *, team_id: str, user_id: str, wanted: str, mine_only: bool = False
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    wanted: str,
+    mine_only: bool = False,
+    as_role: str | None = None,
+    offering: Sequence[str] = (),
 ) -> tuple[ui.View, str | None]:
     """The modal to open for `/mentor join [wanted]` (or `/mentor profile`, `mine_only`): the join form, or a
-    picker when several programmes fit."""
+    picker when several programmes fit. `as_role` and `offering` pre-fill the form (an invitation to mentor)."""
     today = utcnow().date()
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
@@ -64,7 +73,7 @@ def choose_programme(
         )
         if participant is None and not programme.accepts_joins(today):
             raise JoinRefused(f"*{escape(programme.name)}* is not open for enrolment right now.")
-        return ui.join_modal(programme, participant), programme.name
+        return ui.join_modal(programme, participant, as_role=as_role, offering=offering), programme.name
 
 
 def open_join_modal(
@@ -76,10 +85,20 @@ def open_join_modal(
     trigger_id: str,
     wanted: str = "",
     mine_only: bool = False,
+    as_role: str | None = None,
+    offering: Sequence[str] = (),
 ) -> str | None:
     """Open the right modal. Returns a message for the person when it could not be opened."""
     try:
-        view, _ = choose_programme(deps, team_id=team_id, user_id=user_id, wanted=wanted, mine_only=mine_only)
+        view, _ = choose_programme(
+            deps,
+            team_id=team_id,
+            user_id=user_id,
+            wanted=wanted,
+            mine_only=mine_only,
+            as_role=as_role,
+            offering=offering,
+        )
     except JoinRefused as refused:
         return str(refused)
     return open_modal(client, trigger_id, view, user_id=user_id, again="Please run `/mentor join` again.")
@@ -188,6 +207,11 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
                 ParticipantStatus.INVITED.value,
             ):
                 fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
+            became_mentor = form.role is Role.MENTOR and (
+                existing is None
+                or existing.role != Role.MENTOR.value
+                or existing.status in (ParticipantStatus.LEFT.value, ParticipantStatus.INVITED.value)
+            )
             participant, created = queries.upsert_participant(
                 session=session,
                 team_id=team_id,
@@ -196,6 +220,8 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
                 fields=fields,
             )
             participant_id = participant.id
+            if became_mentor:  # once per programme and person, in the mentors' channel if it has one
+                plan_mentor_welcome(session, programme=programme, user_id=user_id, now=utcnow())
     except SQLAlchemyError:
         logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
         ack(response_action="errors", errors={"role": SAVE_FAILED})

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
+from scheduling.culture import plan_mentors_circles
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
@@ -36,6 +37,7 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
+        "mentors_circles_planned": plan_mentors_circles(db, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered

@@ -67,6 +67,8 @@ class Programme(SQLModel, table=True):
     max_capacity: int = Field(default=5, sa_column=Column(Integer, nullable=False))
     circle_size: int = Field(default=4, sa_column=Column(Integer, nullable=False, server_default="4"))
     channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    # Where the bot welcomes new mentors and posts the monthly mentors' circle question.
+    mentors_channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     enrolment_open: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
     enrolment_deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     eligibility: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -1,0 +1,113 @@
+"""Planning the mentors' channel messages: a welcome for each new mentor, and a monthly mentors' circle question.
+
+Both go through the outbox under a unique key, so each is sent once however often planning runs:
+`mentor-welcome:{programme}:{person}` and `mentors-circle:{programme}:{YYYY-MM}`. The circle question goes out
+on the first Tuesday of the month at 10:00 UTC (a channel has no single timezone), or, when planning first sees
+the month after that, at the next Tuesday-to-Thursday working slot in UTC that is still in the same month.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session, col, func, select
+
+from bot import culture_ui
+from guides import load_guides
+from guides.circle import question_for_month
+from scheduling.checkins import next_working_slot
+from scheduling.outbox import enqueue
+from store import queries
+from store.db import Database
+from store.models import Participant, ParticipantStatus, Programme, ProgrammeStatus, Role
+
+logger = logging.getLogger(__name__)
+
+TUESDAY = 1
+CIRCLE_STATUSES = (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value)
+
+
+def welcome_key(programme_id: int, user_id: str) -> str:
+    return f"mentor-welcome:{programme_id}:{user_id}"
+
+
+def circle_key(programme_id: int, year: int, month: int) -> str:
+    return f"mentors-circle:{programme_id}:{year:04d}-{month:02d}"
+
+
+def plan_mentor_welcome(session: Session, *, programme: Programme, user_id: str, now: datetime) -> bool:
+    """Welcome a new mentor in the programme's mentors' channel (if it has one), once per programme and person.
+
+    Call it in the unit of work that saves the join. Returns whether a welcome was planned now.
+    """
+    if not programme.mentors_channel_id or programme.id is None:
+        return False
+    text, blocks = culture_ui.mentor_welcome(programme, user_id)
+    return enqueue(
+        session,
+        team_id=programme.team_id,
+        key=welcome_key(programme.id, user_id),
+        kind="mentor_welcome",
+        channel=programme.mentors_channel_id,
+        text=text,
+        blocks=blocks,
+        not_before=now,
+    )
+
+
+def circle_slot(year: int, month: int) -> datetime:
+    """The first Tuesday of the month, 10:00 UTC."""
+    return next_working_slot(datetime(year, month, 1, tzinfo=UTC), "UTC", days=(TUESDAY,))
+
+
+def plan_mentors_circles(db: Database, *, now: datetime) -> int:
+    """Plan this month's mentors' circle question for every programme with a mentors' channel that is enrolling
+    or running a cycle and has at least one current mentor. Returns how many were new."""
+    now = now.astimezone(UTC)
+    slot = circle_slot(now.year, now.month)
+    if now < slot:
+        return 0  # planned on the day, not ahead: a channel removed before then gets nothing
+    send_at = next_working_slot(now, "UTC")
+    if (send_at.year, send_at.month) != (now.year, now.month):
+        return 0  # too late in the month: next month's question comes on its first Tuesday
+    question = question_for_month(now.year, now.month)
+    guide = load_guides().get(question.guide)
+    planned = 0
+    with db.begin() as session:
+        programmes = session.exec(
+            select(Programme).where(
+                col(Programme.mentors_channel_id).is_not(None), col(Programme.status).in_(CIRCLE_STATUSES)
+            )
+        ).all()
+        for programme in programmes:
+            assert programme.id is not None and programme.mentors_channel_id is not None
+            if not queries.workspace_active(session=session, team_id=programme.team_id):
+                continue
+            mentors = session.exec(
+                select(func.count()).where(
+                    Participant.programme_id == programme.id,
+                    Participant.role == Role.MENTOR.value,
+                    col(Participant.status).in_((ParticipantStatus.ACTIVE.value, ParticipantStatus.PAUSED.value)),
+                )
+            ).one()
+            if not mentors:
+                continue
+            text, blocks = culture_ui.circle_post(
+                programme,
+                question,
+                month=date(now.year, now.month, 1),
+                guide_title=guide.title if guide else "",
+            )
+            if enqueue(
+                session,
+                team_id=programme.team_id,
+                key=circle_key(programme.id, now.year, now.month),
+                kind="mentors_circle",
+                channel=programme.mentors_channel_id,
+                text=text,
+                blocks=blocks,
+                not_before=max(slot, send_at),
+            ):
+                planned += 1
+    return planned
