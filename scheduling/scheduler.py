@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
+from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from store.db import Database
@@ -34,10 +35,12 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now),
+        "digests_planned": plan_digests(db, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered
     result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
+    result["digest_charts"] = deliver_digest_charts(db, client, now=now)  # after their messages are sent
     return result
 
 
