@@ -333,6 +333,123 @@ class PromptRating(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+# Roadmaps, growth threads and recognition
+
+
+class MilestoneStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class GrowthVisibility(StrEnum):
+    CHANNEL = "channel"  # the programme channel
+    ROOM = "room"  # only the author's match room
+
+
+class Roadmap(SQLModel, table=True):
+    """One person's plan for the cycle in a match: a goal and up to 12 milestones (the mentee's, or each peer's)."""
+
+    __tablename__ = "roadmap"
+    __table_args__ = (UniqueConstraint("match_id", "owner_id", name="uq_roadmap_match_owner"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    owner_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    goal: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Milestone(SQLModel, table=True):
+    """A step on a roadmap: what, which skill it builds, by when, and how it went."""
+
+    __tablename__ = "milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    roadmap_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("roadmap.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    title: str = Field(sa_column=Column(String(150), nullable=False))
+    skill: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    due_on: date = Field(sa_column=Column(Date, nullable=False))
+    status: str = Field(default=MilestoneStatus.PLANNED.value, sa_column=Column(String(12), nullable=False))
+    evidence_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    mentor_comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The due date the reminder and the overdue question were planned for: re-dating plans them afresh, once.
+    reminded_for: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    overdue_asked_for: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    # Where the celebration was posted, so the mentor's comment can be added to it.
+    celebration_channel: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    celebration_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class GrowthThread(SQLModel, table=True):
+    """Learning in public: what someone tried, learned and will do next, posted by the bot for them."""
+
+    __tablename__ = "growth_thread"
+    __table_args__ = (Index("ix_growth_thread_channel_ts", "team_id", "channel_id", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    match_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    author_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    visibility: str = Field(default=GrowthVisibility.CHANNEL.value, sa_column=Column(String(10), nullable=False))
+    tried: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    learned: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    next_step: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    reply_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    reaction_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Kudos(SQLModel, table=True):
+    """A thank-you from one person to a mentor or peer, posted in the programme channel or sent privately."""
+
+    __tablename__ = "kudos"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    giver_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    receiver_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    public: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
+    channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
 # --- Weekly digests -------------------------------------------------------------------------------------------
 
 
