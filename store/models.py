@@ -72,6 +72,13 @@ class Programme(SQLModel, table=True):
     eligibility: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     requires_approval: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
     llm_enabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
+    # When check-ins and nudges may reach people, in each person's own timezone: weekdays (0 = Monday) and
+    # hours [start, end).
+    checkin_days: list[int] = Field(
+        default_factory=lambda: [1, 2, 3], sa_column=Column(JSON, nullable=False, server_default="[1, 2, 3]")
+    )
+    checkin_start_hour: int = Field(default=10, sa_column=Column(Integer, nullable=False, server_default="10"))
+    checkin_end_hour: int = Field(default=16, sa_column=Column(Integer, nullable=False, server_default="16"))
     cycle_number: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     cycle_started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     cycle_ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
@@ -125,6 +132,9 @@ class Participant(SQLModel, table=True):
     left_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Rounds this person was eligible for but left unmatched, in this programme: they get priority next round.
     missed_rounds: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # Check-in DMs in a row this person neither answered nor saw answered by a partner; at 3 we ask about a
+    # pause instead of asking again.
+    unanswered_checkins: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     consent_version: str = Field(sa_column=Column(String(20), nullable=False))
     consented_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     joined_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -221,6 +231,7 @@ class Match(SQLModel, table=True):
     """A mentor and mentee, a peer pair or a circle, with its room."""
 
     __tablename__ = "mentor_match"
+    __table_args__ = (Index("ix_match_status_plan_at", "status", "plan_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
@@ -244,6 +255,11 @@ class Match(SQLModel, table=True):
     end_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Library prompts this match has been shown, oldest first: never the same prompt to the same pair twice.
     prompts_seen: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # When the check-in loop next needs to look at this match (None: now). Planning reads only matches due.
+    plan_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    last_checkin_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Members who chose, at the end of the cycle, to go on together into the next one.
+    continue_votes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class MatchMember(SQLModel, table=True):
@@ -296,6 +312,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "key", name="uq_outbox_team_key"),
         Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_team_recipient", "team_id", "recipient"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -331,6 +348,44 @@ class PromptRating(SQLModel, table=True):
     slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
     value: int = Field(sa_column=Column(Integer, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SurveyKind(StrEnum):
+    PULSE = "pulse"  # halfway through the cycle
+    EXIT = "exit"  # at the end of the cycle
+
+
+class SurveyResponse(SQLModel, table=True):
+    """A person's answers to the mid-cycle pulse or the exit reflection, once per match and kind.
+
+    Ratings feed programme reports as aggregates; the free text is for the programme admins' eyes only and
+    never appears in a digest.
+    """
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("match_id", "slack_user_id", "kind", name="uq_survey_response"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    # Pulse: satisfaction so far; exit: the programme overall. 1-5.
+    rating: int = Field(sa_column=Column(Integer, nullable=False))
+    # Pulse only: progress toward goals, 1-5.
+    progress: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # Exit only: would they go on with this mentoring relationship.
+    would_continue: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+    # Private to programme admins (aggregate reports may count them, never quote them in public).
+    blocking: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    what_changed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
 # Roadmaps, growth threads and recognition

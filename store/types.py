@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,9 +10,22 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+_clock: Callable[[], datetime] | None = None
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current time, UTC. Everything that stamps or compares "now" asks here.
+
+    Scenario tests that fast-forward a cycle set the clock with `use_clock`, so that what people do in Slack
+    happens at the simulated time the scheduler runs at; in production it is the system clock.
+    """
+    return _clock() if _clock is not None else datetime.now(UTC)
+
+
+def use_clock(clock: Callable[[], datetime] | None) -> None:
+    """Make `utcnow` answer `clock()` (None: the system clock again)."""
+    global _clock
+    _clock = clock
 
 
 class UTCDateTime(TypeDecorator[datetime]):

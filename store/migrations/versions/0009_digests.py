@@ -1,7 +1,7 @@
 """weekly digests: schedule on programme, digest table
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0006, 0007 (joins the check-in loop and roadmap branches)
 Create Date: 2026-11-30 09:33:05.810754
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | tuple[str, ...] | None = ("0006", "0007")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
