@@ -9,7 +9,7 @@ from bot.insight import WEEKDAYS, is_quiet
 from bot.text import escape, truncate
 from bot.ui import Block, context, mrkdwn_section, plain, role_name
 from prompts.text import escape_mrkdwn
-from store.insight import Health
+from store.insight import MIN_GROUP, Health
 
 PREVIEW_ACTION = "digest_preview"
 POST_ACTION = "digest_post"
@@ -209,5 +209,21 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     return text, blocks
 
 
-def survey_lines(survey: Mapping[str, Any]) -> str:
-    return "*Surveys*\n" + "\n".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in survey.items())
+SURVEY_LABELS = {"pulse": "Mid-cycle pulse", "exit": "Exit reflection"}
+
+
+def survey_lines(survey: Mapping[str, Mapping[str, Any]]) -> str:
+    """Survey ratings, shown once 5 people answered (fewer could be told apart); free text is never shown."""
+    lines = []
+    for kind, result in survey.items():
+        label, count = SURVEY_LABELS.get(kind, kind), int(result.get("responses") or 0)
+        if count < MIN_GROUP:
+            lines.append(f"{label}: {_plural(count, 'response')} so far (results are shown from {MIN_GROUP})")
+            continue
+        parts = [f"{'satisfaction' if kind == 'pulse' else 'overall'} {float(result['rating']):.1f} / 5"]
+        if result.get("progress") is not None:
+            parts.append(f"progress on goals {float(result['progress']):.1f} / 5")
+        if result.get("would_continue") is not None:
+            parts.append(f"{_percent(float(result['would_continue']))} would go on together")
+        lines.append(f"{label} ({_plural(count, 'response')}): " + ", ".join(parts))
+    return "*Surveys*\n" + "\n".join(lines)

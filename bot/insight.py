@@ -82,7 +82,20 @@ def prompt_of_the_week(session: Session, programme: Programme, week: str, now: d
     return {"id": chosen.id, "text": chosen.text}
 
 
-def compute_digest(session: Session, programme: Programme, *, now: datetime, week: str | None = None) -> dict[str, Any]:
+def archive_link(workspace_url: str, channel_id: str, ts: str) -> str:
+    """A message's permalink, built the way Slack builds them: {workspace}/archives/{channel}/p{ts without dot}."""
+    base = workspace_url if workspace_url.endswith("/") else workspace_url + "/"
+    return f"{base}archives/{channel_id}/p{ts.replace('.', '')}"
+
+
+def compute_digest(
+    session: Session,
+    programme: Programme,
+    *,
+    now: datetime,
+    week: str | None = None,
+    workspace_url: str = "https://slack.com/",
+) -> dict[str, Any]:
     """The digest of the seven days up to `now`: only counts, and highlights people chose to make public."""
     assert programme.id is not None
     week = week or iso_week(now.astimezone(programme_zone(programme)).date())
@@ -93,6 +106,7 @@ def compute_digest(session: Session, programme: Programme, *, now: datetime, wee
     series = insight.checkins_per_week(
         session=session, programme_id=programme.id, start=start, end=end, cycle_number=programme.cycle_number
     )
+    kudos_count, public_kudos = insight.kudos_given(session=session, programme_id=programme.id, since=since, until=now)
     digest: dict[str, Any] = {
         "programme": programme.name,
         "programme_id": programme.id,
@@ -106,13 +120,24 @@ def compute_digest(session: Session, programme: Programme, *, now: datetime, wee
         "checkins": activity.checkins,
         "checkins_before": activity.checkins_before,
         "new_waiting": insight.new_waiting(session=session, programme=programme, since=since, until=now),
-        "milestones_done": 0,
-        "highlights": [],
-        "kudos": {"count": 0, "public": []},
+        "milestones_done": insight.milestones_done(session=session, programme_id=programme.id, since=since, until=now),
+        "highlights": [
+            {
+                "author": h.author_id,
+                "replies": h.replies,
+                "reactions": h.reactions,
+                "link": archive_link(workspace_url, h.channel_id, h.ts),
+            }
+            for h in insight.growth_highlights(session=session, programme_id=programme.id, since=since, until=now)
+        ],
+        "kudos": {
+            "count": kudos_count,
+            "public": [{"giver": giver, "receiver": receiver} for giver, receiver in public_kudos],
+        },
         "series": {
             "labels": [_week_label(i) for i in range(len(series))],
             "checkins": series,
-            "milestones": [0] * len(series),
+            "milestones": insight.milestones_per_week(session=session, programme_id=programme.id, start=start, end=end),
         },
         "prompt": prompt_of_the_week(session, programme, week, now),
     }
@@ -169,4 +194,10 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     )
     health.retention = insight.retention(session=session, programme_id=programme.id)
     health.departments = insight.department_participation(session=session, programme=programme, since=since)
+    health.milestones_done = insight.milestones_done_in_cycle(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
+    health.survey = insight.survey_results(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     return health

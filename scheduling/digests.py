@@ -52,13 +52,24 @@ class Planned:
     week: str
 
 
-def plan_digest(session: Session, programme: Programme, *, now: datetime, week: str) -> Planned:
+def workspace_url(client: WebClient) -> str:
+    """The workspace's address (auth.test), for links to growth threads; Slack's own address if unknown."""
+    try:
+        return str(client.auth_test().get("url") or "https://slack.com/")
+    except (SlackApiError, OSError) as error:
+        logger.warning("auth.test failed; growth-thread links use slack.com", extra={"e": error})
+        return "https://slack.com/"
+
+
+def plan_digest(
+    session: Session, programme: Programme, *, now: datetime, week: str, workspace_url: str = "https://slack.com/"
+) -> Planned:
     """Store this week's digest and queue its message for now, unless the week already has one."""
     assert programme.id is not None and programme.channel_id
     existing = session.exec(select(Digest).where(Digest.programme_id == programme.id, Digest.week == week)).first()
     if existing is not None:
         return Planned(None, week)
-    stats = compute_digest(session, programme, now=now, week=week)
+    stats = compute_digest(session, programme, now=now, week=week, workspace_url=workspace_url)
     key = outbox_key(programme.id, week)
     row = Digest(
         team_id=programme.team_id,
@@ -90,7 +101,7 @@ def plan_digest(session: Session, programme: Programme, *, now: datetime, week: 
     return Planned(row.id, week)
 
 
-def plan_digests(db: Database, *, now: datetime) -> int:
+def plan_digests(db: Database, client: WebClient, *, now: datetime) -> int:
     """Plan this week's digest of every active programme whose digest moment has come. Returns how many."""
     planned = 0
     with db.session() as session:
@@ -100,14 +111,16 @@ def plan_digests(db: Database, *, now: datetime) -> int:
             )
         ).all()
         session.expunge_all()
+    url: str | None = None
     for programme in programmes:
         week, slot = digest_slot(programme, now)
         if not (slot <= now < slot + GRACE) or programme.created_at > slot:
             continue
+        url = url or workspace_url(client)
         with db.begin() as session:
             if not queries.workspace_active(session=session, team_id=programme.team_id):
                 continue
-            if plan_digest(session, programme, now=now, week=week).digest_id is not None:
+            if plan_digest(session, programme, now=now, week=week, workspace_url=url).digest_id is not None:
                 planned += 1
     return planned
 

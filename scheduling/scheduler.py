@@ -35,7 +35,7 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now),
-        "digests_planned": plan_digests(db, now=now),
+        "digests_planned": plan_digests(db, client, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered

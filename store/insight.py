@@ -17,12 +17,19 @@ from sqlmodel import Session, col
 
 from store.models import (
     CheckIn,
+    GrowthThread,
+    GrowthVisibility,
+    Kudos,
     Match,
     MatchMember,
     MatchStatus,
+    Milestone,
+    MilestoneStatus,
     Participant,
     ParticipantStatus,
     Programme,
+    SurveyKind,
+    SurveyResponse,
 )
 
 LIVE_MATCH = (MatchStatus.ACTIVE.value, MatchStatus.ENDED.value)  # released matches: not proposals or drops
@@ -91,10 +98,7 @@ def checkins_per_week(
     bounds = week_buckets(start, end)
     if len(bounds) < 2:
         return []
-    bucket = case(
-        *[(col(CheckIn.created_at) < bound, index) for index, bound in enumerate(bounds[1:])],
-        else_=None,
-    ).label("bucket")
+    bucket = _bucketed(col(CheckIn.created_at), bounds)
     query = (
         select(bucket, func.count())
         .select_from(CheckIn)
@@ -113,6 +117,119 @@ def checkins_per_week(
         if index is not None:
             counts[int(index)] = int(count)
     return counts
+
+
+def _bucketed(column: Any, bounds: list[datetime]) -> Any:
+    return case(*[(column < bound, index) for index, bound in enumerate(bounds[1:])], else_=None).label("bucket")
+
+
+def milestones_per_week(*, session: Session, programme_id: int, start: datetime, end: datetime) -> list[int]:
+    """Milestones marked done in each week from `start` to `end`."""
+    bounds = week_buckets(start, end)
+    if len(bounds) < 2:
+        return []
+    bucket = _bucketed(col(Milestone.completed_at), bounds)
+    counts = [0] * (len(bounds) - 1)
+    for index, count in session.execute(
+        select(bucket, func.count())
+        .where(
+            col(Milestone.programme_id) == programme_id,
+            col(Milestone.status) == MilestoneStatus.DONE.value,
+            col(Milestone.completed_at) >= start,
+            col(Milestone.completed_at) < bounds[-1],
+        )
+        .group_by(bucket)
+    ).all():
+        if index is not None:
+            counts[int(index)] = int(count)
+    return counts
+
+
+def milestones_done(*, session: Session, programme_id: int, since: datetime, until: datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count()).where(
+                col(Milestone.programme_id) == programme_id,
+                col(Milestone.status) == MilestoneStatus.DONE.value,
+                col(Milestone.completed_at) >= since,
+                col(Milestone.completed_at) < until,
+            )
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class Highlight:
+    author_id: str
+    channel_id: str
+    ts: str
+    replies: int
+    reactions: int
+
+
+def growth_highlights(
+    *, session: Session, programme_id: int, since: datetime, until: datetime, limit: int = 3
+) -> list[Highlight]:
+    """The most replied-to and reacted-to growth threads posted in the programme channel (public ones only)."""
+    rows = session.execute(
+        select(
+            GrowthThread.author_id,
+            GrowthThread.channel_id,
+            GrowthThread.ts,
+            GrowthThread.reply_count,
+            GrowthThread.reaction_count,
+        )
+        .where(
+            col(GrowthThread.programme_id) == programme_id,
+            col(GrowthThread.visibility) == GrowthVisibility.CHANNEL.value,
+            col(GrowthThread.deleted_at).is_(None),
+            col(GrowthThread.ts).is_not(None),
+            col(GrowthThread.channel_id).is_not(None),
+            col(GrowthThread.created_at) >= since,
+            col(GrowthThread.created_at) < until,
+            (col(GrowthThread.reply_count) + col(GrowthThread.reaction_count)) > 0,
+        )
+        .order_by(
+            (col(GrowthThread.reply_count) + col(GrowthThread.reaction_count)).desc(),
+            col(GrowthThread.created_at),
+        )
+        .limit(limit)
+    ).all()
+    return [Highlight(str(a), str(c), str(t), int(r), int(x)) for a, c, t, r, x in rows]
+
+
+def kudos_given(
+    *, session: Session, programme_id: int, since: datetime, until: datetime, limit: int = 10
+) -> tuple[int, list[tuple[str, str]]]:
+    """How many kudos were given, and (giver, receiver) of the public ones: private kudos are only counted."""
+    window = (
+        col(Kudos.programme_id) == programme_id,
+        col(Kudos.created_at) >= since,
+        col(Kudos.created_at) < until,
+    )
+    count = int(session.execute(select(func.count()).where(*window)).scalar_one())
+    public = session.execute(
+        select(Kudos.giver_id, Kudos.receiver_id)
+        .where(*window, col(Kudos.public).is_(True))
+        .order_by(col(Kudos.created_at))
+        .limit(limit)
+    ).all()
+    return count, [(str(g), str(r)) for g, r in public]
+
+
+def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_number: int) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Milestone)
+            .join(Match, col(Match.id) == col(Milestone.match_id))
+            .where(
+                col(Milestone.programme_id) == programme_id,
+                col(Milestone.status) == MilestoneStatus.DONE.value,
+                col(Match.cycle_number) == cycle_number,
+            )
+        ).scalar_one()
+    )
 
 
 def unmatched_ids_subquery(programme_id: int) -> Any:
@@ -166,7 +283,7 @@ class Health:
     retention: list[tuple[int, int, int]] = field(default_factory=list)  # (cycle, people, came back next cycle)
     departments: list[DepartmentRow] = field(default_factory=list)
     milestones_done: int | None = None
-    survey: dict[str, Any] | None = None
+    survey: dict[str, dict[str, Any]] | None = None
 
     @property
     def match_rate(self) -> float | None:
@@ -363,6 +480,31 @@ def small_groups_merged(rows: Sequence[DepartmentRow]) -> list[DepartmentRow]:
     return shown
 
 
+def survey_results(*, session: Session, programme_id: int, cycle_number: int) -> dict[str, dict[str, Any]]:
+    """Pulse and exit ratings of a cycle, aggregated per kind (free text is never read here)."""
+    rows = session.execute(
+        select(
+            SurveyResponse.kind,
+            func.count(),
+            func.avg(cast(SurveyResponse.rating, Integer)),
+            func.avg(cast(SurveyResponse.progress, Integer)),
+            func.count(SurveyResponse.would_continue),
+            func.coalesce(func.sum(case((col(SurveyResponse.would_continue).is_(True), 1), else_=0)), 0),
+        )
+        .where(col(SurveyResponse.programme_id) == programme_id, col(SurveyResponse.cycle_number) == cycle_number)
+        .group_by(SurveyResponse.kind)
+    ).all()
+    results: dict[str, dict[str, Any]] = {}
+    for kind, count, rating, progress, answered, yes in rows:
+        results[str(kind)] = {
+            "responses": int(count),
+            "rating": float(rating) if rating is not None else None,
+            "progress": float(progress) if progress is not None else None,
+            "would_continue": (int(yes) / int(answered)) if answered else None,
+        }
+    return {k: results[k] for k in (SurveyKind.PULSE.value, SurveyKind.EXIT.value) if k in results}
+
+
 # --- the export: one row per pair per cycle ---------------------------------------------------------------------
 
 
@@ -379,6 +521,7 @@ class PairRow:
     average_usefulness: float | None
     first_met: date | None
     last_met: date | None
+    milestones_done: int = 0
 
 
 def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
@@ -395,6 +538,12 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
         .group_by(CheckIn.match_id)
         .subquery()
     )
+    done = (
+        select(Milestone.match_id, func.count().label("done"))
+        .where(col(Milestone.status) == MilestoneStatus.DONE.value, col(Milestone.programme_id) == programme_id)
+        .group_by(Milestone.match_id)
+        .subquery()
+    )
     matches = session.execute(
         select(
             Match.id,
@@ -407,8 +556,10 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
             stats.c.useful,
             stats.c.first,
             stats.c.last,
+            done.c.done,
         )
         .outerjoin(stats, stats.c.match_id == col(Match.id))
+        .outerjoin(done, done.c.match_id == col(Match.id))
         .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
         .order_by(Match.cycle_number, Match.id)
     ).all()
@@ -446,6 +597,7 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
             average_usefulness=round(float(m[7]), 2) if m[7] is not None else None,
             first_met=_as_date(m[8]),
             last_met=_as_date(m[9]),
+            milestones_done=int(m[10] or 0),
         )
         for m in matches
     ]

@@ -5,9 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from sqlmodel import select
+
 from store.db import Database
 from store.models import (
     CheckIn,
+    GrowthThread,
+    Kudos,
+    Milestone,
+    MilestoneStatus,
+    Roadmap,
     Match,
     MatchMember,
     MatchRound,
@@ -24,6 +31,7 @@ CYCLE_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 SECRET_REFLECTION = "SECRET-REFLECTION I feel I am failing at this"
 SECRET_RATHER_NOT = "U0RATHER01"
 SECRET_END_REASON = "SECRET-END-REASON we did not get along"
+SECRET_EVIDENCE = "SECRET-EVIDENCE my private notes"
 
 
 @dataclass
@@ -152,3 +160,75 @@ def monday(week_offset: int, hour: int = 9) -> datetime:
 
 def day(d: date, hour: int = 12) -> datetime:
     return datetime(d.year, d.month, d.day, hour, tzinfo=UTC)
+
+
+def add_milestone(db: Database, programme_id: int, match_id: int, owner: str, *, done_at: datetime | None) -> None:
+    with db.begin() as session:
+        roadmap = session.exec(select(Roadmap).where(Roadmap.match_id == match_id, Roadmap.owner_id == owner)).first()
+        if roadmap is None:
+            roadmap = Roadmap(
+                team_id=TEAM_ID, programme_id=programme_id, match_id=match_id, owner_id=owner, goal="Lead"
+            )
+            session.add(roadmap)
+            session.flush()
+        assert roadmap.id is not None
+        session.add(
+            Milestone(
+                team_id=TEAM_ID,
+                roadmap_id=roadmap.id,
+                match_id=match_id,
+                programme_id=programme_id,
+                title="Give a talk",
+                due_on=CYCLE_START.date() + timedelta(days=30),
+                status=MilestoneStatus.DONE.value if done_at else MilestoneStatus.IN_PROGRESS.value,
+                completed_at=done_at,
+                evidence_note=SECRET_EVIDENCE,
+            )
+        )
+
+
+def add_growth_thread(
+    db: Database,
+    programme_id: int,
+    author: str,
+    at: datetime,
+    *,
+    channel_id: str,
+    ts: str,
+    replies: int,
+    reactions: int,
+    visibility: str = "channel",
+    deleted: bool = False,
+) -> None:
+    with db.begin() as session:
+        session.add(
+            GrowthThread(
+                team_id=TEAM_ID,
+                programme_id=programme_id,
+                author_id=author,
+                channel_id=channel_id,
+                ts=ts,
+                visibility=visibility,
+                tried="a new way to run retros",
+                learned="silence is fine",
+                reply_count=replies,
+                reaction_count=reactions,
+                deleted_at=at if deleted else None,
+                created_at=at,
+            )
+        )
+
+
+def add_kudos(db: Database, programme_id: int, giver: str, receiver: str, at: datetime, *, public: bool) -> None:
+    with db.begin() as session:
+        session.add(
+            Kudos(
+                team_id=TEAM_ID,
+                programme_id=programme_id,
+                giver_id=giver,
+                receiver_id=receiver,
+                reason="thanks",
+                public=public,
+                created_at=at,
+            )
+        )

@@ -14,7 +14,11 @@ from scheduling.scheduler import tick
 from store.db import Database
 from store.models import ChartStatus, Digest, OutboxMessage
 from tests.digest_world import (
+    add_growth_thread,
+    add_kudos,
+    add_milestone,
     SECRET_END_REASON,
+    SECRET_EVIDENCE,
     SECRET_RATHER_NOT,
     SECRET_REFLECTION,
     end_match,
@@ -124,8 +128,8 @@ def test_a_chart_upload_that_crashed_midway_is_not_posted_twice(db: Database, st
     world = seed_programme(db, channel_id=channel, pairs=[(SAM, ANA)])
     log_checkin(db, world.matches[0], ANA, monday(1) + timedelta(days=1))
     client = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
-    assert plan_digests(db, now=monday(2)) == 1
-    assert plan_digests(db, now=monday(2) + timedelta(minutes=10)) == 0  # planning twice adds nothing
+    assert plan_digests(db, client, now=monday(2)) == 1
+    assert plan_digests(db, client, now=monday(2) + timedelta(minutes=10)) == 0  # planning twice adds nothing
     # The chart step waits for the message.
     assert deliver_digest_charts(db, client, now=monday(2)) == 0
     tick(db, client, now=monday(2))
@@ -171,3 +175,47 @@ def test_a_digest_never_shows_private_fields_or_who_ended_a_match(db: Database, 
         stored = [str(d.stats) for d in session.exec(select(Digest)).all()]
         stored += [str(m.payload) for m in session.exec(select(OutboxMessage)).all()]
     assert not any(SECRET_REFLECTION in s or SECRET_END_REASON in s for s in stored)
+
+
+def test_milestones_public_growth_threads_and_kudos_are_celebrated_private_ones_only_counted(
+    db: Database, standin: SlackStandIn
+) -> None:
+    channel = channel_of(standin)
+    room = standin.add_channel("mentoring-sam-ana", [SAM, ANA], private=True)
+    world = seed_programme(db, channel_id=channel, pairs=[(SAM, ANA), (LEA, KENJI)])
+    pid, (first, second) = world.programme_id, world.matches
+    week = monday(1) + timedelta(days=2)
+    add_milestone(db, pid, first, ANA, done_at=week)
+    add_milestone(db, pid, second, KENJI, done_at=week + timedelta(hours=3))
+    add_milestone(db, pid, second, KENJI, done_at=monday(0) + timedelta(days=1))  # the week before
+    add_milestone(db, pid, first, ANA, done_at=None)
+    add_growth_thread(db, pid, ANA, week, channel_id=channel, ts="1763000000.000100", replies=4, reactions=3)
+    add_growth_thread(db, pid, KENJI, week, channel_id=channel, ts="1763000000.000200", replies=1, reactions=0)
+    add_growth_thread(
+        db, pid, SAM, week, channel_id=room, ts="1763000000.000300", replies=9, reactions=9, visibility="room"
+    )
+    add_growth_thread(
+        db, pid, LEA, week, channel_id=channel, ts="1763000000.000400", replies=9, reactions=9, deleted=True
+    )
+    add_kudos(db, pid, ANA, SAM, week, public=True)
+    add_kudos(db, pid, KENJI, LEA, week, public=False)
+    client = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
+
+    tick(db, client, now=monday(2))
+    message, chart = standin.messages_in(channel)
+    text = render_blocks(message.blocks)
+    assert "*2 milestones completed*" in text
+    assert "*2 kudos given*" in text
+    # The public growth threads, most engaged first, linked to the thread in the channel.
+    assert text.index(f"<@{ANA}>") < text.index(f"<@{KENJI}>")
+    assert f"https://mentorbot-demo.slack.com/archives/{channel}/p1763000000000100" in text
+    assert "4 replies, 3 reactions" in text
+    # The room-only and the deleted thread are not shown; the private kudos is counted, not named.
+    assert "p1763000000000300" not in text and "p1763000000000400" not in text
+    assert f"<@{SAM}>" not in text.split("Growth threads")[1].split("Kudos")[0]
+    assert f"<@{ANA}> → <@{SAM}>" in text
+    assert f"<@{LEA}>" not in text
+    [digest] = digests(db)
+    assert digest.stats["series"]["milestones"] == [1, 2]
+    assert digest.stats["series"]["checkins"] == [0, 0]
+    assert chart.files and SECRET_EVIDENCE not in str(digest.stats)
