@@ -130,7 +130,8 @@ def _counts(counts: Mapping[str, int], label: Any = str) -> str:
     if not counts:
         return "_none_"
     return ", ".join(
-        f"{escape(label(k) if k else 'not given')}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])
+        f"{escape(label(k) if k else 'not given')}: {v}"
+        for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     )
 
 

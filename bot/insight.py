@@ -30,6 +30,34 @@ def programme_zone(programme: Programme) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def validate_digest_schedule(
+    weekday: str | None, hour: str | None, timezone: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The programme modal's digest fields: (values for the programme, inline errors by block id)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    try:
+        values["digest_weekday"] = int(weekday if weekday is not None else 0)
+        if not 0 <= values["digest_weekday"] <= 6:
+            raise ValueError
+    except ValueError:
+        errors["digest_weekday"] = "Pick a day of the week."
+    try:
+        values["digest_hour"] = int(hour if hour is not None else 9)
+        if not 0 <= values["digest_hour"] <= 23:
+            raise ValueError
+    except ValueError:
+        errors["digest_hour"] = "Pick an hour."
+    zone = (timezone or "").strip() or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Use a timezone name like Europe/Berlin, America/New_York or UTC."
+    else:
+        values["timezone"] = zone
+    return values, errors
+
+
 def iso_week(moment: date) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"

@@ -8,6 +8,7 @@ from handlers import (
     admin,
     checkins,
     commands,
+    digests,
     errors,
     events,
     guide,
@@ -33,3 +34,4 @@ def register_all(app: App) -> None:
     checkins.register(app)
     guide.register(app)
     prompt.register(app)
+    digests.register(app)

@@ -14,13 +14,13 @@ from scheduling.scheduler import tick
 from store.db import Database
 from store.models import ChartStatus, Digest, OutboxMessage
 from tests.digest_world import (
-    add_growth_thread,
-    add_kudos,
-    add_milestone,
     SECRET_END_REASON,
     SECRET_EVIDENCE,
     SECRET_RATHER_NOT,
     SECRET_REFLECTION,
+    add_growth_thread,
+    add_kudos,
+    add_milestone,
     end_match,
     log_checkin,
     monday,
