@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.digest_ui import PREVIEW_ACTION, REPORT_ACTION
+from bot.insight import WEEKDAYS
 from bot.programmes import (
     CADENCE_LABELS,
     KIND_LABELS,
@@ -19,8 +21,6 @@ from bot.programmes import (
     STATUS_LABELS,
     TRANSITIONS,
 )
-from bot.digest_ui import PREVIEW_ACTION, REPORT_ACTION
-from bot.insight import WEEKDAYS
 from bot.text import escape, truncate
 from bot.ui import Block, View, context, mrkdwn_section, option, plain, role_name
 from store.models import Programme, ProgrammeStatus

@@ -8,6 +8,7 @@ crash); the report is `store.insight.Health`. Neither carries private fields: no
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -172,7 +173,7 @@ def compute_digest(
     return digest
 
 
-def is_quiet(digest: dict[str, Any]) -> bool:
+def is_quiet(digest: Mapping[str, Any]) -> bool:
     """Nothing to celebrate this week: the digest is a short encouragement instead of a table."""
     return not (
         digest.get("checkins")
@@ -183,7 +184,7 @@ def is_quiet(digest: dict[str, Any]) -> bool:
     )
 
 
-def has_chart(digest: dict[str, Any]) -> bool:
+def has_chart(digest: Mapping[str, Any]) -> bool:
     series = digest.get("series") or {}
     return any(series.get("checkins") or []) or any(series.get("milestones") or [])
 

@@ -66,9 +66,9 @@ def week_activity(*, session: Session, programme_id: int, since: datetime, until
     row = session.execute(
         select(
             func.coalesce(func.sum(case((this_week, 1), else_=0)), 0),
-            func.count(distinct(case((this_week, CheckIn.match_id), else_=None))),
+            func.count(distinct(case((this_week, col(CheckIn.match_id)), else_=None))),
             func.coalesce(func.sum(case((last_week, 1), else_=0)), 0),
-            func.count(distinct(case((last_week, CheckIn.match_id), else_=None))),
+            func.count(distinct(case((last_week, col(CheckIn.match_id)), else_=None))),
         )
         .select_from(CheckIn)
         .join(Match, col(Match.id) == col(CheckIn.match_id))
@@ -173,11 +173,11 @@ def growth_highlights(
     """The most replied-to and reacted-to growth threads posted in the programme channel (public ones only)."""
     rows = session.execute(
         select(
-            GrowthThread.author_id,
-            GrowthThread.channel_id,
-            GrowthThread.ts,
-            GrowthThread.reply_count,
-            GrowthThread.reaction_count,
+            col(GrowthThread.author_id),
+            col(GrowthThread.channel_id),
+            col(GrowthThread.ts),
+            col(GrowthThread.reply_count),
+            col(GrowthThread.reaction_count),
         )
         .where(
             col(GrowthThread.programme_id) == programme_id,
@@ -209,7 +209,7 @@ def kudos_given(
     )
     count = int(session.execute(select(func.count()).where(*window)).scalar_one())
     public = session.execute(
-        select(Kudos.giver_id, Kudos.receiver_id)
+        select(col(Kudos.giver_id), col(Kudos.receiver_id))
         .where(*window, col(Kudos.public).is_(True))
         .order_by(col(Kudos.created_at))
         .limit(limit)
@@ -234,7 +234,7 @@ def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_numbe
 
 def unmatched_ids_subquery(programme_id: int) -> Any:
     return (
-        select(MatchMember.slack_user_id)
+        select(col(MatchMember.slack_user_id))
         .join(Match, col(Match.id) == col(MatchMember.match_id))
         .where(col(Match.programme_id) == programme_id, col(Match.status) == MatchStatus.ACTIVE.value)
     )
@@ -334,7 +334,9 @@ def match_rate(*, session: Session, programme: Programme) -> tuple[int, int]:
 def pairs_met_since(*, session: Session, programme_id: int, since: datetime) -> tuple[int, int]:
     """(active pairs, of them with a check-in logged since `since`)."""
     recent = (
-        select(CheckIn.match_id).where(col(CheckIn.created_at) >= since).where(col(CheckIn.match_id) == Match.id)
+        select(col(CheckIn.match_id))
+        .where(col(CheckIn.created_at) >= since)
+        .where(col(CheckIn.match_id) == col(Match.id))
     ).exists()
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(case((recent, 1), else_=0)), 0)).where(
@@ -345,10 +347,10 @@ def pairs_met_since(*, session: Session, programme_id: int, since: datetime) -> 
 
 
 def _gap_days(session: Session) -> Any:
-    previous = func.lag(CheckIn.met_on).over(partition_by=CheckIn.match_id, order_by=CheckIn.met_on)
+    previous = func.lag(col(CheckIn.met_on)).over(partition_by=col(CheckIn.match_id), order_by=col(CheckIn.met_on))
     if _postgres(session):
         return (col(CheckIn.met_on) - previous).label("gap")
-    return (func.julianday(CheckIn.met_on) - func.julianday(previous)).label("gap")
+    return (func.julianday(col(CheckIn.met_on)) - func.julianday(previous)).label("gap")
 
 
 def median_days_between(*, session: Session, programme_id: int, cycle_number: int) -> float | None:
@@ -376,10 +378,10 @@ def median_days_between(*, session: Session, programme_id: int, cycle_number: in
 def usefulness(*, session: Session, programme_id: int, cycle_number: int) -> tuple[dict[int, int], int]:
     """How many check-ins rated each usefulness (1-5), and the number of check-ins, in one cycle."""
     rows = session.execute(
-        select(CheckIn.usefulness, func.count())
+        select(col(CheckIn.usefulness), func.count())
         .join(Match, col(Match.id) == col(CheckIn.match_id))
         .where(col(Match.programme_id) == programme_id, col(Match.cycle_number) == cycle_number)
-        .group_by(CheckIn.usefulness)
+        .group_by(col(CheckIn.usefulness))
     ).all()
     counts = {int(value): int(count) for value, count in rows}
     return counts, sum(counts.values())
@@ -388,10 +390,12 @@ def usefulness(*, session: Session, programme_id: int, cycle_number: int) -> tup
 def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime) -> list[list[str]]:
     """Members of active matches released before `quiet_since` with no check-in logged since then."""
     last_checkin = (
-        select(CheckIn.match_id, func.max(CheckIn.created_at).label("last")).group_by(CheckIn.match_id).subquery()
+        select(col(CheckIn.match_id), func.max(col(CheckIn.created_at)).label("last"))
+        .group_by(col(CheckIn.match_id))
+        .subquery()
     )
     rows = session.execute(
-        select(Match.id, MatchMember.slack_user_id)
+        select(col(Match.id), col(MatchMember.slack_user_id))
         .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
         .outerjoin(last_checkin, last_checkin.c.match_id == col(Match.id))
         .where(
@@ -400,7 +404,7 @@ def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime)
             col(Match.released_at) < quiet_since,
             or_(last_checkin.c.last.is_(None), last_checkin.c.last < quiet_since),
         )
-        .order_by(Match.id, MatchMember.id)
+        .order_by(col(Match.id), col(MatchMember.id))
     ).all()
     grouped: dict[int, list[str]] = {}
     for match_id, user_id in rows:
@@ -411,7 +415,7 @@ def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime)
 def retention(*, session: Session, programme_id: int) -> list[tuple[int, int, int]]:
     """For each cycle with released matches: (cycle, people matched, of them matched again in the next cycle)."""
     people = (
-        select(Match.cycle_number.label("cycle"), MatchMember.slack_user_id.label("user_id"))  # type: ignore[attr-defined]
+        select(col(Match.cycle_number).label("cycle"), col(MatchMember.slack_user_id).label("user_id"))
         .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
         .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
         .distinct()
@@ -439,7 +443,7 @@ def department_participation(*, session: Session, programme: Programme, since: d
     assert programme.id is not None
     in_match = unmatched_ids_subquery(programme.id)
     met = (
-        select(MatchMember.slack_user_id)
+        select(col(MatchMember.slack_user_id))
         .join(Match, col(Match.id) == col(MatchMember.match_id))
         .join(CheckIn, col(CheckIn.match_id) == col(Match.id))
         .where(
@@ -450,7 +454,7 @@ def department_participation(*, session: Session, programme: Programme, since: d
     )
     rows = session.execute(
         select(
-            Participant.department,
+            col(Participant.department),
             func.count(),
             func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(in_match), 1), else_=0)), 0),
             func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(met), 1), else_=0)), 0),
@@ -459,7 +463,7 @@ def department_participation(*, session: Session, programme: Programme, since: d
             col(Participant.programme_id) == programme.id,
             col(Participant.status) != ParticipantStatus.LEFT.value,
         )
-        .group_by(Participant.department)
+        .group_by(col(Participant.department))
     ).all()
     return small_groups_merged([DepartmentRow(str(d or ""), int(n), int(m), int(r)) for d, n, m, r in rows])
 
@@ -484,15 +488,15 @@ def survey_results(*, session: Session, programme_id: int, cycle_number: int) ->
     """Pulse and exit ratings of a cycle, aggregated per kind (free text is never read here)."""
     rows = session.execute(
         select(
-            SurveyResponse.kind,
+            col(SurveyResponse.kind),
             func.count(),
-            func.avg(cast(SurveyResponse.rating, Integer)),
-            func.avg(cast(SurveyResponse.progress, Integer)),
-            func.count(SurveyResponse.would_continue),
+            func.avg(cast(col(SurveyResponse.rating), Integer)),
+            func.avg(cast(col(SurveyResponse.progress), Integer)),
+            func.count(col(SurveyResponse.would_continue)),
             func.coalesce(func.sum(case((col(SurveyResponse.would_continue).is_(True), 1), else_=0)), 0),
         )
         .where(col(SurveyResponse.programme_id) == programme_id, col(SurveyResponse.cycle_number) == cycle_number)
-        .group_by(SurveyResponse.kind)
+        .group_by(col(SurveyResponse.kind))
     ).all()
     results: dict[str, dict[str, Any]] = {}
     for kind, count, rating, progress, answered, yes in rows:
@@ -528,29 +532,29 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
     """Every released match of the programme with its check-in aggregates (GROUP BY match), oldest first."""
     stats = (
         select(
-            CheckIn.match_id,
+            col(CheckIn.match_id),
             func.count().label("n"),
-            func.coalesce(func.sum(CheckIn.duration_minutes), 0).label("minutes"),
-            func.avg(cast(CheckIn.usefulness, Integer)).label("useful"),
-            func.min(CheckIn.met_on).label("first"),
-            func.max(CheckIn.met_on).label("last"),
+            func.coalesce(func.sum(col(CheckIn.duration_minutes)), 0).label("minutes"),
+            func.avg(cast(col(CheckIn.usefulness), Integer)).label("useful"),
+            func.min(col(CheckIn.met_on)).label("first"),
+            func.max(col(CheckIn.met_on)).label("last"),
         )
-        .group_by(CheckIn.match_id)
+        .group_by(col(CheckIn.match_id))
         .subquery()
     )
     done = (
-        select(Milestone.match_id, func.count().label("done"))
+        select(col(Milestone.match_id), func.count().label("done"))
         .where(col(Milestone.status) == MilestoneStatus.DONE.value, col(Milestone.programme_id) == programme_id)
-        .group_by(Milestone.match_id)
+        .group_by(col(Milestone.match_id))
         .subquery()
     )
     matches = session.execute(
         select(
-            Match.id,
-            Match.cycle_number,
-            Match.status,
-            Match.released_at,
-            Match.ended_at,
+            col(Match.id),
+            col(Match.cycle_number),
+            col(Match.status),
+            col(Match.released_at),
+            col(Match.ended_at),
             stats.c.n,
             stats.c.minutes,
             stats.c.useful,
@@ -561,16 +565,16 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
         .outerjoin(stats, stats.c.match_id == col(Match.id))
         .outerjoin(done, done.c.match_id == col(Match.id))
         .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
-        .order_by(Match.cycle_number, Match.id)
+        .order_by(col(Match.cycle_number), col(Match.id))
     ).all()
     members: dict[int, list[tuple[str, str, str, str]]] = {}
     for match_id, user_id, role, name, department in session.execute(
         select(
-            MatchMember.match_id,
-            MatchMember.slack_user_id,
-            MatchMember.role,
-            Participant.display_name,
-            Participant.department,
+            col(MatchMember.match_id),
+            col(MatchMember.slack_user_id),
+            col(MatchMember.role),
+            col(Participant.display_name),
+            col(Participant.department),
         )
         .join(Match, col(Match.id) == col(MatchMember.match_id))
         .outerjoin(
@@ -581,7 +585,7 @@ def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
             ),
         )
         .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
-        .order_by(MatchMember.match_id, MatchMember.id)
+        .order_by(col(MatchMember.match_id), col(MatchMember.id))
     ).all():
         members.setdefault(int(match_id), []).append((str(user_id), str(name or ""), str(role), str(department or "")))
     return [

@@ -76,13 +76,14 @@ def seed_programme(
         session.add(programme)
         session.flush()
         assert programme.id is not None
-        seeded = Seeded(programme.id)
+        programme_id = programme.id
+        seeded = Seeded(programme_id)
 
         def person(user_id: str, role: str, joined: datetime = CYCLE_START - timedelta(days=3)) -> None:
             session.add(
                 Participant(
                     team_id=TEAM_ID,
-                    programme_id=programme.id,
+                    programme_id=programme_id,
                     slack_user_id=user_id,
                     display_name=f"Person {user_id}",
                     role=role,
