@@ -35,8 +35,8 @@ def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
     header = plain(f"This week in {digest.get('programme') or 'the programme'}", 150)
     if is_quiet(digest):
         text = (
-            f"A quiet week in {digest.get('programme')}: no check-ins logged yet. A short chat this week counts; "
-            + (f"here's something to talk about: {prompt_text}" if prompt_text else "")
+            f"A quiet week in {name}: no check-ins logged yet. A short chat this week counts; "
+            + (f"here's something to talk about: {escape(prompt_text)}" if prompt_text else "")
         ).strip()
         blocks: list[Block] = [
             {"type": "header", "text": header},
@@ -88,12 +88,12 @@ def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
         blocks.append(mrkdwn_section(f"*Conversation prompt of the week*\n>{escape_mrkdwn(prompt_text)}"))
     blocks.append(context("Counts cover the last 7 days. Only growth threads and kudos people made public are named."))
     text = (
-        f"This week in {digest.get('programme')}: {_plural(pairs, 'pair')} met, {_plural(checkins, 'check-in')} "
+        f"This week in {name}: {_plural(pairs, 'pair')} met, {_plural(checkins, 'check-in')} "
         f"logged ({_change(checkins, before)}), {_plural(milestones, 'milestone')} completed, "
         f"{_plural(int(kudos.get('count') or 0), 'kudos', 'kudos')} given"
         + (f", {_plural(waiting, 'new person', 'new people')} waiting for a match" if waiting else "")
         + "."
-        + (f" Prompt of the week: {prompt_text}" if prompt_text else "")
+        + (f" Prompt of the week: {escape(prompt_text)}" if prompt_text else "")
     )
     return truncate(text, 3000), blocks
 
@@ -204,8 +204,9 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
         )
     )
     text = (
-        f"{programme_name} report: {health.participants} participants, match rate {_percent(health.match_rate)}, "
-        f"{_percent(health.met_rate)} of pairs met recently, {len(stalled)} stalled."
+        f"{escape(programme_name)} report: {health.participants} participants, "
+        f"match rate {_percent(health.match_rate)}, {_percent(health.met_rate)} of pairs met recently, "
+        f"{len(stalled)} stalled."
     )
     return text, blocks
 

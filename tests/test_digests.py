@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +29,7 @@ from tests.digest_world import (
     seed_programme,
 )
 from tests.standin import BOT_TOKEN, SlackStandIn, find, render_blocks
+from tests.test_cli import ROOT, clean_env
 
 ANA, SAM, LEA, KENJI, PRIYA, MARIA = (find(n).id for n in ("Ana", "Sam", "Lea", "Kenji", "Priya", "Maria"))
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -219,3 +222,32 @@ def test_milestones_public_growth_threads_and_kudos_are_celebrated_private_ones_
     assert digest.stats["series"]["milestones"] == [1, 2]
     assert digest.stats["series"]["checkins"] == [0, 0]
     assert chart.files and SECRET_EVIDENCE not in str(digest.stats)
+
+
+def test_mentor_bot_tick_at_fast_forwards_week_by_week(db: Database, database_url: str, standin: SlackStandIn) -> None:
+    """The operator's way: `mentor-bot tick --at` each Monday of a cycle; one digest (and chart) per week."""
+    channel = channel_of(standin)
+    world = seed_programme(db, channel_id=channel, pairs=[(SAM, ANA)])
+    for week in range(3):
+        log_checkin(db, world.matches[0], ANA, monday(week) + timedelta(days=1))
+    outputs = []
+    for week in (1, 2, 3):
+        for at in (monday(week), monday(week) + timedelta(hours=2)):
+            result = subprocess.run(
+                [sys.executable, "-m", "bot", "tick", "--at", at.isoformat()],
+                cwd=ROOT,
+                env=clean_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=standin.api_url),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert result.returncode == 0, result.stderr
+            outputs.append(result.stdout)
+    assert "digests planned: 1" in outputs[0] and "digest charts: 1" in outputs[0]
+    assert "digests planned: 0" in outputs[1] and "digest charts: 0" in outputs[1]
+    shown = standin.messages_in(channel)
+    assert len(shown) == 6  # three digests, each followed by its chart
+    assert [bool(s.files) for s in shown] == [False, True] * 3
+    assert all("*1 pair met* of 1 active" in render_blocks(s.blocks) for s in shown[0::2])
+    assert [d.week for d in digests(db)] == ["2026-W46", "2026-W47", "2026-W48"]
