@@ -13,8 +13,9 @@ from sqlmodel import select
 from bot.slack import make_web_client
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.scheduler import tick
+from store import insight, queries
 from store.db import Database
-from store.models import ChartStatus, Digest, OutboxMessage
+from store.models import ChartStatus, Digest, Match, MatchMember, MatchStatus, OutboxMessage
 from tests.digest_world import (
     SECRET_END_REASON,
     SECRET_EVIDENCE,
@@ -28,7 +29,7 @@ from tests.digest_world import (
     monday,
     seed_programme,
 )
-from tests.standin import BOT_TOKEN, SlackStandIn, find, render_blocks
+from tests.standin import BOT_TOKEN, TEAM_ID, SlackStandIn, find, render_blocks
 from tests.test_cli import ROOT, clean_env
 
 ANA, SAM, LEA, KENJI, PRIYA, MARIA = (find(n).id for n in ("Ana", "Sam", "Lea", "Kenji", "Priya", "Maria"))
@@ -251,3 +252,46 @@ def test_mentor_bot_tick_at_fast_forwards_week_by_week(db: Database, database_ur
     assert [bool(s.files) for s in shown] == [False, True] * 3
     assert all("*1 pair met* of 1 active" in render_blocks(s.blocks) for s in shown[0::2])
     assert [d.week for d in digests(db)] == ["2026-W46", "2026-W47", "2026-W48"]
+
+
+def test_forgetting_a_person_removes_them_from_past_digests(db: Database, standin: SlackStandIn) -> None:
+    channel = channel_of(standin)
+    world = seed_programme(db, channel_id=channel, pairs=[(SAM, ANA)])
+    add_kudos(db, world.programme_id, ANA, SAM, monday(1) + timedelta(days=1), public=True)
+    tick(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url), now=monday(2))
+    assert ANA in str(digests(db)[0].stats)
+    with db.begin() as session:
+        queries.forget_person(session=session, team_id=TEAM_ID, user_id=ANA)
+    [digest] = digests(db)
+    assert ANA not in str(digest.stats) and SAM in str(digest.stats) and digest.stats["kudos"]["count"] == 1
+
+
+def test_retention_counts_people_matched_again_in_the_next_cycle(db: Database) -> None:
+    world = seed_programme(db, channel_id="C0NOWHERE", pairs=[(SAM, ANA), (LEA, KENJI)])
+    with db.begin() as session:
+        first = session.get(Match, world.matches[0])
+        assert first is not None
+        session.add(
+            Match(
+                team_id=TEAM_ID,
+                programme_id=world.programme_id,
+                round_id=first.round_id,
+                cycle_number=2,
+                status=MatchStatus.ACTIVE.value,
+                released_at=monday(13),
+            )
+        )
+        session.flush()
+        second = session.exec(select(Match).where(Match.cycle_number == 2)).one()
+        assert second.id is not None
+        for user_id, role in ((SAM, "mentor"), (PRIYA, "mentee")):
+            session.add(MatchMember(match_id=second.id, team_id=TEAM_ID, slack_user_id=user_id, role=role))
+        proposed = Match(
+            team_id=TEAM_ID, programme_id=world.programme_id, round_id=first.round_id, cycle_number=2, status="proposed"
+        )
+        session.add(proposed)
+        session.flush()
+        assert proposed.id is not None
+        session.add(MatchMember(match_id=proposed.id, team_id=TEAM_ID, slack_user_id=ANA, role="mentee"))
+    with db.session() as session:
+        assert insight.retention(session=session, programme_id=world.programme_id) == [(1, 4, 1), (2, 2, 0)]
