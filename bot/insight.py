@@ -189,6 +189,21 @@ def has_chart(digest: Mapping[str, Any]) -> bool:
     return any(series.get("checkins") or []) or any(series.get("milestones") or [])
 
 
+def health_summary(session: Session, programme: Programme, *, now: datetime) -> insight.Health:
+    """The few numbers App Home shows for a running programme (three aggregates, not the whole report)."""
+    assert programme.id is not None
+    cadence = CADENCE_DAYS.get(programme.cadence, 14)
+    health = insight.Health(cadence_days=cadence)
+    health.eligible, health.matched = insight.match_rate(session=session, programme=programme)
+    health.active_pairs, health.pairs_met_recently = insight.pairs_met_since(
+        session=session, programme_id=programme.id, since=now - timedelta(days=cadence)
+    )
+    health.stalled = insight.stalled_pairs(
+        session=session, programme_id=programme.id, quiet_since=now - timedelta(days=2 * cadence)
+    )
+    return health
+
+
 def compute_health(session: Session, programme: Programme, *, now: datetime) -> insight.Health:
     """Programme health for its admins (aggregates; the stalled pairs' members are for admins only)."""
     assert programme.id is not None

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot import admin_ui, digest_ui, matching
 from bot.access import REFUSAL, Access
 from bot.deps import Deps, deps_of
-from bot.insight import compute_health, validate_digest_schedule
+from bot.insight import health_summary, validate_digest_schedule
 from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from bot.slack import send_dm, user_profile
 from bot.text import escape
@@ -61,7 +61,7 @@ def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str
         assert programme.id is not None
         line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
         if programme.status == ProgrammeStatus.ACTIVE.value:
-            line += "\n" + digest_ui.health_line(compute_health(session, programme, now=now))
+            line += "\n" + digest_ui.health_line(health_summary(session, programme, now=now))
         notes[programme.id] = line
     return notes
 

@@ -61,6 +61,9 @@ def _split(args: str, flag: str) -> tuple[str, bool]:
 # --- the digest ------------------------------------------------------------------------------------------------
 
 
+PREVIEW_SENT = "I've sent you a preview of *{name}*'s next digest in our DMs. Only you can see it."
+
+
 def send_preview(client: WebClient, deps: Deps, programme: Programme, *, user_id: str) -> str:
     """DM the admin what the digest would say now (with its chart); returns what to tell them in place."""
     assert programme.id is not None
@@ -79,7 +82,7 @@ def send_preview(client: WebClient, deps: Deps, programme: Programme, *, user_id
             upload_chart(client, channel=channel, stats=stats, filename=f"digest-preview-{programme.id}.png")
         except SlackApiError as error:
             logger.warning("could not upload the preview chart: %s", error.response.get("error"))
-    return f"I've sent you a preview of *{escape(programme.name)}*'s next digest in our DMs. Only you can see it."
+    return PREVIEW_SENT.format(name=escape(programme.name))
 
 
 def post_now(client: WebClient, deps: Deps, programme: Programme, *, user_id: str) -> str:
@@ -240,7 +243,8 @@ def on_preview(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) 
     deps = deps_of(context)
     programme, problem = _programme_of_button(client, deps, body, context)
     message = problem if programme is None else send_preview(client, deps, programme, user_id=user_of(body))
-    if body.get("response_url") or programme is None:
+    sent = programme is not None and message == PREVIEW_SENT.format(name=escape(programme.name))
+    if body.get("response_url") or not sent:  # from App Home the preview DM itself is the answer
         tell(client, body, message)
 
 

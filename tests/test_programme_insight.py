@@ -248,3 +248,23 @@ def test_the_admin_sets_the_digest_day_time_and_timezone_and_app_home_shows_them
     ingrid.wait_for_home("Digest: Fridays at 16:00 (Europe/Berlin)")
     ingrid.click_home(digest_ui.REPORT_ACTION, str(programme.id))
     world.wait_for(lambda: any("Match rate" in render_blocks(d.blocks) for d in ingrid.dms()), what="report DM")
+
+
+def test_preview_from_app_home_arrives_by_dm_and_a_programme_without_a_channel_is_explained(
+    world: World, db: Database
+) -> None:
+    seeded(world, db)
+    ingrid = world.person("Ingrid")
+    ingrid.open_home()
+    ingrid.wait_for_home("Preview digest")
+    with db.session() as session:
+        programme = session.exec(select(Programme)).one()
+    ingrid.click_home(digest_ui.PREVIEW_ACTION, str(programme.id))
+    preview = ingrid.wait_for_dm()
+    assert "Preview:" in render_blocks(preview.blocks)
+    with db.begin() as session:
+        programme = session.exec(select(Programme)).one()
+        programme.channel_id = None
+        session.add(programme)
+    ingrid.click_home(digest_ui.PREVIEW_ACTION, str(programme.id))
+    world.wait_for(lambda: any("has no channel yet" in d.text for d in ingrid.dms()), what="the explanation")
