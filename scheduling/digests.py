@@ -9,7 +9,10 @@ The outbox sends text messages only; the chart goes in a second step. `deliver_d
 whose message has been sent and uploads its PNG (files upload v2) to the same channel. It claims the row first
 (`pending` -> `uploading`); a claim left `uploading` by a worker that died is, once stale, checked against the
 channel's recent history for a file with the digest's unique file name before uploading again, so a chart is
-posted once, like the outbox's own messages.
+posted once, like the outbox's own messages. Like the outbox's check, reading history needs the
+`channels:history`/`groups:history` scopes, which the manifest does not ask for today: without them the check
+finds nothing, and a chart whose upload was cut off between Slack accepting it and the row being updated is
+uploaded a second time (the message itself never is).
 """
 
 from __future__ import annotations
