@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot.digest_ui import PREVIEW_ACTION, REPORT_ACTION
+from bot.insight import WEEKDAYS
 from bot.programmes import (
     CADENCE_LABELS,
     HOUR_LABELS,
@@ -68,7 +70,12 @@ def programme_summary(programme: Programme, participant_count: int) -> str:
 
 
 def admin_blocks(
-    programmes: Sequence[Programme], counts: Mapping[int, int], *, can_create: bool, manageable: set[int]
+    programmes: Sequence[Programme],
+    counts: Mapping[int, int],
+    *,
+    can_create: bool,
+    manageable: set[int],
+    notes: Mapping[int, str] | None = None,
 ) -> list[Block]:
     """The admin section: used in the `/mentor admin` reply and in App Home."""
     blocks: list[Block] = [{"type": "header", "text": plain("Programme admin", 150)}]
@@ -96,9 +103,13 @@ def admin_blocks(
             value = json.dumps({"programme_id": programme.id, "to": to})
             elements.append(button(label, f"{LIFECYCLE_ACTION}:{to}", value))  # action ids are unique per block
         elements.append(button("Add an admin", GRANT_ACTION, pid))
+        elements += [button("Report", REPORT_ACTION, pid), button("Preview digest", PREVIEW_ACTION, pid)]
+        summary = programme_summary(programme, counts.get(programme.id, 0))
+        if notes and notes.get(programme.id):
+            summary += "\n" + notes[programme.id]
         blocks += [
             {"type": "divider"},
-            mrkdwn_section(programme_summary(programme, counts.get(programme.id, 0))),
+            mrkdwn_section(summary),
             {"type": "actions", "block_id": f"admin_{pid}", "elements": elements},
         ]
     return blocks
@@ -242,6 +253,7 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             optional=True,
             hint="Digests and growth threads go here. The bot joins public channels; invite it to private ones.",
         ),
+        *digest_schedule_inputs(p),
         _input(
             "mentors_channel",
             "Mentors' channel",
@@ -311,6 +323,20 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
         "close": plain("Cancel", 24),
         "blocks": blocks,
     }
+
+
+WEEKDAY_OPTIONS = {str(i): day for i, day in enumerate(WEEKDAYS)}
+HOUR_OPTIONS = {str(h): f"{h:02d}:00" for h in range(24)}
+
+
+def digest_schedule_inputs(p: Programme | None) -> list[Block]:
+    """When the weekly digest is posted in the programme channel: a weekday and hour in the programme's zone."""
+    zone = _text_input(p.timezone if p else "UTC", 64, placeholder="e.g. Europe/Berlin")
+    return [
+        _input("digest_weekday", "Weekly digest day", _select(WEEKDAY_OPTIONS, str(p.digest_weekday if p else 0))),
+        _input("digest_hour", "Weekly digest time", _select(HOUR_OPTIONS, str(p.digest_hour if p else 9))),
+        _input("timezone", "Programme timezone", zone, hint="The digest's day and time are in this timezone."),
+    ]
 
 
 @dataclass

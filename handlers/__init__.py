@@ -9,6 +9,7 @@ from handlers import (
     checkins,
     commands,
     culture,
+    digests,
     errors,
     events,
     growth,
@@ -43,3 +44,4 @@ def register_all(app: App) -> None:
     growth.register(app)
     kudos.register(app)
     culture.register(app)
+    digests.register(app)

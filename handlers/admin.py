@@ -13,9 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import admin_ui, matching
+from bot import admin_ui, digest_ui, matching
 from bot.access import REFUSAL, Access
 from bot.deps import Deps, deps_of
+from bot.insight import health_summary, validate_digest_schedule
 from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from bot.slack import send_dm, user_profile
 from bot.text import escape
@@ -50,12 +51,28 @@ def admin_section(
     all_programmes = list(queries.programmes(session=session, team_id=team_id))
     manageable = {p.id for p in all_programmes if p.id is not None and access.can_admin(p.id)}
     counts = queries.participant_counts(session=session, team_id=team_id)
-    blocks = admin_ui.admin_blocks(all_programmes, counts, can_create=access.can_create(), manageable=manageable)
+    notes = digest_notes(session, [p for p in all_programmes if p.id in manageable][:15])
+    blocks = admin_ui.admin_blocks(
+        all_programmes, counts, can_create=access.can_create(), manageable=manageable, notes=notes
+    )
     if with_maps:
         from handlers.culture import home_map_blocks  # culture imports this module
 
         blocks += home_map_blocks(session, [p for p in all_programmes if p.id in manageable])
     return blocks
+
+
+def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str]:
+    """Per programme: when its digest posts and, for a running cycle, a line of programme health."""
+    now = utcnow()
+    notes: dict[int, str] = {}
+    for programme in programmes:
+        assert programme.id is not None
+        line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
+        if programme.status == ProgrammeStatus.ACTIVE.value:
+            line += "\n" + digest_ui.health_line(health_summary(session, programme, now=now))
+        notes[programme.id] = line
+    return notes
 
 
 def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: str, user_id: str) -> None:
@@ -169,6 +186,16 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
     )
 
 
+def digest_schedule_answers(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    def chosen(block_id: str) -> str | None:
+        selected = state_value(view, block_id).get("selected_option")
+        return str(selected.get("value")) if isinstance(selected, dict) and selected.get("value") is not None else None
+
+    return validate_digest_schedule(
+        chosen("digest_weekday"), chosen("digest_hour"), _str_or_none(state_value(view, "timezone").get("value"))
+    )
+
+
 def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
@@ -194,8 +221,9 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             today=today,
             taken_names=queries.name_taken(session=session, team_id=team_id, exclude_id=programme_id),
         )
-        if form is None:
-            ack(response_action="errors", errors=errors)
+        schedule, schedule_errors = digest_schedule_answers(view)
+        if form is None or schedule_errors:
+            ack(response_action="errors", errors={**errors, **schedule_errors})
             return
         previous_channel = existing.channel_id if existing else None
         previous_mentors_channel = existing.mentors_channel_id if existing else None
@@ -205,6 +233,7 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
                 slug=_unique_slug(session, team_id, form.name),
                 status=ProgrammeStatus.DRAFT.value,
                 **form.fields(),  # type: ignore[arg-type]
+                **schedule,
             )
             session.add(programme)
             session.flush()
@@ -217,7 +246,7 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             details: dict[str, Any] = {"name": form.name}
         else:
             programme = existing
-            changed = {k: v for k, v in form.fields().items() if getattr(programme, k) != v}
+            changed = {k: v for k, v in {**form.fields(), **schedule}.items() if getattr(programme, k) != v}
             for key, value in changed.items():
                 setattr(programme, key, value)
             programme.updated_at = utcnow()

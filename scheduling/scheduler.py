@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_mentors_circles
+from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
@@ -38,11 +39,13 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
+        "digests_planned": plan_digests(db, client, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered
     result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
     result["failures_handled"] = jobs.act_on_failures(db, client, report.failed, now=now)
+    result["digest_charts"] = deliver_digest_charts(db, client, now=now)  # after their messages are sent
     return result
 
 

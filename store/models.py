@@ -84,6 +84,10 @@ class Programme(SQLModel, table=True):
     cycle_number: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
     cycle_started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     cycle_ends_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The weekly digest: on this weekday (0 = Monday) at this hour, in the programme's timezone.
+    digest_weekday: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    digest_hour: int = Field(default=9, sa_column=Column(Integer, nullable=False, server_default="9"))
+    timezone: str = Field(default="UTC", sa_column=Column(String(64), nullable=False, server_default="UTC"))
     # Counts kept when people ask to be forgotten: aggregates survive, names do not.
     forgotten: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -501,4 +505,39 @@ class Kudos(SQLModel, table=True):
     public: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
     channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Weekly digests -------------------------------------------------------------------------------------------
+
+
+class ChartStatus(StrEnum):
+    PENDING = "pending"  # waiting for the digest message to be sent
+    UPLOADING = "uploading"  # claimed by a worker; a stale claim is checked against the channel before retrying
+    UPLOADED = "uploaded"
+    FAILED = "failed"
+    NONE = "none"  # nothing to chart (an empty week)
+
+
+class Digest(SQLModel, table=True):
+    """One weekly digest of a programme: the numbers it showed, its outbox message and its chart upload."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("programme_id", "week", name="uq_digest_programme_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    week: str = Field(sa_column=Column(String(10), nullable=False))  # ISO week, "2026-W49"
+    channel_id: str = Field(sa_column=Column(String(32), nullable=False))
+    outbox_key: str = Field(sa_column=Column(String(200), nullable=False))
+    # Aggregates only (counts, series, public highlights): what the digest and its chart were built from.
+    stats: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    chart_status: str = Field(default=ChartStatus.PENDING.value, sa_column=Column(String(10), nullable=False))
+    chart_claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    chart_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    chart_file_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    chart_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

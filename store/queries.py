@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from store.models import (
     AuditEntry,
     CheckIn,
+    Digest,
     GrowthThread,
     Kudos,
     Match,
@@ -482,6 +483,10 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
             round_.created_by = FORGOTTEN if round_.created_by == user_id else round_.created_by
             round_.unmatched = [u for u in round_.unmatched if u.get("user_id") != user_id]
             session.add(round_)
+    for digest in session.exec(select(Digest).where(Digest.team_id == team_id)).all():
+        if user_id in str(digest.stats):  # named in a past digest's public highlights or kudos
+            digest.stats = _scrub(digest.stats, user_id)
+            session.add(digest)
     for entry in session.exec(select(AuditEntry).where(AuditEntry.team_id == team_id)).all():
         if user_id in (entry.actor_id, entry.subject_id) or user_id in str(entry.details):
             entry.actor_id = FORGOTTEN if entry.actor_id == user_id else entry.actor_id

@@ -1,0 +1,613 @@
+"""Aggregates for weekly digests and programme reports: SQL GROUP BY, COUNT and window functions, no row loops.
+
+Repository functions like `store.queries` (session keyword-only). They return counts, averages and short lists
+of ids; never private fields (private reflections, "rather not" lists, why or by whom a match ended).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, or_, select
+from sqlmodel import Session, col
+
+from store.models import (
+    CheckIn,
+    GrowthThread,
+    GrowthVisibility,
+    Kudos,
+    Match,
+    MatchMember,
+    MatchStatus,
+    Milestone,
+    MilestoneStatus,
+    Participant,
+    ParticipantStatus,
+    Programme,
+    SurveyKind,
+    SurveyResponse,
+)
+
+LIVE_MATCH = (MatchStatus.ACTIVE.value, MatchStatus.ENDED.value)  # released matches: not proposals or drops
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def week_buckets(start: datetime, end: datetime) -> list[datetime]:
+    """Week boundaries from `start` up to and including the first one at or after `end`."""
+    bounds = [start]
+    while bounds[-1] < end:
+        bounds.append(bounds[-1] + timedelta(days=7))
+    return bounds
+
+
+# --- the digest's numbers --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    checkins: int
+    pairs_met: int
+    checkins_before: int
+    pairs_met_before: int
+
+
+def week_activity(*, session: Session, programme_id: int, since: datetime, until: datetime) -> WeekActivity:
+    """Check-ins logged and pairs that logged one in [since, until), and the same for the week before."""
+    before = since - (until - since)
+    this_week = and_(col(CheckIn.created_at) >= since, col(CheckIn.created_at) < until)
+    last_week = col(CheckIn.created_at) < since
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(case((this_week, 1), else_=0)), 0),
+            func.count(distinct(case((this_week, col(CheckIn.match_id)), else_=None))),
+            func.coalesce(func.sum(case((last_week, 1), else_=0)), 0),
+            func.count(distinct(case((last_week, col(CheckIn.match_id)), else_=None))),
+        )
+        .select_from(CheckIn)
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(
+            col(Match.programme_id) == programme_id,
+            col(CheckIn.created_at) >= before,
+            col(CheckIn.created_at) < until,
+        )
+    ).one()
+    return WeekActivity(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def active_pairs(*, session: Session, programme_id: int) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Match)
+            .where(col(Match.programme_id) == programme_id, col(Match.status) == MatchStatus.ACTIVE.value)
+        ).scalar_one()
+    )
+
+
+def checkins_per_week(
+    *, session: Session, programme_id: int, start: datetime, end: datetime, cycle_number: int | None = None
+) -> list[int]:
+    """Check-ins logged in each week from `start` to `end` (one GROUP BY over a CASE that names the week)."""
+    bounds = week_buckets(start, end)
+    if len(bounds) < 2:
+        return []
+    bucket = _bucketed(col(CheckIn.created_at), bounds)
+    query = (
+        select(bucket, func.count())
+        .select_from(CheckIn)
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(
+            col(Match.programme_id) == programme_id,
+            col(CheckIn.created_at) >= start,
+            col(CheckIn.created_at) < bounds[-1],
+        )
+        .group_by(bucket)
+    )
+    if cycle_number is not None:
+        query = query.where(col(Match.cycle_number) == cycle_number)
+    counts = [0] * (len(bounds) - 1)
+    for index, count in session.execute(query).all():
+        if index is not None:
+            counts[int(index)] = int(count)
+    return counts
+
+
+def _bucketed(column: Any, bounds: list[datetime]) -> Any:
+    return case(*[(column < bound, index) for index, bound in enumerate(bounds[1:])], else_=None).label("bucket")
+
+
+def milestones_per_week(*, session: Session, programme_id: int, start: datetime, end: datetime) -> list[int]:
+    """Milestones marked done in each week from `start` to `end`."""
+    bounds = week_buckets(start, end)
+    if len(bounds) < 2:
+        return []
+    bucket = _bucketed(col(Milestone.completed_at), bounds)
+    counts = [0] * (len(bounds) - 1)
+    for index, count in session.execute(
+        select(bucket, func.count())
+        .where(
+            col(Milestone.programme_id) == programme_id,
+            col(Milestone.status) == MilestoneStatus.DONE.value,
+            col(Milestone.completed_at) >= start,
+            col(Milestone.completed_at) < bounds[-1],
+        )
+        .group_by(bucket)
+    ).all():
+        if index is not None:
+            counts[int(index)] = int(count)
+    return counts
+
+
+def milestones_done(*, session: Session, programme_id: int, since: datetime, until: datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count()).where(
+                col(Milestone.programme_id) == programme_id,
+                col(Milestone.status) == MilestoneStatus.DONE.value,
+                col(Milestone.completed_at) >= since,
+                col(Milestone.completed_at) < until,
+            )
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class Highlight:
+    author_id: str
+    channel_id: str
+    ts: str
+    replies: int
+    reactions: int
+
+
+def growth_highlights(
+    *, session: Session, programme_id: int, since: datetime, until: datetime, limit: int = 3
+) -> list[Highlight]:
+    """The most replied-to and reacted-to growth threads posted in the programme channel (public ones only)."""
+    rows = session.execute(
+        select(
+            col(GrowthThread.author_id),
+            col(GrowthThread.channel_id),
+            col(GrowthThread.ts),
+            col(GrowthThread.reply_count),
+            col(GrowthThread.reaction_count),
+        )
+        .where(
+            col(GrowthThread.programme_id) == programme_id,
+            col(GrowthThread.visibility) == GrowthVisibility.CHANNEL.value,
+            col(GrowthThread.deleted_at).is_(None),
+            col(GrowthThread.ts).is_not(None),
+            col(GrowthThread.channel_id).is_not(None),
+            col(GrowthThread.created_at) >= since,
+            col(GrowthThread.created_at) < until,
+            (col(GrowthThread.reply_count) + col(GrowthThread.reaction_count)) > 0,
+        )
+        .order_by(
+            (col(GrowthThread.reply_count) + col(GrowthThread.reaction_count)).desc(),
+            col(GrowthThread.created_at),
+        )
+        .limit(limit)
+    ).all()
+    return [Highlight(str(a), str(c), str(t), int(r), int(x)) for a, c, t, r, x in rows]
+
+
+def kudos_given(
+    *, session: Session, programme_id: int, since: datetime, until: datetime, limit: int = 10
+) -> tuple[int, list[tuple[str, str]]]:
+    """How many kudos were given, and (giver, receiver) of the public ones: private kudos are only counted."""
+    window = (
+        col(Kudos.programme_id) == programme_id,
+        col(Kudos.created_at) >= since,
+        col(Kudos.created_at) < until,
+    )
+    count = int(session.execute(select(func.count()).where(*window)).scalar_one())
+    public = session.execute(
+        select(col(Kudos.giver_id), col(Kudos.receiver_id))
+        .where(*window, col(Kudos.public).is_(True))
+        .order_by(col(Kudos.created_at))
+        .limit(limit)
+    ).all()
+    return count, [(str(g), str(r)) for g, r in public]
+
+
+def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_number: int) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Milestone)
+            .join(Match, col(Match.id) == col(Milestone.match_id))
+            .where(
+                col(Milestone.programme_id) == programme_id,
+                col(Milestone.status) == MilestoneStatus.DONE.value,
+                col(Match.cycle_number) == cycle_number,
+            )
+        ).scalar_one()
+    )
+
+
+def unmatched_ids_subquery(programme_id: int) -> Any:
+    return (
+        select(col(MatchMember.slack_user_id))
+        .join(Match, col(Match.id) == col(MatchMember.match_id))
+        .where(col(Match.programme_id) == programme_id, col(Match.status) == MatchStatus.ACTIVE.value)
+    )
+
+
+def new_waiting(*, session: Session, programme: Programme, since: datetime, until: datetime) -> int:
+    """People who joined in [since, until), are active, and are not in a match yet (mentors are not 'waiting')."""
+    assert programme.id is not None
+    query = (
+        select(func.count())
+        .select_from(Participant)
+        .where(
+            col(Participant.programme_id) == programme.id,
+            col(Participant.status) == ParticipantStatus.ACTIVE.value,
+            col(Participant.joined_at) >= since,
+            col(Participant.joined_at) < until,
+            col(Participant.slack_user_id).not_in(unmatched_ids_subquery(programme.id)),
+        )
+    )
+    if programme.kind == "one_to_one":
+        query = query.where(col(Participant.role) != "mentor")
+    return int(session.execute(query).scalar_one())
+
+
+# --- the report's numbers --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Health:
+    """Programme health for admins: aggregates only, plus the stalled pairs' members (admins only)."""
+
+    participants: int = 0
+    by_role: dict[str, int] = field(default_factory=dict)
+    by_department: dict[str, int] = field(default_factory=dict)
+    eligible: int = 0
+    matched: int = 0
+    active_pairs: int = 0
+    pairs_met_recently: int = 0
+    cadence_days: int = 14
+    median_days_between: float | None = None
+    average_usefulness: float | None = None
+    usefulness_counts: dict[int, int] = field(default_factory=dict)
+    checkins: int = 0
+    checkins_per_week: list[int] = field(default_factory=list)
+    stalled: list[list[str]] = field(default_factory=list)  # members of each stalled pair
+    retention: list[tuple[int, int, int]] = field(default_factory=list)  # (cycle, people, came back next cycle)
+    departments: list[DepartmentRow] = field(default_factory=list)
+    milestones_done: int | None = None
+    survey: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def match_rate(self) -> float | None:
+        return self.matched / self.eligible if self.eligible else None
+
+    @property
+    def met_rate(self) -> float | None:
+        return self.pairs_met_recently / self.active_pairs if self.active_pairs else None
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    department: str  # "" for "not given"; OTHER for the groups too small to show on their own
+    people: int
+    matched: int
+    met_recently: int
+
+
+OTHER = "Other (groups under 5)"
+MIN_GROUP = 5
+
+
+def participants_by(*, session: Session, programme_id: int, column: Any) -> dict[str, int]:
+    rows = session.execute(
+        select(column, func.count())
+        .where(col(Participant.programme_id) == programme_id, col(Participant.status) != ParticipantStatus.LEFT.value)
+        .group_by(column)
+    ).all()
+    return {str(key or ""): int(count) for key, count in rows}
+
+
+def match_rate(*, session: Session, programme: Programme) -> tuple[int, int]:
+    """(eligible, matched): active participants, and those of them in an active match."""
+    assert programme.id is not None
+    in_match = unmatched_ids_subquery(programme.id)
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(in_match), 1), else_=0)), 0),
+        ).where(
+            col(Participant.programme_id) == programme.id,
+            col(Participant.status) == ParticipantStatus.ACTIVE.value,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def pairs_met_since(*, session: Session, programme_id: int, since: datetime) -> tuple[int, int]:
+    """(active pairs, of them with a check-in logged since `since`)."""
+    recent = (
+        select(col(CheckIn.match_id))
+        .where(col(CheckIn.created_at) >= since)
+        .where(col(CheckIn.match_id) == col(Match.id))
+    ).exists()
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((recent, 1), else_=0)), 0)).where(
+            col(Match.programme_id) == programme_id, col(Match.status) == MatchStatus.ACTIVE.value
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _gap_days(session: Session) -> Any:
+    previous = func.lag(col(CheckIn.met_on)).over(partition_by=col(CheckIn.match_id), order_by=col(CheckIn.met_on))
+    if _postgres(session):
+        return (col(CheckIn.met_on) - previous).label("gap")
+    return (func.julianday(col(CheckIn.met_on)) - func.julianday(previous)).label("gap")
+
+
+def median_days_between(*, session: Session, programme_id: int, cycle_number: int) -> float | None:
+    """The median number of days between a pair's consecutive check-ins (LAG over each match's check-ins).
+
+    PostgreSQL computes the median too (percentile_cont); SQLite has no percentile, so its single column of
+    gaps is reduced in Python.
+    """
+    gaps = (
+        select(_gap_days(session))
+        .select_from(CheckIn)
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(col(Match.programme_id) == programme_id, col(Match.cycle_number) == cycle_number)
+        .subquery()
+    )
+    if _postgres(session):
+        value = session.execute(
+            select(func.percentile_cont(0.5).within_group(gaps.c.gap)).where(gaps.c.gap.is_not(None))
+        ).scalar_one()
+        return float(value) if value is not None else None
+    values = [float(v) for v in session.execute(select(gaps.c.gap).where(gaps.c.gap.is_not(None))).scalars()]
+    return float(statistics.median(values)) if values else None
+
+
+def usefulness(*, session: Session, programme_id: int, cycle_number: int) -> tuple[dict[int, int], int]:
+    """How many check-ins rated each usefulness (1-5), and the number of check-ins, in one cycle."""
+    rows = session.execute(
+        select(col(CheckIn.usefulness), func.count())
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(col(Match.programme_id) == programme_id, col(Match.cycle_number) == cycle_number)
+        .group_by(col(CheckIn.usefulness))
+    ).all()
+    counts = {int(value): int(count) for value, count in rows}
+    return counts, sum(counts.values())
+
+
+def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime) -> list[list[str]]:
+    """Members of active matches released before `quiet_since` with no check-in logged since then."""
+    last_checkin = (
+        select(col(CheckIn.match_id), func.max(col(CheckIn.created_at)).label("last"))
+        .group_by(col(CheckIn.match_id))
+        .subquery()
+    )
+    rows = session.execute(
+        select(col(Match.id), col(MatchMember.slack_user_id))
+        .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
+        .outerjoin(last_checkin, last_checkin.c.match_id == col(Match.id))
+        .where(
+            col(Match.programme_id) == programme_id,
+            col(Match.status) == MatchStatus.ACTIVE.value,
+            col(Match.released_at) < quiet_since,
+            or_(last_checkin.c.last.is_(None), last_checkin.c.last < quiet_since),
+        )
+        .order_by(col(Match.id), col(MatchMember.id))
+    ).all()
+    grouped: dict[int, list[str]] = {}
+    for match_id, user_id in rows:
+        grouped.setdefault(int(match_id), []).append(str(user_id))
+    return list(grouped.values())
+
+
+def retention(*, session: Session, programme_id: int) -> list[tuple[int, int, int]]:
+    """For each cycle with released matches: (cycle, people matched, of them matched again in the next cycle)."""
+    people = (
+        select(col(Match.cycle_number).label("cycle"), col(MatchMember.slack_user_id).label("user_id"))
+        .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
+        .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
+        .distinct()
+        .subquery()
+    )
+    later = people.alias("later")
+    rows = session.execute(
+        select(
+            people.c.cycle,
+            func.count(distinct(people.c.user_id)),
+            func.count(distinct(later.c.user_id)),
+        )
+        .outerjoin(
+            later,
+            and_(later.c.user_id == people.c.user_id, later.c.cycle == people.c.cycle + literal(1)),
+        )
+        .group_by(people.c.cycle)
+        .order_by(people.c.cycle)
+    ).all()
+    return [(int(c), int(n), int(back)) for c, n, back in rows]
+
+
+def department_participation(*, session: Session, programme: Programme, since: datetime) -> list[DepartmentRow]:
+    """People, matched people and people whose pair met since `since`, by department; groups under 5 merged."""
+    assert programme.id is not None
+    in_match = unmatched_ids_subquery(programme.id)
+    met = (
+        select(col(MatchMember.slack_user_id))
+        .join(Match, col(Match.id) == col(MatchMember.match_id))
+        .join(CheckIn, col(CheckIn.match_id) == col(Match.id))
+        .where(
+            col(Match.programme_id) == programme.id,
+            col(Match.status) == MatchStatus.ACTIVE.value,
+            col(CheckIn.created_at) >= since,
+        )
+    )
+    rows = session.execute(
+        select(
+            col(Participant.department),
+            func.count(),
+            func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(in_match), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(met), 1), else_=0)), 0),
+        )
+        .where(
+            col(Participant.programme_id) == programme.id,
+            col(Participant.status) != ParticipantStatus.LEFT.value,
+        )
+        .group_by(col(Participant.department))
+    ).all()
+    return small_groups_merged([DepartmentRow(str(d or ""), int(n), int(m), int(r)) for d, n, m, r in rows])
+
+
+def small_groups_merged(rows: Sequence[DepartmentRow]) -> list[DepartmentRow]:
+    """Groups of fewer than 5 people are shown only together, as one "other" row (and only if that has 5)."""
+    shown = sorted((r for r in rows if r.people >= MIN_GROUP), key=lambda r: (-r.people, r.department))
+    small = [r for r in rows if r.people < MIN_GROUP]
+    if small:
+        merged = DepartmentRow(
+            OTHER,
+            sum(r.people for r in small),
+            sum(r.matched for r in small),
+            sum(r.met_recently for r in small),
+        )
+        if merged.people >= MIN_GROUP:
+            shown.append(merged)
+    return shown
+
+
+def survey_results(*, session: Session, programme_id: int, cycle_number: int) -> dict[str, dict[str, Any]]:
+    """Pulse and exit ratings of a cycle, aggregated per kind (free text is never read here)."""
+    rows = session.execute(
+        select(
+            col(SurveyResponse.kind),
+            func.count(),
+            func.avg(cast(col(SurveyResponse.rating), Integer)),
+            func.avg(cast(col(SurveyResponse.progress), Integer)),
+            func.count(col(SurveyResponse.would_continue)),
+            func.coalesce(func.sum(case((col(SurveyResponse.would_continue).is_(True), 1), else_=0)), 0),
+        )
+        .where(col(SurveyResponse.programme_id) == programme_id, col(SurveyResponse.cycle_number) == cycle_number)
+        .group_by(col(SurveyResponse.kind))
+    ).all()
+    results: dict[str, dict[str, Any]] = {}
+    for kind, count, rating, progress, answered, yes in rows:
+        results[str(kind)] = {
+            "responses": int(count),
+            "rating": float(rating) if rating is not None else None,
+            "progress": float(progress) if progress is not None else None,
+            "would_continue": (int(yes) / int(answered)) if answered else None,
+        }
+    return {k: results[k] for k in (SurveyKind.PULSE.value, SurveyKind.EXIT.value) if k in results}
+
+
+# --- the export: one row per pair per cycle ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairRow:
+    match_id: int
+    cycle: int
+    status: str
+    released_on: date | None
+    ended_on: date | None
+    members: list[tuple[str, str, str, str]]  # (user id, display name, role, department)
+    checkins: int
+    minutes: int
+    average_usefulness: float | None
+    first_met: date | None
+    last_met: date | None
+    milestones_done: int = 0
+
+
+def pair_rows(*, session: Session, programme_id: int) -> list[PairRow]:
+    """Every released match of the programme with its check-in aggregates (GROUP BY match), oldest first."""
+    stats = (
+        select(
+            col(CheckIn.match_id),
+            func.count().label("n"),
+            func.coalesce(func.sum(col(CheckIn.duration_minutes)), 0).label("minutes"),
+            func.avg(cast(col(CheckIn.usefulness), Integer)).label("useful"),
+            func.min(col(CheckIn.met_on)).label("first"),
+            func.max(col(CheckIn.met_on)).label("last"),
+        )
+        .group_by(col(CheckIn.match_id))
+        .subquery()
+    )
+    done = (
+        select(col(Milestone.match_id), func.count().label("done"))
+        .where(col(Milestone.status) == MilestoneStatus.DONE.value, col(Milestone.programme_id) == programme_id)
+        .group_by(col(Milestone.match_id))
+        .subquery()
+    )
+    matches = session.execute(
+        select(
+            col(Match.id),
+            col(Match.cycle_number),
+            col(Match.status),
+            col(Match.released_at),
+            col(Match.ended_at),
+            stats.c.n,
+            stats.c.minutes,
+            stats.c.useful,
+            stats.c.first,
+            stats.c.last,
+            done.c.done,
+        )
+        .outerjoin(stats, stats.c.match_id == col(Match.id))
+        .outerjoin(done, done.c.match_id == col(Match.id))
+        .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
+        .order_by(col(Match.cycle_number), col(Match.id))
+    ).all()
+    members: dict[int, list[tuple[str, str, str, str]]] = {}
+    for match_id, user_id, role, name, department in session.execute(
+        select(
+            col(MatchMember.match_id),
+            col(MatchMember.slack_user_id),
+            col(MatchMember.role),
+            col(Participant.display_name),
+            col(Participant.department),
+        )
+        .join(Match, col(Match.id) == col(MatchMember.match_id))
+        .outerjoin(
+            Participant,
+            and_(
+                col(Participant.slack_user_id) == col(MatchMember.slack_user_id),
+                col(Participant.programme_id) == programme_id,
+            ),
+        )
+        .where(col(Match.programme_id) == programme_id, col(Match.status).in_(LIVE_MATCH))
+        .order_by(col(MatchMember.match_id), col(MatchMember.id))
+    ).all():
+        members.setdefault(int(match_id), []).append((str(user_id), str(name or ""), str(role), str(department or "")))
+    return [
+        PairRow(
+            match_id=int(m[0]),
+            cycle=int(m[1]),
+            status=str(m[2]),
+            released_on=m[3].date() if m[3] else None,
+            ended_on=m[4].date() if m[4] else None,
+            members=members.get(int(m[0]), []),
+            checkins=int(m[5] or 0),
+            minutes=int(m[6] or 0),
+            average_usefulness=round(float(m[7]), 2) if m[7] is not None else None,
+            first_met=_as_date(m[8]),
+            last_met=_as_date(m[9]),
+            milestones_done=int(m[10] or 0),
+        )
+        for m in matches
+    ]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
