@@ -10,17 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from bot.deps import Deps
+from bot.install import installation_store, oauth_settings
 from bot.payloads import shape_problem
 from bot.settings import Settings
 from bot.slack import make_web_client
 from handlers.events import provide
 from prompts.llm import make_helper
 from store.db import Database
+from store.installations import InstallationStore
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -31,24 +34,54 @@ EVENTS_PATH = "/slack/events"
 
 
 def create_app(settings: Settings, *, db: Database | None = None, slack_client: WebClient | None = None) -> App:
-    """Build the Bolt app. Nothing here reads the environment; connections open on first use."""
+    """Build the Bolt app. Nothing here reads the environment; connections open on first use.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET the app serves every workspace that installs it (`bot.install`);
+    otherwise the one workspace of SLACK_BOT_TOKEN.
+    """
     db = db or Database.from_url(settings.database_url)
-    client = slack_client or make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
     signing_secret = settings.secret("slack_signing_secret")
     bolt_logger = logging.getLogger("mentor_bot.bolt")
     bolt_logger.addFilter(_drop_token_fallback_warning)
-    app = App(
-        name="mentor-bot",
-        client=client,
-        signing_secret=signing_secret or "",
-        # Socket Mode has no HTTP requests to verify; HTTP mode always verifies.
-        request_verification_enabled=bool(signing_secret),
-        logger=bolt_logger,
-    )
+    store: InstallationStore | None = None
+    if settings.oauth_mode:
+        store = installation_store(settings, db)
+        client = slack_client or make_web_client(token=None, base_url=settings.slack_api_url)
+        oauth = oauth_settings(settings, store, db)
+        app = App(
+            name="mentor-bot",
+            client=client,
+            signing_secret=signing_secret or "",
+            oauth_settings=oauth,
+            # Bolt's own would refresh rotating tokens at slack.com whatever SLACK_API_URL says.
+            authorize=InstallationStoreAuthorize(  # type: ignore[arg-type]  # Bolt accepts an Authorize too
+                installation_store=store,
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                token_rotation_expiration_minutes=settings.token_rotation_minutes,
+                bot_only=True,
+                client=client,
+                logger=bolt_logger,
+            ),
+            installation_store_bot_only=True,
+            logger=bolt_logger,
+        )
+    else:
+        client = slack_client or make_web_client(
+            token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url
+        )
+        app = App(
+            name="mentor-bot",
+            client=client,
+            signing_secret=signing_secret or "",
+            # Socket Mode has no HTTP requests to verify; HTTP mode always verifies.
+            request_verification_enabled=bool(signing_secret),
+            logger=bolt_logger,
+        )
     llm = make_helper(
         settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
     )
-    deps = Deps(settings=settings, db=db, llm=llm)
+    deps = Deps(settings=settings, db=db, llm=llm, installations=store)
     app.use(provide(deps))
     handlers.register_all(app)
     return app

@@ -14,12 +14,12 @@ logger = logging.getLogger(__name__)
 
 def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
     """The scheduled loop (check-ins, pauses, purges), with its own database engine and Slack client."""
-    from bot.slack import make_web_client
+    from bot.install import make_team_clients
     from scheduling.scheduler import build_scheduler
     from store.db import Database
 
-    client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
-    scheduler = build_scheduler(Database.from_url(settings.database_url), client, blocking=blocking)
+    db = Database.from_url(settings.database_url)
+    scheduler = build_scheduler(db, make_team_clients(settings, db), blocking=blocking)
     logger.info("scheduler starting")
     scheduler.start()
     return scheduler

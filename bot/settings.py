@@ -24,6 +24,20 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
 
+    # Multi-workspace install (HTTP mode): set both to serve every workspace that installs the app through
+    # /slack/install; tokens are then stored in the database, encrypted with TOKEN_ENCRYPTION_KEY.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Bot scopes to ask for, comma-separated (default: the bot scopes in manifest.json).
+    slack_scopes: str | None = None
+    # The full URL of /slack/oauth_redirect when Slack must be told it (several redirect URLs configured).
+    slack_redirect_uri: str | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # Fernet key(s), comma-separated; the first encrypts, all decrypt (`mentor-bot keygen` makes one).
+    token_encryption_key: SecretStr | None = None
+    # Refresh a rotating token this many minutes before it expires.
+    token_rotation_minutes: int = Field(default=120, ge=1, le=720)
+
     database_url: str = "sqlite:///mentor-bot.db"
 
     host: str = "0.0.0.0"
@@ -52,8 +66,17 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else None
 
+    @property
+    def oauth_mode(self) -> bool:
+        """Many workspaces, installed through Slack's OAuth flow (rather than one workspace's bot token)."""
+        return bool(self.slack_client_id and self.secret("slack_client_secret"))
+
     def require_http_mode(self) -> None:
-        missing = [n.upper() for n in ("slack_bot_token", "slack_signing_secret") if not self.secret(n)]
+        if self.oauth_mode:
+            needed = ("slack_signing_secret", "token_encryption_key")
+        else:
+            needed = ("slack_bot_token", "slack_signing_secret")
+        missing = [n.upper() for n in needed if not self.secret(n)]
         if missing:
             raise ConfigError(
                 f"HTTP mode needs {' and '.join(missing)}: set them in the environment or in .env (see .env.example)."

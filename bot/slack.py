@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -29,6 +29,29 @@ def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, t
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
         ],
     )
+
+
+class TeamClients(Protocol):
+    """The Web API client to act in one workspace: what jobs and the outbox use outside a Slack request."""
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        """A client with that workspace's bot token, or None when the app is not installed there."""
+        ...
+
+
+class OneWorkspace:
+    """Single-workspace token mode (SLACK_BOT_TOKEN): the same client whatever the team."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        return self.client
+
+
+def team_clients(client: WebClient | TeamClients) -> TeamClients:
+    """Accept a plain client (one workspace) where a per-team factory is expected."""
+    return OneWorkspace(client) if isinstance(client, WebClient) else client
 
 
 @dataclass(frozen=True)

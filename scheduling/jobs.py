@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
-from bot.slack import send_dm
+from bot.slack import TeamClients, send_dm, team_clients
 from bot.text import escape
 from store import queries
 from store.db import Database
@@ -25,7 +25,7 @@ def _local_date(now: datetime, timezone: str | None) -> datetime:
         return now
 
 
-def end_pauses(db: Database, client: WebClient, *, now: datetime) -> int:
+def end_pauses(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
     """Resume people whose pause has ended (on their own calendar) and tell each of them once.
 
     The resume is a conditional update, so two schedulers racing each other send one message, not two.
@@ -45,10 +45,14 @@ def end_pauses(db: Database, client: WebClient, *, now: datetime) -> int:
                 continue
             programme = session.get(Programme, participant.programme_id)
             ended[(participant.team_id, participant.slack_user_id)].append(programme.name if programme else "")
-    for (_team, user_id), names in ended.items():
+    clients = team_clients(client)
+    for (team_id, user_id), names in ended.items():
         listed = ", ".join(f"*{escape(n)}*" for n in names if n)
+        team_client = clients.for_team(team_id)
+        if team_client is None:
+            continue
         send_dm(
-            client,
+            team_client,
             user_id,
             f"Your pause has ended: welcome back to {listed}! You'll be included in the next round of matches. "
             "Need more time? `/mentor pause 2w`.",

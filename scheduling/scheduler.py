@@ -12,6 +12,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
+from bot.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.leader import Leadership
@@ -25,7 +26,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter | None = None) -> dict[str, object]:
+def tick(
+    db: Database, client: WebClient | TeamClients, *, now: datetime, limiter: RateLimiter | None = None
+) -> dict[str, object]:
     """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once).
 
     Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
@@ -41,7 +44,7 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
     return result
 
 
-def _tick_now(db: Database, client: WebClient, leadership: Leadership, limiter: RateLimiter) -> None:
+def _tick_now(db: Database, client: WebClient | TeamClients, leadership: Leadership, limiter: RateLimiter) -> None:
     """Run a pass only if this process leads: several replicas may run the scheduler, one acts."""
     if not leadership.try_lead():
         logger.debug("another replica leads the scheduler; skipping this pass")
@@ -51,7 +54,7 @@ def _tick_now(db: Database, client: WebClient, leadership: Leadership, limiter: 
 
 def build_scheduler(
     db: Database,
-    client: WebClient,
+    client: WebClient | TeamClients,
     *,
     interval_minutes: int = 10,
     blocking: bool = False,

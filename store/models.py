@@ -327,3 +327,10 @@ class PromptRating(SQLModel, table=True):
     slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
     value: int = Field(sa_column=Column(Integer, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Production: multi-workspace install (slack-sdk's installation, bot and OAuth state tables) ---
+
+from store.installations import build_tables  # noqa: E402 - the tables join this metadata, for the migrations
+
+build_tables(SQLModel.metadata)
