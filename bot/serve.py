@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
@@ -31,6 +34,24 @@ def spawn_scheduler_process() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
 
 
+def prepare_metrics_dir(configured: Path | None) -> Path:
+    """prometheus-client's multiprocess mode: every gunicorn worker and the scheduler child write their counts
+    to files in one folder, and /metrics adds them up. The folder is emptied at start (counts restart with the
+    server, as they would in one process). Must run before any of those processes imports prometheus_client."""
+    folder = configured or Path(tempfile.gettempdir()) / f"mentor-bot-metrics-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _mark_dead(pid: int) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
+
+
 def serve_socket_mode(settings: Settings, *, scheduler: bool = True) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -49,6 +70,7 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
     from gunicorn.app.base import BaseApplication
 
     settings.require_http_mode()
+    metrics_dir = prepare_metrics_dir(settings.metrics_dir)
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -61,6 +83,8 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
+                # A worker that exits leaves its metric files; its live gauges must stop counting.
+                "child_exit": lambda _server, worker: _mark_dead(worker.pid),
             }
             if scheduler:
                 # One scheduler per server, whatever the number of workers, in a child process of its own.
@@ -82,5 +106,11 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
 
             return create_web_app(settings)
 
-    logger.info("starting in HTTP mode on %s:%s%s", settings.host, settings.port, "/slack/events")
+    logger.info(
+        "starting in HTTP mode on %s:%s%s",
+        settings.host,
+        settings.port,
+        "/slack/events",
+        extra={"metrics_dir": str(metrics_dir)},
+    )
     Server().run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     web_threads: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
+    # json: one JSON object per line (team, user and request ids; tokens redacted). text: for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # HTTP mode: the folder where gunicorn's workers and the scheduler keep their metric counts (emptied at
+    # start). Default: a new folder in the system's temporary directory.
+    metrics_dir: Path | None = None
 
     default_programme_name: str = "Mentoring"
     # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.

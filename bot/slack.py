@@ -13,18 +13,80 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.slack_response import SlackResponse
+
+from bot import metrics
 
 logger = logging.getLogger(__name__)
 
 
+class MeteredWebClient(WebClient):
+    """A WebClient that counts each call by method and result (`mentor_bot_slack_api_calls`)."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            status_code = error.response.status_code
+            data = error.response.data if isinstance(error.response.data, dict) else {}
+            code = str(data.get("error") or f"http_{status_code}")
+            if status_code == 429 or code == "ratelimited":
+                metrics.SLACK_RATELIMITED.labels(method=api_method).inc()
+            metrics.slack_call(api_method, code)
+            raise
+        except OSError:
+            metrics.slack_call(api_method, "connection_error")
+            raise
+        metrics.slack_call(api_method, "ok")
+        return response
+
+
+def metered(client: WebClient) -> WebClient:
+    """The same client (token, URL, retries, team), counted. Bolt makes a plain one for each request."""
+    if isinstance(client, MeteredWebClient):
+        return client
+    copy = MeteredWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.default_params = dict(client.default_params)
+    return copy
+
+
+class CountingRateLimitHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 like slack-sdk's handler, and counts it: these 429s never reach the caller."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retry = bool(super()._can_retry(state=state, request=request, response=response, error=error))
+        if retry:
+            metrics.SLACK_RATELIMITED.labels(method=request.url.rsplit("/", 1)[-1].split("?", 1)[0]).inc()
+        return retry
+
+
 def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, timeout: int = 10) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            CountingRateLimitHandler(max_retry_count=max_retries),
             ServerErrorRetryHandler(max_retry_count=max_retries),
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
         ],

@@ -8,7 +8,9 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot import logs
 from bot.deps import Deps, deps_of
+from bot.slack import metered
 from store import queries
 
 logger = logging.getLogger(__name__)
@@ -17,6 +19,11 @@ logger = logging.getLogger(__name__)
 def provide(deps: Deps) -> Callable[..., Any]:
     def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
         context["deps"] = deps
+        # Logs of this request (here and in the listener threads) carry its team and user.
+        logs.TEAM_ID.set(context.get("team_id"))
+        logs.USER_ID.set(context.get("user_id"))
+        if context.get("client") is not None:
+            context["client"] = metered(context["client"])  # Web API calls counted in /metrics
         return next()
 
     return provide_deps

@@ -12,11 +12,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
+from store import queries
 from store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -44,12 +46,37 @@ def tick(
     return result
 
 
-def _tick_now(db: Database, client: WebClient | TeamClients, leadership: Leadership, limiter: RateLimiter) -> None:
-    """Run a pass only if this process leads: several replicas may run the scheduler, one acts."""
-    if not leadership.try_lead():
-        logger.debug("another replica leads the scheduler; skipping this pass")
-        return
-    tick(db, client, now=datetime.now(UTC), limiter=limiter)
+def _tick_now(
+    db: Database,
+    client: WebClient | TeamClients,
+    leadership: Leadership,
+    limiter: RateLimiter,
+    interval_seconds: int = 600,
+) -> None:
+    """Run a pass only if this process leads: several replicas may run the scheduler, one acts.
+
+    Either way the process reports in (`scheduler_state`, read by /readyz, and the scheduler metrics).
+    """
+    leading = leadership.try_lead()
+    passed = False
+    try:
+        if not leading:
+            logger.debug("another replica leads the scheduler; skipping this pass")
+            return
+        tick(db, client, now=datetime.now(UTC), limiter=limiter)
+        passed = True
+    finally:
+        metrics.scheduler_pass(leading and passed)
+        metrics.SCHEDULER_LEADER.set(1 if leading else 0)
+        with db.begin() as session:
+            queries.record_scheduler_state(
+                session=session,
+                worker_id=worker_id(),
+                leader=leading,
+                interval_seconds=interval_seconds,
+                now=datetime.now(UTC),
+                passed=passed,
+            )
 
 
 def build_scheduler(
@@ -70,7 +97,7 @@ def build_scheduler(
         _tick_now,
         "interval",
         minutes=interval_minutes,
-        args=(db, client, leadership, RateLimiter()),
+        args=(db, client, leadership, RateLimiter(), interval_minutes * 60),
         id="tick",
         name="plan and send what is due",
         coalesce=True,

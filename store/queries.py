@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from store.models import (
     Programme,
     ProgrammeAdmin,
     PromptRating,
+    SchedulerState,
     Workspace,
 )
 from store.types import utcnow
@@ -520,3 +521,29 @@ def prompt_votes(*, session: Session, team_id: str) -> dict[str, tuple[int, int]
         up, down = votes.get(rating.prompt_id, (0, 0))
         votes[rating.prompt_id] = (up + (rating.value > 0), down + (rating.value < 0))
     return votes
+
+
+# --- scheduler state (for /readyz) --------------------------------------------------------------------
+
+
+def record_scheduler_state(
+    *, session: Session, worker_id: str, leader: bool, interval_seconds: int, now: datetime, passed: bool
+) -> None:
+    """A scheduler process reports in at each interval: leading or following, and whether it ran a pass."""
+    state = session.get(SchedulerState, worker_id)
+    if state is None:
+        state = SchedulerState(worker_id=worker_id, leader=leader, interval_seconds=interval_seconds, seen_at=now)
+    state.leader, state.interval_seconds, state.seen_at = leader, interval_seconds, now
+    if passed:
+        state.last_pass_at = now
+    session.add(state)
+    if leader:  # the leader tidies up after processes long gone
+        session.execute(
+            delete(SchedulerState).where(
+                col(SchedulerState.seen_at) < now - timedelta(days=1), col(SchedulerState.worker_id) != worker_id
+            )
+        )
+
+
+def scheduler_states(*, session: Session) -> list[SchedulerState]:
+    return list(session.exec(select(SchedulerState).order_by(col(SchedulerState.seen_at).desc())).all())

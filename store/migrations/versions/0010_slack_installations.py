@@ -1,8 +1,8 @@
-"""slack installations, bots and oauth states
+"""slack installations, bots and oauth states; scheduler state
 
 Revision ID: 0010
 Revises: 0005
-Create Date: 2026-11-30 09:33:56.347402
+Create Date: 2026-11-30 09:42:17.241510
 """
 
 from collections.abc import Sequence
@@ -17,6 +17,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "scheduler_state",
+        sa.Column("worker_id", sa.String(length=128), nullable=False),
+        sa.Column("leader", sa.Boolean(), nullable=False),
+        sa.Column("interval_seconds", sa.Integer(), nullable=False),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_pass_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("worker_id"),
+    )
     op.create_table(
         "slack_bots",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -95,3 +104,4 @@ def downgrade() -> None:
         batch_op.drop_index("slack_bots_idx")
 
     op.drop_table("slack_bots")
+    op.drop_table("scheduler_state")
