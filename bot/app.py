@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from bot.settings import Settings
 from bot.slack import make_web_client
 from handlers.events import provide
 from prompts.llm import make_helper
+from scheduling.scheduler import worker_id
 from store import queries
 from store.db import Database
 from store.installations import InstallationStore
@@ -111,9 +111,13 @@ class WebApp:
     is counted by listener and outcome with its time to acknowledge.
     """
 
-    def __init__(self, app: App, db: Database, *, signing_secret: str | None = None) -> None:
+    def __init__(
+        self, app: App, db: Database, *, signing_secret: str | None = None, scheduler_worker_id: str | None = None
+    ) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
+        # The scheduler serving beside this app: a child process in HTTP mode, else this process.
+        self.scheduler_worker_id = scheduler_worker_id or worker_id()
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -121,7 +125,7 @@ class WebApp:
         if path == "/healthz":
             return self._json(start_response, "200 OK", {"status": "ok"})
         if path == "/readyz":
-            ready, report = readiness(self.db)
+            ready, report = readiness(self.db, scheduler_worker_id=self.scheduler_worker_id)
             return self._json(start_response, "200 OK" if ready else "503 Service Unavailable", report)
         if path == "/metrics":
             body, content_type = metrics.exposition(self.db)
@@ -192,7 +196,7 @@ def _request_id(given: str | None) -> str:
     return uuid.uuid4().hex
 
 
-def readiness(db: Database) -> tuple[bool, dict[str, Any]]:
+def readiness(db: Database, *, scheduler_worker_id: str = "") -> tuple[bool, dict[str, Any]]:
     """Ready when the database answers. The report also says how the scheduler is doing (it runs apart)."""
     if not db.ping():
         return False, {"status": "unavailable", "database": False}
@@ -201,11 +205,13 @@ def readiness(db: Database) -> tuple[bool, dict[str, Any]]:
             states = queries.scheduler_states(session=session)
     except Exception:  # noqa: BLE001 - readiness reports what it can
         return True, {"status": "ok", "database": True, "scheduler": None}
-    return True, {"status": "ok", "database": True, "scheduler": scheduler_report(states, now=datetime.now(UTC))}
+    report = scheduler_report(states, here=scheduler_worker_id, now=datetime.now(UTC))
+    return True, {"status": "ok", "database": True, "scheduler": report}
 
 
-def scheduler_report(states: Sequence[SchedulerState], *, now: datetime) -> dict[str, Any]:
-    """This host's scheduler (leader or follower, last pass) and the replica leading, if any reported lately."""
+def scheduler_report(states: Sequence[SchedulerState], *, here: str, now: datetime) -> dict[str, Any]:
+    """The scheduler beside this app (`here`: leader or follower, last pass) and the replica leading, if any
+    reported lately (a follower checks in at each interval; a leader also runs the pass)."""
 
     def alive(state: SchedulerState) -> bool:
         return now - state.seen_at <= timedelta(seconds=2 * state.interval_seconds + 60)
@@ -218,16 +224,19 @@ def scheduler_report(states: Sequence[SchedulerState], *, now: datetime) -> dict
             "last_pass_at": state.last_pass_at.isoformat() if state.last_pass_at else None,
         }
 
-    host = f"{socket.gethostname()}:"
-    here = next((s for s in states if s.worker_id.startswith(host) and alive(s)), None)
+    mine = next((s for s in states if s.worker_id == here and alive(s)), None)
     leader = next((s for s in states if s.leader and alive(s)), None)
     return {
-        "here": describe(here) if here else None,
+        "here": describe(mine) if mine else None,
         "leader": describe(leader) if leader else None,
     }
 
 
-def create_web_app(settings: Settings, *, slack_client: WebClient | None = None) -> WebApp:
+def create_web_app(
+    settings: Settings, *, slack_client: WebClient | None = None, scheduler_worker_id: str | None = None
+) -> WebApp:
     db = Database.from_url(settings.database_url)
     app = create_app(settings, db=db, slack_client=slack_client)
-    return WebApp(app, db, signing_secret=settings.secret("slack_signing_secret"))
+    return WebApp(
+        app, db, signing_secret=settings.secret("slack_signing_secret"), scheduler_worker_id=scheduler_worker_id
+    )

@@ -22,7 +22,9 @@ def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
     from store.db import Database
 
     db = Database.from_url(settings.database_url)
-    scheduler = build_scheduler(db, make_team_clients(settings, db), blocking=blocking)
+    scheduler = build_scheduler(
+        db, make_team_clients(settings, db), blocking=blocking, interval_seconds=settings.scheduler_interval_seconds
+    )
     logger.info("scheduler starting")
     scheduler.start()
     return scheduler
@@ -71,6 +73,7 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
 
     settings.require_http_mode()
     metrics_dir = prepare_metrics_dir(settings.metrics_dir)
+    children: list[subprocess.Popen[bytes]] = []  # the scheduler, when this server runs one
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -88,7 +91,7 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
             }
             if scheduler:
                 # One scheduler per server, whatever the number of workers, in a child process of its own.
-                children: list[subprocess.Popen[bytes]] = []
+                # Started before gunicorn forks its workers, so they know it (its worker id, in /readyz).
                 options["when_ready"] = lambda _server: children.append(spawn_scheduler_process())
 
                 def stop_children(_server: Any) -> None:
@@ -103,8 +106,10 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
         def load(self) -> Any:
             # Runs in each worker after the fork, so every worker has its own engine and HTTP pool.
             from bot.app import create_web_app
+            from scheduling.scheduler import worker_id
 
-            return create_web_app(settings)
+            scheduler_id = worker_id(children[0].pid) if children else None
+            return create_web_app(settings, scheduler_worker_id=scheduler_id)
 
     logger.info(
         "starting in HTTP mode on %s:%s%s",

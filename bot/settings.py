@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # HTTP mode: the folder where gunicorn's workers and the scheduler keep their metric counts (emptied at
     # start). Default: a new folder in the system's temporary directory.
     metrics_dir: Path | None = None
+    # How often the scheduler runs a pass (and a follower checks whether the leader is still there).
+    scheduler_interval_seconds: int = Field(default=600, ge=1, le=86400)
 
     default_programme_name: str = "Mentoring"
     # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.

@@ -24,8 +24,9 @@ from store.db import Database
 logger = logging.getLogger(__name__)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def worker_id(pid: int | None = None) -> str:
+    """This process's name among the replicas (or that of process `pid` on this host)."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
 def tick(
@@ -83,7 +84,7 @@ def build_scheduler(
     db: Database,
     client: WebClient | TeamClients,
     *,
-    interval_minutes: int = 10,
+    interval_seconds: int = 600,
     blocking: bool = False,
     leadership: Leadership | None = None,
 ) -> BaseScheduler:
@@ -96,8 +97,8 @@ def build_scheduler(
     scheduler.add_job(
         _tick_now,
         "interval",
-        minutes=interval_minutes,
-        args=(db, client, leadership, RateLimiter(), interval_minutes * 60),
+        seconds=interval_seconds,
+        args=(db, client, leadership, RateLimiter(), interval_seconds),
         id="tick",
         name="plan and send what is due",
         coalesce=True,
