@@ -59,16 +59,9 @@ def _tick_now(
     Either way the process reports in (`scheduler_state`, read by /readyz, and the scheduler metrics).
     """
     leading = leadership.try_lead()
-    passed = False
-    try:
-        if not leading:
-            logger.debug("another replica leads the scheduler; skipping this pass")
-            return
-        tick(db, client, now=datetime.now(UTC), limiter=limiter)
-        passed = True
-    finally:
-        metrics.scheduler_pass(leading and passed)
-        metrics.SCHEDULER_LEADER.set(1 if leading else 0)
+    metrics.SCHEDULER_LEADER.set(1 if leading else 0)
+
+    def report(passed: bool) -> None:
         with db.begin() as session:
             queries.record_scheduler_state(
                 session=session,
@@ -78,6 +71,14 @@ def _tick_now(
                 now=datetime.now(UTC),
                 passed=passed,
             )
+
+    report(passed=False)  # before the pass, which may be long: a new leader is known at once
+    if not leading:
+        logger.debug("another replica leads the scheduler; skipping this pass")
+        return
+    tick(db, client, now=datetime.now(UTC), limiter=limiter)
+    metrics.scheduler_pass(True)
+    report(passed=True)
 
 
 def build_scheduler(

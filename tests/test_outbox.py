@@ -407,8 +407,14 @@ def test_two_serve_replicas_one_leads_the_other_takes_over_after_kill_9(database
                     checkin_for(db, p.id, at=datetime.now(UTC))
                 _wait(lambda: [r.status for r in outbox(db)].count("sent") == 30, timeout=60)
 
-                report = _scheduler(survivor)
-                assert report is not None and report["here"]["role"] == "leader"
+                def took_over() -> dict[str, Any] | None:
+                    report = _scheduler(survivor)
+                    here = (report or {}).get("here") or {}
+                    return report if here.get("role") == "leader" and here.get("last_pass_at") else None
+
+                _wait(lambda: took_over() is not None, timeout=30)
+                report = took_over()
+                assert report is not None
                 assert report["leader"]["worker"] == report["here"]["worker"] != leaders[0].worker_id
             finally:
                 for replica in replicas:
