@@ -20,7 +20,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.settings import ConfigError, Settings
-from bot.slack import OneWorkspace, TeamClients, make_web_client
+from bot.slack import TeamClients, make_web_client
 from store.db import Database
 from store.installations import InstallationStore, make_cipher, make_state_store
 
@@ -111,8 +111,9 @@ class InstalledWorkspaces:
         return make_web_client(token=bot.bot_token, base_url=self.base_url)
 
 
-def make_team_clients(settings: Settings, db: Database) -> TeamClients:
-    """What jobs use to reach each workspace: the installed ones (OAuth mode) or the one bot token."""
+def make_team_clients(settings: Settings, db: Database) -> WebClient | TeamClients:
+    """What jobs use to reach each workspace: a client per installed workspace (OAuth mode), or the one bot
+    token's client. Jobs accept both and pick a workspace's client with `bot.slack.team_clients(client)`."""
     if settings.oauth_mode:
         secret = settings.secret("slack_client_secret")
         assert settings.slack_client_id is not None and secret is not None
@@ -123,4 +124,4 @@ def make_team_clients(settings: Settings, db: Database) -> TeamClients:
             client_secret=secret,
             rotation_minutes=settings.token_rotation_minutes,
         )
-    return OneWorkspace(make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url))
+    return make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)

@@ -35,6 +35,8 @@ def tick(
     """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once).
 
     Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
+    `client` is one workspace's client, or (many workspaces) a factory: a job that calls Slack picks each
+    workspace's client with `bot.slack.team_clients(client).for_team(team_id)`.
     """
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, client, now=now),
