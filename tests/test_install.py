@@ -166,6 +166,14 @@ def test_uninstalling_one_workspace_stops_its_work_and_forgets_its_token(databas
         assert len(world.standin.calls_by_team(SECOND_TEAM)) == sent_before  # not one call with its token
         assert all(c.token != second for c in world.standin.calls[calls_before:])
 
+        # Someone in the uninstalled workspace is told to install the app, and nothing else happens.
+        calls_before = len(world.standin.calls)
+        asked = team_platform(world, SECOND_TEAM).slash(sam, "/mentor", "help")
+        assert asked.status == 200
+        world.settle()
+        later = world.standin.calls[calls_before:]
+        assert [c.method for c in later] == ["response_url"] and "install this app" in later[0].params["text"]
+
         # The other workspace carries on.
         assert world.platform.home_opened(ana).status == 200
         world.wait_for(lambda: world.standin.calls_by_team(TEAM_ID, "views.publish"), what="Ana's Home tab")
