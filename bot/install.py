@@ -14,6 +14,8 @@ import logging
 from functools import cache
 from pathlib import Path
 
+from slack_bolt import BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
@@ -21,6 +23,7 @@ from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.settings import ConfigError, Settings
 from bot.slack import TeamClients, make_web_client
+from store import queries
 from store.db import Database
 from store.installations import InstallationStore, make_cipher, make_state_store
 
@@ -57,7 +60,17 @@ def installation_store(settings: Settings, db: Database) -> InstallationStore:
 
 
 def oauth_settings(settings: Settings, store: InstallationStore, db: Database) -> OAuthSettings:
+    def installed(args: SuccessArgs) -> BoltResponse:
+        """A workspace that uninstalled and installs again gets back to work (its data was kept until then)."""
+        team_id = args.installation.team_id
+        if team_id:
+            with db.begin() as session:
+                queries.mark_installed(session=session, team_id=team_id)
+            logger.info("workspace installed the app", extra={"team_id": team_id})
+        return args.default.success(args)
+
     return OAuthSettings(
+        callback_options=CallbackOptions(success=installed, failure=lambda args: args.default.failure(args)),
         client_id=settings.slack_client_id,
         client_secret=settings.secret("slack_client_secret"),
         scopes=bot_scopes(settings),

@@ -178,6 +178,13 @@ def test_uninstalling_one_workspace_stops_its_work_and_forgets_its_token(databas
         assert world.platform.home_opened(ana).status == 200
         world.wait_for(lambda: world.standin.calls_by_team(TEAM_ID, "views.publish"), what="Ana's Home tab")
 
+        # Installing again (before its data is deleted) gets the workspace back to work, with a new token.
+        again = install(world, SECOND_TEAM)
+        assert again != second
+        message_for(db, SECOND_TEAM, sam, "after:2")
+        assert tick(db, make_team_clients(app_settings(world, database_url), db), now=NOW)["delivered"] == 1
+        assert tokens_used(world, "chat.postMessage", SECOND_TEAM) == {again}
+
 
 def test_rotating_tokens_are_refreshed_before_they_expire(database_url: str, db: Database) -> None:
     ana = find("Ana").id
