@@ -48,6 +48,19 @@ def prepare_metrics_dir(configured: Path | None) -> Path:
     return folder
 
 
+def _gunicorn_logger_class() -> type:
+    from gunicorn import glogging
+
+    class Logger(glogging.Logger):
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            ours = list(logging.getLogger().handlers)
+            if ours:
+                self.error_log.handlers = ours
+
+    return Logger
+
+
 def _mark_dead(pid: int) -> None:
     from prometheus_client import multiprocess
 
@@ -86,6 +99,9 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
+                # gunicorn's own lines go through our handler too (JSON, redacted); no access log (the
+                # OAuth redirect's query string holds a one-time code).
+                "logger_class": _gunicorn_logger_class(),
                 # A worker that exits leaves its metric files; its live gauges must stop counting.
                 "child_exit": lambda _server, worker: _mark_dead(worker.pid),
             }

@@ -79,8 +79,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
-    with SlackStandIn() as standin:
+def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, SlackStandIn, Path]]:
+    log = tmp_path / "serve.log"
+    with SlackStandIn() as standin, log.open("wb") as stderr:
         port = _free_port()
         env = clean_env(
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -90,9 +91,9 @@ def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
             HOST="127.0.0.1",
             PORT=str(port),
             WEB_WORKERS="2",
-            LOG_LEVEL="WARNING",
+            LOG_LEVEL="INFO",
         )
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT, env=env)
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT, env=env, stderr=stderr)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -104,14 +105,14 @@ def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
                 except OSError:
                     assert time.monotonic() < deadline, "no answer on /healthz"
                     time.sleep(0.1)
-            yield base, standin
+            yield base, standin, log
         finally:
             process.terminate()
             process.wait(timeout=20)
 
 
-def test_serve_http_answers_health_checks_and_signed_commands(served: tuple[str, SlackStandIn]) -> None:
-    base, standin = served
+def test_serve_http_answers_health_checks_and_signed_commands(served: tuple[str, SlackStandIn, Path]) -> None:
+    base, standin, log = served
     with urllib.request.urlopen(base + "/healthz") as response:
         assert json.load(response) == {"status": "ok"}
     with urllib.request.urlopen(base + "/readyz") as response:
@@ -147,6 +148,13 @@ def test_serve_http_answers_health_checks_and_signed_commands(served: tuple[str,
     assert counted[("command:/mentor", "ok")] == 4
     assert counted[("unverified", "refused")] == 1
     assert "mentor_bot_outbox_depth" in exposed
+
+    # Every process (gunicorn, its workers, the scheduler) logs JSON lines, none holding the token.
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
+    assert any(r["logger"] == "bot.serve" for r in records)
+    assert BOT_TOKEN not in log.read_text()
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(base + "/nowhere")
     assert missing.value.code == 404
