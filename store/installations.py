@@ -62,6 +62,8 @@ class EncryptedText(TypeDecorator[str]):
         try:
             return self.cipher.decrypt(value.encode()).decode()
         except InvalidToken:
+            # Said loudly here: Bolt reports a failing installation store only at INFO.
+            logger.error("a stored Slack token does not decrypt with TOKEN_ENCRYPTION_KEY (wrong or missing key?)")
             raise TokenCipherError("a stored Slack token does not decrypt with TOKEN_ENCRYPTION_KEY") from None
 
 

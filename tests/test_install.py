@@ -4,6 +4,7 @@ its own (encrypted, rotating) bot token, and an uninstall stopping all work for 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import urllib.error
 import urllib.request
@@ -235,7 +236,7 @@ def test_multi_workspace_mode_needs_an_encryption_key(database_url: str) -> None
     assert not Settings(_env_file=None, slack_bot_token="xoxb-1").oauth_mode
 
 
-def test_a_wrong_key_does_not_decrypt_a_stored_token(db: Database) -> None:
+def test_a_wrong_key_does_not_decrypt_a_stored_token(db: Database, caplog: pytest.LogCaptureFixture) -> None:
     from slack_sdk.oauth.installation_store import Bot
 
     from store.installations import TokenCipherError
@@ -250,3 +251,4 @@ def test_a_wrong_key_does_not_decrypt_a_stored_token(db: Database) -> None:
     other = InstallationStore(client_id=CLIENT_ID, engine=db.engine, cipher=make_cipher(new_key))
     with pytest.raises(TokenCipherError):
         other.find_bot(enterprise_id=None, team_id="T9")
+    assert any(r.levelno == logging.ERROR and "TOKEN_ENCRYPTION_KEY" in r.getMessage() for r in caplog.records)
