@@ -156,8 +156,8 @@ def test_uninstalling_one_workspace_stops_its_work_and_forgets_its_token(databas
         reply = team_platform(world, SECOND_TEAM).event({"type": "app_uninstalled", "event_ts": "1700000000.000100"})
         assert reply.status == 200
         store = InstallationStore(client_id=CLIENT_ID, engine=db.engine, cipher=make_cipher(KEY))
-        world.wait_for(lambda: store.find_bot(enterprise_id=None, team_id=SECOND_TEAM) is None, what="forgetting")
-        assert store.raw_token_columns(SECOND_TEAM) == []
+        world.wait_for(lambda: store.raw_token_columns(SECOND_TEAM) == [], what="forgetting its tokens")
+        assert store.find_bot(enterprise_id=None, team_id=SECOND_TEAM) is None
 
         sent_before = len(world.standin.calls_by_team(SECOND_TEAM))
         calls_before = len(world.standin.calls)
