@@ -19,12 +19,17 @@ logger = logging.getLogger(__name__)
 def provide(deps: Deps) -> Callable[..., Any]:
     def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
         context["deps"] = deps
-        # Logs of this request (here and in the listener threads) carry its team and user.
-        logs.TEAM_ID.set(context.get("team_id"))
-        logs.USER_ID.set(context.get("user_id"))
         if context.get("client") is not None:
             context["client"] = metered(context["client"])  # Web API calls counted in /metrics
-        return next()
+        # Logs of this request (here and in the listener threads, which copy the context) carry its team and
+        # user; reset afterwards, for threads that serve many requests (Socket Mode).
+        team = logs.TEAM_ID.set(context.get("team_id"))
+        user = logs.USER_ID.set(context.get("user_id"))
+        try:
+            return next()
+        finally:
+            logs.TEAM_ID.reset(team)
+            logs.USER_ID.reset(user)
 
     return provide_deps
 
