@@ -252,3 +252,40 @@ def test_a_wrong_key_does_not_decrypt_a_stored_token(db: Database, caplog: pytes
     with pytest.raises(TokenCipherError):
         other.find_bot(enterprise_id=None, team_id="T9")
     assert any(r.levelno == logging.ERROR and "TOKEN_ENCRYPTION_KEY" in r.getMessage() for r in caplog.records)
+
+
+def test_the_install_pages_never_fail_on_whatever_a_browser_sends(database_url: str, db: Database) -> None:
+    """Forged, replayed, truncated and oversized OAuth callbacks: a clear page, never a 5xx, nothing stored."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.test_fuzz import FUZZ, nasty_text
+
+    with distributed(database_url) as world:
+        code = world.standin.approve_install(SECOND_TEAM)
+        value = st.one_of(nasty_text, st.just(code), st.text(min_size=3000, max_size=3200), st.just(""))
+
+        @FUZZ
+        @given(
+            code=value,
+            state=value,
+            error=st.one_of(st.none(), st.sampled_from(["access_denied", "<script>", "invalid_scope"])),
+            # A header is Latin-1 on the wire: a browser sends cookies as printable ASCII.
+            cookie=st.one_of(
+                st.none(),
+                st.just(code),
+                st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_characters=";,"), max_size=3200),
+            ),
+        )
+        def callback(code: str, state: str, error: str | None, cookie: str | None) -> None:
+            query = {"code": code, "state": state, **({"error": error} if error else {})}
+            headers = {"Cookie": f"slack-app-oauth-state={cookie}"} if cookie is not None else {}
+            page = get(f"{world.app_base_url}/slack/oauth_redirect?{urlencode(query)}", headers=headers)
+            assert page.status < 500, page
+            assert "<script>" not in page.body
+
+        callback()
+        assert get(f"{world.app_base_url}/slack/install?{urlencode({'x': '<script>'})}").status == 200
+    store = InstallationStore(client_id=CLIENT_ID, engine=db.engine, cipher=make_cipher(KEY))
+    assert store.find_bot(enterprise_id=None, team_id=SECOND_TEAM) is None
+    assert world.standin.calls_to("oauth.v2.access") == []
