@@ -91,6 +91,11 @@ class Settings(BaseSettings):
             )
 
     def require_socket_mode(self) -> None:
+        if self.oauth_mode:
+            raise ConfigError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET install the app in many workspaces, which needs HTTP mode "
+                "(Slack does not distribute Socket Mode apps): start with --http, or unset them."
+            )
         missing = [n.upper() for n in ("slack_bot_token", "slack_app_token") if not self.secret(n)]
         if missing:
             raise ConfigError(

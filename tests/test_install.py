@@ -234,6 +234,8 @@ def test_multi_workspace_mode_needs_an_encryption_key(database_url: str) -> None
     with pytest.raises(ConfigError, match="TOKEN_ENCRYPTION_KEY"):
         settings.require_http_mode()
     assert not Settings(_env_file=None, slack_bot_token="xoxb-1").oauth_mode
+    with pytest.raises(ConfigError, match="needs HTTP mode"):
+        settings.require_socket_mode()
 
 
 def test_a_wrong_key_does_not_decrypt_a_stored_token(db: Database, caplog: pytest.LogCaptureFixture) -> None:
