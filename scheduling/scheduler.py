@@ -20,6 +20,7 @@ from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from store import queries
 from store.db import Database
+from store.installations import purge_expired_states
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def tick(
         "pauses_ended": jobs.end_pauses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now),
+        "install_states_purged": purge_expired_states(db.engine, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered

@@ -12,6 +12,7 @@ the old one once the tokens have been re-encrypted (each token rotation and each
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -113,6 +114,15 @@ class InstallationStore(SQLAlchemyInstallationStore):
                 query = sa.text(f"SELECT {', '.join(names)} FROM {table.name} WHERE team_id = :team")
                 rows.extend(dict(r) for r in conn.execute(query, {"team": team_id}).mappings())
         return rows
+
+
+def purge_expired_states(engine: Engine, *, now: datetime) -> int:
+    """Delete the `state` values of install flows abandoned before they came back (slack-sdk only deletes
+    the ones it consumes). Returns how many were deleted."""
+    states = sa.table(OAUTH_STATES_TABLE, sa.column("expire_at", sa.DateTime))
+    with engine.begin() as conn:
+        result = conn.execute(sa.delete(states).where(states.c.expire_at < now.astimezone(UTC).replace(tzinfo=None)))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def make_state_store(engine: Engine, *, expiration_seconds: int = 600) -> SQLAlchemyOAuthStateStore:

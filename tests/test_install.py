@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -291,3 +291,15 @@ def test_the_install_pages_never_fail_on_whatever_a_browser_sends(database_url: 
     store = InstallationStore(client_id=CLIENT_ID, engine=db.engine, cipher=make_cipher(KEY))
     assert store.find_bot(enterprise_id=None, team_id=SECOND_TEAM) is None
     assert world.standin.calls_to("oauth.v2.access") == []
+
+
+def test_abandoned_install_states_are_purged_by_the_scheduler(db: Database) -> None:
+    from store.installations import make_state_store, purge_expired_states
+
+    short, usual = make_state_store(db.engine, expiration_seconds=1), make_state_store(db.engine)
+    abandoned, pending = short.issue(), usual.issue()
+    now = datetime.now(UTC)
+    assert purge_expired_states(db.engine, now=now - timedelta(minutes=1)) == 0
+    assert purge_expired_states(db.engine, now=now + timedelta(minutes=1)) == 1
+    assert not short.consume(abandoned)
+    assert usual.consume(pending)  # a flow still in progress is untouched
