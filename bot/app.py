@@ -5,22 +5,32 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
+from bot import logs, metrics
 from bot.deps import Deps
-from bot.payloads import shape_problem
+from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
+from bot.payloads import listener_of, shape_problem
 from bot.settings import Settings
 from bot.slack import make_web_client
 from handlers.events import provide
 from prompts.llm import make_helper
+from scheduling.scheduler import worker_id
+from store import queries
 from store.db import Database
+from store.installations import InstallationStore
+from store.models import SchedulerState
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -31,24 +41,56 @@ EVENTS_PATH = "/slack/events"
 
 
 def create_app(settings: Settings, *, db: Database | None = None, slack_client: WebClient | None = None) -> App:
-    """Build the Bolt app. Nothing here reads the environment; connections open on first use."""
+    """Build the Bolt app. Nothing here reads the environment; connections open on first use.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET the app serves every workspace that installs it (`bot.install`);
+    otherwise the one workspace of SLACK_BOT_TOKEN.
+    """
     db = db or Database.from_url(settings.database_url)
-    client = slack_client or make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
     signing_secret = settings.secret("slack_signing_secret")
     bolt_logger = logging.getLogger("mentor_bot.bolt")
     bolt_logger.addFilter(_drop_token_fallback_warning)
-    app = App(
-        name="mentor-bot",
-        client=client,
-        signing_secret=signing_secret or "",
-        # Socket Mode has no HTTP requests to verify; HTTP mode always verifies.
-        request_verification_enabled=bool(signing_secret),
-        logger=bolt_logger,
-    )
+    store: InstallationStore | None = None
+    if settings.oauth_mode:
+        store = installation_store(settings, db)
+        client = slack_client or make_web_client(token=None, base_url=settings.slack_api_url)
+        oauth = oauth_settings(settings, store, db)
+        app = App(
+            name="mentor-bot",
+            client=client,
+            signing_secret=signing_secret or "",
+            oauth_settings=oauth,
+            # Bolt's own would refresh rotating tokens at slack.com whatever SLACK_API_URL says.
+            authorize=InstallationStoreAuthorize(  # type: ignore[arg-type]  # Bolt accepts an Authorize too
+                installation_store=store,
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                token_rotation_expiration_minutes=settings.token_rotation_minutes,
+                bot_only=True,
+                client=client,
+                logger=bolt_logger,
+            ),
+            installation_store_bot_only=True,
+            logger=bolt_logger,
+            listener_executor=logs.ContextExecutor(max_workers=5),  # Bolt's default size, carrying log context
+        )
+    else:
+        client = slack_client or make_web_client(
+            token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url
+        )
+        app = App(
+            name="mentor-bot",
+            client=client,
+            signing_secret=signing_secret or "",
+            # Socket Mode has no HTTP requests to verify; HTTP mode always verifies.
+            request_verification_enabled=bool(signing_secret),
+            logger=bolt_logger,
+            listener_executor=logs.ContextExecutor(max_workers=5),  # Bolt's default size, carrying log context
+        )
     llm = make_helper(
         settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
     )
-    deps = Deps(settings=settings, db=db, llm=llm)
+    deps = Deps(settings=settings, db=db, llm=llm, installations=store)
     app.use(provide(deps))
     handlers.register_all(app)
     return app
@@ -60,15 +102,22 @@ def _drop_token_fallback_warning(record: logging.LogRecord) -> bool:
 
 
 class WebApp:
-    """The WSGI application for HTTP mode: Bolt at /slack/events, plus health and readiness checks.
+    """The WSGI application for HTTP mode: Bolt at /slack/events (and the install pages in multi-workspace
+    mode), plus `/healthz`, `/readyz` and `/metrics`.
 
     Requests to /slack/events are verified (signature, age) and their shape checked before Bolt parses them,
-    so a forged or malformed body gets a 401 or a 400, never a 500.
+    so a forged or malformed body gets a 401 or a 400, never a 500. Every request gets a request id (the
+    proxy's `X-Request-Id`, or a new one), returned in the answer and carried by every log line about it, and
+    is counted by listener and outcome with its time to acknowledge.
     """
 
-    def __init__(self, app: App, db: Database, *, signing_secret: str | None = None) -> None:
+    def __init__(
+        self, app: App, db: Database, *, signing_secret: str | None = None, scheduler_worker_id: str | None = None
+    ) -> None:
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
+        # The scheduler serving beside this app: a child process in HTTP mode, else this process.
+        self.scheduler_worker_id = scheduler_worker_id or worker_id()
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -76,18 +125,44 @@ class WebApp:
         if path == "/healthz":
             return self._json(start_response, "200 OK", {"status": "ok"})
         if path == "/readyz":
-            ready = self.db.ping()
-            status = "200 OK" if ready else "503 Service Unavailable"
-            return self._json(start_response, status, {"status": "ok" if ready else "unavailable", "database": ready})
-        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            refused = self._screen(environ)
-            if refused is not None:
-                status, reason = refused
-                return self._json(start_response, status, {"error": reason})
-        return self.bolt(environ, start_response)
+            ready, report = readiness(self.db, scheduler_worker_id=self.scheduler_worker_id)
+            return self._json(start_response, "200 OK" if ready else "503 Service Unavailable", report)
+        if path == "/metrics":
+            body, content_type = metrics.exposition(self.db)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
+        request_id = _request_id(environ.get("HTTP_X_REQUEST_ID"))
+        started = time.perf_counter()
+        answered: list[str] = []
 
-    def _screen(self, environ: WSGIEnvironment) -> tuple[str, str] | None:
-        """Read the body once, check its signature and shape, and put it back for Bolt."""
+        def answer(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answered.append(status)
+            headers.append(("X-Request-Id", request_id))
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        listener = {INSTALL_PATH: "oauth:install", REDIRECT_PATH: "oauth:redirect"}.get(path, "other")
+        with logs.request_context(request_id):
+            try:
+                if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+                    listener, refused = self._screen(environ)
+                    if refused is not None:
+                        status, reason = refused
+                        return self._json(answer, status, {"error": reason})
+                return self.bolt(environ, answer)
+            except Exception:
+                answered.append("500")
+                raise
+            finally:
+                code = answered[-1][:3] if answered else "500"
+                outcome = "ok" if code < "400" else "refused" if code < "500" else "error"
+                metrics.REQUESTS.labels(listener=listener, outcome=outcome).inc()
+                metrics.ACK_SECONDS.labels(kind=metrics.request_kind(listener)).observe(time.perf_counter() - started)
+
+    def _screen(self, environ: WSGIEnvironment) -> tuple[str, tuple[str, str] | None]:
+        """Read the body once, check its signature and shape, and put it back for Bolt.
+
+        Returns the listener it is for (for metrics) and, if refused, the HTTP status and reason.
+        """
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -100,21 +175,68 @@ class WebApp:
                 "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
             }
             if not self.verifier.is_valid_request(body, headers):
-                return "401 Unauthorized", "invalid_request"
+                return "unverified", ("401 Unauthorized", "invalid_request")
         problem = shape_problem(body, environ.get("CONTENT_TYPE", ""))
         if problem:
             logger.warning("refused a request Slack would not send: %s", problem)
-            return "400 Bad Request", "malformed_payload"
-        return None
+            return "malformed", ("400 Bad Request", "malformed_payload")
+        return listener_of(body, environ.get("CONTENT_TYPE", "")), None
 
     @staticmethod
-    def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
+    def _json(start_response: StartResponse | Any, status: str, payload: dict[str, Any]) -> list[bytes]:
         body = json.dumps(payload).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
 
-def create_web_app(settings: Settings, *, slack_client: WebClient | None = None) -> WebApp:
+def _request_id(given: str | None) -> str:
+    """The proxy's request id when it looks like one, else a new one."""
+    if given and len(given) <= 64 and all(c.isalnum() or c in "-_.:" for c in given):
+        return given
+    return uuid.uuid4().hex
+
+
+def readiness(db: Database, *, scheduler_worker_id: str = "") -> tuple[bool, dict[str, Any]]:
+    """Ready when the database answers. The report also says how the scheduler is doing (it runs apart)."""
+    if not db.ping():
+        return False, {"status": "unavailable", "database": False}
+    try:
+        with db.session() as session:
+            states = queries.scheduler_states(session=session)
+    except Exception:  # noqa: BLE001 - readiness reports what it can
+        return True, {"status": "ok", "database": True, "scheduler": None}
+    report = scheduler_report(states, here=scheduler_worker_id, now=datetime.now(UTC))
+    return True, {"status": "ok", "database": True, "scheduler": report}
+
+
+def scheduler_report(states: Sequence[SchedulerState], *, here: str, now: datetime) -> dict[str, Any]:
+    """The scheduler beside this app (`here`: leader or follower, last pass) and the replica leading, if any
+    reported lately (a follower checks in at each interval; a leader also runs the pass)."""
+
+    def alive(state: SchedulerState) -> bool:
+        return now - state.seen_at <= timedelta(seconds=2 * state.interval_seconds + 60)
+
+    def describe(state: SchedulerState) -> dict[str, Any]:
+        return {
+            "worker": state.worker_id,
+            "role": "leader" if state.leader else "follower",
+            "seen_at": state.seen_at.isoformat(),
+            "last_pass_at": state.last_pass_at.isoformat() if state.last_pass_at else None,
+        }
+
+    mine = next((s for s in states if s.worker_id == here and alive(s)), None)
+    leader = next((s for s in states if s.leader and alive(s)), None)
+    return {
+        "here": describe(mine) if mine else None,
+        "leader": describe(leader) if leader else None,
+    }
+
+
+def create_web_app(
+    settings: Settings, *, slack_client: WebClient | None = None, scheduler_worker_id: str | None = None
+) -> WebApp:
     db = Database.from_url(settings.database_url)
     app = create_app(settings, db=db, slack_client=slack_client)
-    return WebApp(app, db, signing_secret=settings.secret("slack_signing_secret"))
+    return WebApp(
+        app, db, signing_secret=settings.secret("slack_signing_secret"), scheduler_worker_id=scheduler_worker_id
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -51,18 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply all migrations (creates the database if needed)")
     db_commands.add_parser("current", help="show the schema revision of the database")
 
+    commands.add_parser("keygen", help="print a new TOKEN_ENCRYPTION_KEY (a Fernet key) for the token store")
+
     demo = commands.add_parser("demo", help="play a scripted scene against a local Slack stand-in, no tokens needed")
     demo.add_argument("--keep", action="store_true", help="keep the demo's SQLite file and print its path")
     return parser
 
 
-def configure_logging(level: str) -> None:
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+def configure_logging(level: str, fmt: str = "text") -> None:
+    from bot.logs import configure_logging as configure
+
+    configure(level, fmt)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,6 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
+        return 0
+    if args.command == "keygen":
+        from cryptography.fernet import Fernet
+
+        print(Fernet.generate_key().decode())
         return 0
     if args.command == "demo":
         from bot.demo import run_demo
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         print(f"mentor-bot: invalid configuration:\n{error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     from store import migrate
 
     try:
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_tick(settings: Settings, at: str | None) -> int:
     from datetime import UTC, datetime
 
-    from bot.slack import make_web_client
+    from bot.install import make_team_clients
     from scheduling.scheduler import tick
     from store.db import Database
 
@@ -141,9 +144,8 @@ def run_tick(settings: Settings, at: str | None) -> int:
         print("mentor-bot: --at needs a UTC offset (e.g. 2026-12-01T09:00:00+00:00)", file=sys.stderr)
         return 2
     db = Database.from_url(settings.database_url)
-    client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
     try:
-        result = tick(db, client, now=now)
+        result = tick(db, make_team_clients(settings, db), now=now)
     finally:
         db.dispose()
     print(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in result.items()))

@@ -8,6 +8,7 @@ from typing import Any
 from bot.settings import Settings
 from prompts.llm import LLMHelper
 from store.db import Database
+from store.installations import InstallationStore
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Deps:
     settings: Settings
     db: Database
     llm: LLMHelper | None = None  # None: no OPENAI_API_KEY, the curated library is used
+    installations: InstallationStore | None = None  # None: single-workspace token mode
 
 
 def deps_of(context: Any) -> Deps:

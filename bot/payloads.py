@@ -83,3 +83,36 @@ def shape_problem(body: bytes, content_type: str) -> str | None:
             return "payload is not a JSON object"
         return _interaction_problem(payload)
     return None
+
+
+def listener_of(body: bytes, content_type: str) -> str:
+    """A short name for what a (signed, well-shaped) request asks for, for metrics: `command:/mentor`,
+    `action:<action_id>`, `view:<callback_id>`, `event:<type>`. Bounded: Slack only sends what we registered."""
+    name = "unknown"
+    try:
+        if "application/json" in content_type:
+            data = json.loads(body)
+            if isinstance(data, dict):
+                event = data.get("event")
+                kind = str(data.get("type") or "")
+                name = f"event:{event.get('type')}" if isinstance(event, dict) else kind or name
+        else:
+            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
+            if "command" in form:
+                name = f"command:{form['command']}"
+            elif "payload" in form:
+                payload = json.loads(form["payload"])
+                kind = str(payload.get("type") or "")
+                if kind in ("block_actions", "block_suggestion"):
+                    actions = payload.get("actions") or [{}]
+                    action = actions[0] if kind == "block_actions" else payload
+                    name = f"action:{action.get('action_id')}"
+                elif kind in ("view_submission", "view_closed"):
+                    name = f"view:{(payload.get('view') or {}).get('callback_id')}"
+                elif kind in ("shortcut", "message_action"):
+                    name = f"shortcut:{payload.get('callback_id')}"
+                else:
+                    name = kind or name
+    except (ValueError, UnicodeDecodeError, AttributeError, IndexError, TypeError):
+        return "unknown"
+    return name[:80]

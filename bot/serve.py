@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
@@ -14,12 +17,14 @@ logger = logging.getLogger(__name__)
 
 def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
     """The scheduled loop (check-ins, pauses, purges), with its own database engine and Slack client."""
-    from bot.slack import make_web_client
+    from bot.install import make_team_clients
     from scheduling.scheduler import build_scheduler
     from store.db import Database
 
-    client = make_web_client(token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url)
-    scheduler = build_scheduler(Database.from_url(settings.database_url), client, blocking=blocking)
+    db = Database.from_url(settings.database_url)
+    scheduler = build_scheduler(
+        db, make_team_clients(settings, db), blocking=blocking, interval_seconds=settings.scheduler_interval_seconds
+    )
     logger.info("scheduler starting")
     scheduler.start()
     return scheduler
@@ -29,6 +34,37 @@ def spawn_scheduler_process() -> subprocess.Popen[bytes]:
     """`mentor-bot scheduler` as a child process. gunicorn forks workers from its master, and forking a process
     that runs threads (a scheduler, a database pool) can deadlock the child, so the loop lives apart."""
     return subprocess.Popen([sys.executable, "-m", "bot", "scheduler"])
+
+
+def prepare_metrics_dir(configured: Path | None) -> Path:
+    """prometheus-client's multiprocess mode: every gunicorn worker and the scheduler child write their counts
+    to files in one folder, and /metrics adds them up. The folder is emptied at start (counts restart with the
+    server, as they would in one process). Must run before any of those processes imports prometheus_client."""
+    folder = configured or Path(tempfile.gettempdir()) / f"mentor-bot-metrics-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _gunicorn_logger_class() -> type:
+    from gunicorn import glogging
+
+    class Logger(glogging.Logger):
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            ours = list(logging.getLogger().handlers)
+            if ours:
+                self.error_log.handlers = ours
+
+    return Logger
+
+
+def _mark_dead(pid: int) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
 
 
 def serve_socket_mode(settings: Settings, *, scheduler: bool = True) -> None:
@@ -49,6 +85,8 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
     from gunicorn.app.base import BaseApplication
 
     settings.require_http_mode()
+    metrics_dir = prepare_metrics_dir(settings.metrics_dir)
+    children: list[subprocess.Popen[bytes]] = []  # the scheduler, when this server runs one
 
     class Server(BaseApplication):
         def load_config(self) -> None:
@@ -61,10 +99,15 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
                 "graceful_timeout": 10,
                 "accesslog": None,
                 "loglevel": settings.log_level.lower(),
+                # gunicorn's own lines go through our handler too (JSON, redacted); no access log (the
+                # OAuth redirect's query string holds a one-time code).
+                "logger_class": _gunicorn_logger_class(),
+                # A worker that exits leaves its metric files; its live gauges must stop counting.
+                "child_exit": lambda _server, worker: _mark_dead(worker.pid),
             }
             if scheduler:
                 # One scheduler per server, whatever the number of workers, in a child process of its own.
-                children: list[subprocess.Popen[bytes]] = []
+                # Started before gunicorn forks its workers, so they know it (its worker id, in /readyz).
                 options["when_ready"] = lambda _server: children.append(spawn_scheduler_process())
 
                 def stop_children(_server: Any) -> None:
@@ -79,8 +122,16 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
         def load(self) -> Any:
             # Runs in each worker after the fork, so every worker has its own engine and HTTP pool.
             from bot.app import create_web_app
+            from scheduling.scheduler import worker_id
 
-            return create_web_app(settings)
+            scheduler_id = worker_id(children[0].pid) if children else None
+            return create_web_app(settings, scheduler_worker_id=scheduler_id)
 
-    logger.info("starting in HTTP mode on %s:%s%s", settings.host, settings.port, "/slack/events")
+    logger.info(
+        "starting in HTTP mode on %s:%s%s",
+        settings.host,
+        settings.port,
+        "/slack/events",
+        extra={"metrics_dir": str(metrics_dir)},
+    )
     Server().run()

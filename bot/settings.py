@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,20 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = SLACK_API_URL
 
+    # Multi-workspace install (HTTP mode): set both to serve every workspace that installs the app through
+    # /slack/install; tokens are then stored in the database, encrypted with TOKEN_ENCRYPTION_KEY.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Bot scopes to ask for, comma-separated (default: the bot scopes in manifest.json).
+    slack_scopes: str | None = None
+    # The full URL of /slack/oauth_redirect when Slack must be told it (several redirect URLs configured).
+    slack_redirect_uri: str | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
+    # Fernet key(s), comma-separated; the first encrypts, all decrypt (`mentor-bot keygen` makes one).
+    token_encryption_key: SecretStr | None = None
+    # Refresh a rotating token this many minutes before it expires.
+    token_rotation_minutes: int = Field(default=120, ge=1, le=720)
+
     database_url: str = "sqlite:///mentor-bot.db"
 
     host: str = "0.0.0.0"
@@ -31,6 +46,13 @@ class Settings(BaseSettings):
     web_workers: int = Field(default=2, ge=1, le=64)
     web_threads: int = Field(default=8, ge=1, le=256)
     log_level: str = "INFO"
+    # json: one JSON object per line (team, user and request ids; tokens redacted). text: for a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # HTTP mode: the folder where gunicorn's workers and the scheduler keep their metric counts (emptied at
+    # start). Default: a new folder in the system's temporary directory.
+    metrics_dir: Path | None = None
+    # How often the scheduler runs a pass (and a follower checks whether the leader is still there).
+    scheduler_interval_seconds: int = Field(default=600, ge=1, le=86400)
 
     default_programme_name: str = "Mentoring"
     # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.
@@ -52,14 +74,28 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else None
 
+    @property
+    def oauth_mode(self) -> bool:
+        """Many workspaces, installed through Slack's OAuth flow (rather than one workspace's bot token)."""
+        return bool(self.slack_client_id and self.secret("slack_client_secret"))
+
     def require_http_mode(self) -> None:
-        missing = [n.upper() for n in ("slack_bot_token", "slack_signing_secret") if not self.secret(n)]
+        if self.oauth_mode:
+            needed = ("slack_signing_secret", "token_encryption_key")
+        else:
+            needed = ("slack_bot_token", "slack_signing_secret")
+        missing = [n.upper() for n in needed if not self.secret(n)]
         if missing:
             raise ConfigError(
                 f"HTTP mode needs {' and '.join(missing)}: set them in the environment or in .env (see .env.example)."
             )
 
     def require_socket_mode(self) -> None:
+        if self.oauth_mode:
+            raise ConfigError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET install the app in many workspaces, which needs HTTP mode "
+                "(Slack does not distribute Socket Mode apps): start with --http, or unset them."
+            )
         missing = [n.upper() for n in ("slack_bot_token", "slack_app_token") if not self.secret(n)]
         if missing:
             raise ConfigError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,22 +13,107 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.slack_response import SlackResponse
+
+from bot import metrics
 
 logger = logging.getLogger(__name__)
 
 
+class MeteredWebClient(WebClient):
+    """A WebClient that counts each call by method and result (`mentor_bot_slack_api_calls`)."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            status_code = error.response.status_code
+            data = error.response.data if isinstance(error.response.data, dict) else {}
+            code = str(data.get("error") or f"http_{status_code}")
+            if status_code == 429 or code == "ratelimited":
+                metrics.SLACK_RATELIMITED.labels(method=api_method).inc()
+            metrics.slack_call(api_method, code)
+            raise
+        except OSError:
+            metrics.slack_call(api_method, "connection_error")
+            raise
+        metrics.slack_call(api_method, "ok")
+        return response
+
+
+def metered(client: WebClient) -> WebClient:
+    """The same client (token, URL, retries, team), counted. Bolt makes a plain one for each request."""
+    if isinstance(client, MeteredWebClient):
+        return client
+    copy = MeteredWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.default_params = dict(client.default_params)
+    return copy
+
+
+class CountingRateLimitHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 like slack-sdk's handler, and counts it: these 429s never reach the caller."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retry = bool(super()._can_retry(state=state, request=request, response=response, error=error))
+        if retry:
+            metrics.SLACK_RATELIMITED.labels(method=request.url.rsplit("/", 1)[-1].split("?", 1)[0]).inc()
+        return retry
+
+
 def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, timeout: int = 10) -> WebClient:
     """A WebClient that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=max_retries),
+            CountingRateLimitHandler(max_retry_count=max_retries),
             ServerErrorRetryHandler(max_retry_count=max_retries),
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
         ],
     )
+
+
+class TeamClients(Protocol):
+    """The Web API client to act in one workspace: what jobs and the outbox use outside a Slack request."""
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        """A client with that workspace's bot token, or None when the app is not installed there."""
+        ...
+
+
+class OneWorkspace:
+    """Single-workspace token mode (SLACK_BOT_TOKEN): the same client whatever the team."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        return self.client
+
+
+def team_clients(client: WebClient | TeamClients) -> TeamClients:
+    """Accept a plain client (one workspace) where a per-team factory is expected."""
+    return OneWorkspace(client) if isinstance(client, WebClient) else client
 
 
 @dataclass(frozen=True)

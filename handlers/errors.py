@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import metrics
 from bot.slack import send_dm
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ INTERACTIVE = {"block_actions", "view_submission", "message_action", "shortcut"}
 
 def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
     user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+    metrics.LISTENER_ERRORS.labels(kind=str(body.get("type") or ("command" if body.get("command") else "other"))).inc()
     logger.error(
         "listener failed: %s",
         error,

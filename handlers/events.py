@@ -8,7 +8,9 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot import logs
 from bot.deps import Deps, deps_of
+from bot.slack import metered
 from store import queries
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,17 @@ logger = logging.getLogger(__name__)
 def provide(deps: Deps) -> Callable[..., Any]:
     def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
         context["deps"] = deps
-        return next()
+        if context.get("client") is not None:
+            context["client"] = metered(context["client"])  # Web API calls counted in /metrics
+        # Logs of this request (here and in the listener threads, which copy the context) carry its team and
+        # user; reset afterwards, for threads that serve many requests (Socket Mode).
+        team = logs.TEAM_ID.set(context.get("team_id"))
+        user = logs.USER_ID.set(context.get("user_id"))
+        try:
+            return next()
+        finally:
+            logs.TEAM_ID.reset(team)
+            logs.USER_ID.reset(user)
 
     return provide_deps
 

@@ -61,6 +61,8 @@ def on_uninstalled(body: dict[str, Any], context: Any) -> None:
             now=utcnow(),
             retention=timedelta(days=deps.settings.data_retention_days),
         )
+    if deps.installations is not None:
+        deps.installations.delete_team(team_id)  # its tokens are dead: forget them now
     if stopped:
         logger.warning(
             "workspace uninstalled the app: all sending stopped; data deleted after %s days",

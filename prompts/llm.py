@@ -25,6 +25,7 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from bot import metrics
 from prompts.context import PairContext, redact
 from prompts.library import Library, select_prompts
 from prompts.text import MAX_PROMPT_CHARS, clip, escape_mrkdwn, one_line
@@ -249,7 +250,9 @@ class LLMHelper:
         try:
             texts = self._ask(context)
         except _Unusable as problem:
+            metrics.LLM_CALLS.labels(outcome=problem.failure).inc()
             return self._fallback(problem.failure, problem.detail, context, library, used_ids, ratings, seed)
+        metrics.LLM_CALLS.labels(outcome="ok").inc()
 
         cleaned: list[str] = []
         seen: set[str] = set()
@@ -308,6 +311,7 @@ class LLMHelper:
         ratings: Mapping[str, float],
         seed: int,
     ) -> Suggestions:
+        metrics.LLM_FALLBACKS.labels(reason=failure).inc()
         with self._lock:
             self.failures[failure] += 1
             first = failure not in self._logged

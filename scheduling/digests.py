@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 
 from bot import charts, digest_ui
 from bot.insight import compute_digest, digest_slot, has_chart
+from bot.slack import TeamClients, team_clients
 from scheduling.outbox import PERMANENT_ERRORS, enqueue
 from store import queries
 from store.db import Database
@@ -104,8 +105,11 @@ def plan_digest(
     return Planned(row.id, week)
 
 
-def plan_digests(db: Database, client: WebClient, *, now: datetime) -> int:
-    """Plan this week's digest of every active programme whose digest moment has come. Returns how many."""
+def plan_digests(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
+    """Plan this week's digest of every active programme whose digest moment has come. Returns how many.
+
+    `client`: one workspace's client, or a factory of each workspace's (see `bot.slack.team_clients`)."""
+    clients = team_clients(client)
     planned = 0
     with db.session() as session:
         programmes = session.exec(
@@ -114,12 +118,17 @@ def plan_digests(db: Database, client: WebClient, *, now: datetime) -> int:
             )
         ).all()
         session.expunge_all()
-    url: str | None = None
+    urls: dict[str, str] = {}
     for programme in programmes:
         week, slot = digest_slot(programme, now)
         if not (slot <= now < slot + GRACE) or programme.created_at > slot:
             continue
-        url = url or workspace_url(client)
+        team_client = clients.for_team(programme.team_id)
+        if team_client is None:
+            continue  # not installed there (any more)
+        if programme.team_id not in urls:
+            urls[programme.team_id] = workspace_url(team_client)
+        url = urls[programme.team_id]
         with db.begin() as session:
             if not queries.workspace_active(session=session, team_id=programme.team_id):
                 continue
@@ -216,10 +225,15 @@ def upload_chart(client: WebClient, *, channel: str, stats: dict[str, object], f
     return str((files[0] or {}).get("id") or "")
 
 
-def deliver_digest_charts(db: Database, client: WebClient, *, now: datetime) -> int:
+def deliver_digest_charts(db: Database, clients_or_client: WebClient | TeamClients, *, now: datetime) -> int:
     """Upload the chart of every digest whose message has been sent. Returns how many were uploaded."""
+    clients = team_clients(clients_or_client)
     uploaded = 0
     for digest, stale in _claim(db, now=now):
+        client = clients.for_team(digest.team_id)
+        if client is None:
+            _finish(db, digest, chart_status=ChartStatus.FAILED.value, chart_error="not_installed")
+            continue
         if stale:
             found = _already_uploaded(client, digest)
             if found is not None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot import matching
 from bot.access import programme_admin_ids
+from bot.slack import TeamClients, team_clients
 from bot.text import escape
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
 from scheduling.outbox import Failure, enqueue
@@ -30,7 +31,7 @@ def _local_date(now: datetime, timezone: str | None) -> datetime:
         return now
 
 
-def end_pauses(db: Database, client: WebClient, *, now: datetime) -> int:
+def end_pauses(db: Database, *, now: datetime) -> int:
     """Resume people whose pause has ended (on their own calendar) and tell each of them once, in their working
     hours (a pause ends at local midnight; the message waits for the morning, through the outbox).
 
@@ -80,14 +81,18 @@ def purge_uninstalled(db: Database, *, now: datetime) -> list[str]:
     return purged
 
 
-def admin_lookup(client: WebClient) -> Callable[[Session, str, int], list[str]]:
-    """Who administers a programme, asked of Slack at most once per programme in a pass."""
+def admin_lookup(client: WebClient | TeamClients) -> Callable[[Session, str, int], list[str]]:
+    """Who administers a programme, asked of the workspace's Slack at most once per programme in a pass."""
+    clients = team_clients(client)
     cache: dict[tuple[str, int], list[str]] = {}
 
     def admins(session: Session, team_id: str, programme_id: int) -> list[str]:
         if (team_id, programme_id) not in cache:
-            cache[(team_id, programme_id)] = programme_admin_ids(
-                client, session, team_id=team_id, programme_id=programme_id
+            team_client = clients.for_team(team_id)
+            cache[(team_id, programme_id)] = (
+                programme_admin_ids(team_client, session, team_id=team_id, programme_id=programme_id)
+                if team_client is not None
+                else []
             )
         return cache[(team_id, programme_id)]
 
@@ -98,7 +103,9 @@ UNREACHABLE_PERSON = frozenset({"user_not_found", "account_inactive", "user_disa
 UNREACHABLE_ROOM = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 
 
-def act_on_failures(db: Database, client: WebClient, failures: Sequence[Failure], *, now: datetime) -> int:
+def act_on_failures(
+    db: Database, client: WebClient | TeamClients, failures: Sequence[Failure], *, now: datetime
+) -> int:
     """Messages Slack will never accept, acted on rather than retried: a person who can't be reached is paused
     (their partners are spared check-ins addressed to no one) and a room that can't be reached is reported; in
     both cases the programme admins hear about it once, through the outbox. Returns how many were handled."""

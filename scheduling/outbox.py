@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.slack import TeamClients, team_clients
 from scheduling.hours import Window, next_working_slot
 from store import queries
 from store.db import Database
@@ -456,7 +457,7 @@ def _backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
 
 def deliver_due(
     db: Database,
-    client: WebClient,
+    client: WebClient | TeamClients,
     *,
     now: datetime,
     worker_id: str,
@@ -472,8 +473,11 @@ def deliver_due(
     """Send every outbox message due at `now`, within `time_budget` seconds of wall time.
 
     `now` decides what is due (and stamps claims and backoffs), so `mentor-bot tick --at` and tests can run a
-    pass at any time; pacing and the budget use the real clock.
+    pass at any time; pacing and the budget use the real clock. `client` is one workspace's client, or a
+    factory giving each workspace's (`bot.slack.TeamClients`); a workspace with no client is skipped.
     """
+    clients = team_clients(client)
+    team_client: dict[str, WebClient | None] = {}
     limiter = limiter or RateLimiter()
     deadline = time.monotonic() + time_budget
     report = DeliveryReport()
@@ -498,6 +502,13 @@ def deliver_due(
                     if _finish(db, row, worker_id, status=OutboxStatus.SKIPPED.value, last_error="workspace_inactive"):
                         report.skipped += 1
                     continue
+                if row.team_id not in team_client:
+                    team_client[row.team_id] = clients.for_team(row.team_id)
+                row_client = team_client[row.team_id]
+                if row_client is None:
+                    if _finish(db, row, worker_id, status=OutboxStatus.SKIPPED.value, last_error="not_installed"):
+                        report.skipped += 1
+                    continue
                 later = _outside_window(row, now)
                 if later is not None and not stale:
                     if _hand_back(db, row, worker_id, not_before=later):
@@ -508,7 +519,7 @@ def deliver_due(
                     continue
                 _deliver_one(
                     db,
-                    client,
+                    row_client,
                     row,
                     stale=stale,
                     now=now,

@@ -12,6 +12,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
+from bot import metrics
+from bot.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_mentors_circles
@@ -19,27 +21,35 @@ from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
+from store import queries
 from store.db import Database
+from store.installations import purge_expired_states
 
 logger = logging.getLogger(__name__)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def worker_id(pid: int | None = None) -> str:
+    """This process's name among the replicas (or that of process `pid` on this host)."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
-def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter | None = None) -> dict[str, object]:
+def tick(
+    db: Database, client: WebClient | TeamClients, *, now: datetime, limiter: RateLimiter | None = None
+) -> dict[str, object]:
     """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once).
 
     Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
+    `client` is one workspace's client, or (many workspaces) a factory: a job that calls Slack picks each
+    workspace's client with `bot.slack.team_clients(client).for_team(team_id)`.
     """
     result: dict[str, object] = {
-        "pauses_ended": jobs.end_pauses(db, client, now=now),
+        "pauses_ended": jobs.end_pauses(db, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
         "digests_planned": plan_digests(db, client, now=now),
+        "install_states_purged": purge_expired_states(db.engine, now=now),
     }
     report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
     result["delivered"] = report.sent + report.recovered
@@ -49,19 +59,45 @@ def tick(db: Database, client: WebClient, *, now: datetime, limiter: RateLimiter
     return result
 
 
-def _tick_now(db: Database, client: WebClient, leadership: Leadership, limiter: RateLimiter) -> None:
-    """Run a pass only if this process leads: several replicas may run the scheduler, one acts."""
-    if not leadership.try_lead():
+def _tick_now(
+    db: Database,
+    client: WebClient | TeamClients,
+    leadership: Leadership,
+    limiter: RateLimiter,
+    interval_seconds: int = 600,
+) -> None:
+    """Run a pass only if this process leads: several replicas may run the scheduler, one acts.
+
+    Either way the process reports in (`scheduler_state`, read by /readyz, and the scheduler metrics).
+    """
+    leading = leadership.try_lead()
+    metrics.SCHEDULER_LEADER.set(1 if leading else 0)
+
+    def report(passed: bool) -> None:
+        with db.begin() as session:
+            queries.record_scheduler_state(
+                session=session,
+                worker_id=worker_id(),
+                leader=leading,
+                interval_seconds=interval_seconds,
+                now=datetime.now(UTC),
+                passed=passed,
+            )
+
+    report(passed=False)  # before the pass, which may be long: a new leader is known at once
+    if not leading:
         logger.debug("another replica leads the scheduler; skipping this pass")
         return
     tick(db, client, now=datetime.now(UTC), limiter=limiter)
+    metrics.scheduler_pass(True)
+    report(passed=True)
 
 
 def build_scheduler(
     db: Database,
-    client: WebClient,
+    client: WebClient | TeamClients,
     *,
-    interval_minutes: int = 10,
+    interval_seconds: int = 600,
     blocking: bool = False,
     leadership: Leadership | None = None,
 ) -> BaseScheduler:
@@ -74,8 +110,8 @@ def build_scheduler(
     scheduler.add_job(
         _tick_now,
         "interval",
-        minutes=interval_minutes,
-        args=(db, client, leadership, RateLimiter()),
+        seconds=interval_seconds,
+        args=(db, client, leadership, RateLimiter(), interval_seconds),
         id="tick",
         name="plan and send what is due",
         coalesce=True,

@@ -541,3 +541,22 @@ class Digest(SQLModel, table=True):
     chart_file_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     chart_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Production: multi-workspace install (slack-sdk's installation, bot and OAuth state tables) ---
+
+from store.installations import build_tables  # noqa: E402 - the tables join this metadata, for the migrations
+
+build_tables(SQLModel.metadata)
+
+
+class SchedulerState(SQLModel, table=True):
+    """What each scheduler process last said: whether it leads and when it last ran a pass (for /readyz)."""
+
+    __tablename__ = "scheduler_state"
+
+    worker_id: str = Field(sa_column=Column(String(128), primary_key=True))
+    leader: bool = Field(sa_column=Column(Boolean, nullable=False))
+    interval_seconds: int = Field(sa_column=Column(Integer, nullable=False))
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_pass_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, true, update
+from sqlalchemy import delete, func, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,7 @@ from store.models import (
     PromptRating,
     Roadmap,
     Role,
+    SchedulerState,
     SurveyResponse,
     Workspace,
 )
@@ -898,3 +899,29 @@ def skill_demand(
         .group_by(col(Participant.role))
     ).all()
     return wanted, offered, {role: count for role, count in people}
+
+
+# --- scheduler state (for /readyz) --------------------------------------------------------------------
+
+
+def record_scheduler_state(
+    *, session: Session, worker_id: str, leader: bool, interval_seconds: int, now: datetime, passed: bool
+) -> None:
+    """A scheduler process reports in at each interval: leading or following, and whether it ran a pass."""
+    state = session.get(SchedulerState, worker_id)
+    if state is None:
+        state = SchedulerState(worker_id=worker_id, leader=leader, interval_seconds=interval_seconds, seen_at=now)
+    state.leader, state.interval_seconds, state.seen_at = leader, interval_seconds, now
+    if passed:
+        state.last_pass_at = now
+    session.add(state)
+    if leader:  # the leader tidies up after processes long gone
+        session.execute(
+            delete(SchedulerState).where(
+                col(SchedulerState.seen_at) < now - timedelta(days=1), col(SchedulerState.worker_id) != worker_id
+            )
+        )
+
+
+def scheduler_states(*, session: Session) -> list[SchedulerState]:
+    return list(session.exec(select(SchedulerState).order_by(col(SchedulerState.seen_at).desc())).all())

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import inspect
 
 from store.db import make_engine
@@ -78,8 +79,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
-    with SlackStandIn() as standin:
+def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, SlackStandIn, Path]]:
+    log = tmp_path / "serve.log"
+    with SlackStandIn() as standin, log.open("wb") as stderr:
         port = _free_port()
         env = clean_env(
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -88,10 +90,10 @@ def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
             DATABASE_URL=database_url,
             HOST="127.0.0.1",
             PORT=str(port),
-            WEB_WORKERS="1",
-            LOG_LEVEL="WARNING",
+            WEB_WORKERS="2",
+            LOG_LEVEL="INFO",
         )
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT, env=env)
+        process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--http"], cwd=ROOT, env=env, stderr=stderr)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -103,23 +105,56 @@ def served(database_url: str) -> Iterator[tuple[str, SlackStandIn]]:
                 except OSError:
                     assert time.monotonic() < deadline, "no answer on /healthz"
                     time.sleep(0.1)
-            yield base, standin
+            yield base, standin, log
         finally:
             process.terminate()
             process.wait(timeout=20)
 
 
-def test_serve_http_answers_health_checks_and_signed_commands(served: tuple[str, SlackStandIn]) -> None:
-    base, standin = served
+def test_serve_http_answers_health_checks_and_signed_commands(served: tuple[str, SlackStandIn, Path]) -> None:
+    base, standin, log = served
     with urllib.request.urlopen(base + "/healthz") as response:
         assert json.load(response) == {"status": "ok"}
     with urllib.request.urlopen(base + "/readyz") as response:
-        assert json.load(response) == {"status": "ok", "database": True}
+        ready = json.load(response)
+    assert ready["status"] == "ok" and ready["database"] is True and "scheduler" in ready
     platform = SlackPlatform(base + "/slack/events", "cli-secret", standin)
-    reply = platform.slash("U0ANA0001", "/mentor", "help")
-    assert reply.status == 200 and reply.json is not None and "/mentor join" in reply.json["text"]
+    for _ in range(4):  # two workers: the counts of both must add up in /metrics
+        reply = platform.slash("U0ANA0001", "/mentor", "help")
+        assert reply.status == 200 and reply.json is not None and "/mentor join" in reply.json["text"]
     forged = SlackPlatform(base + "/slack/events", "not-the-secret", standin).slash("U0ANA0001", "/mentor", "help")
     assert forged.status == 401
+
+    # The scheduler child runs its first pass at start, leads (one process), and /readyz says so.
+    def scheduler_here() -> dict[str, object] | None:
+        with urllib.request.urlopen(base + "/readyz") as response:
+            here: dict[str, object] | None = json.load(response)["scheduler"]["here"]
+        return here if here and here.get("last_pass_at") else None
+
+    deadline = time.monotonic() + 30
+    while (here := scheduler_here()) is None:
+        assert time.monotonic() < deadline, "the scheduler never reported a pass"
+        time.sleep(0.2)
+    assert here["role"] == "leader"
+
+    with urllib.request.urlopen(base + "/metrics") as response:
+        exposed = response.read().decode()
+    counted = {
+        (s.labels.get("listener"), s.labels.get("outcome")): s.value
+        for family in text_string_to_metric_families(exposed)
+        for s in family.samples
+        if s.name == "mentor_bot_requests_total"
+    }
+    assert counted[("command:/mentor", "ok")] == 4
+    assert counted[("unverified", "refused")] == 1
+    assert "mentor_bot_outbox_depth" in exposed
+
+    # Every process (gunicorn, its workers, the scheduler) logs JSON lines, none holding the token.
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert any(r["logger"] == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
+    assert any(r["logger"] == "bot.serve" for r in records)
+    assert BOT_TOKEN not in log.read_text()
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(base + "/nowhere")
     assert missing.value.code == 404

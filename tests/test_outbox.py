@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -285,7 +288,8 @@ def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(dat
                 def sent() -> int:
                     return [r.status for r in outbox(db)].count("sent")
 
-                _wait(lambda: sent() >= 20)
+                # All sent, and the leader has logged that pass (it may be killed before logging otherwise).
+                _wait(lambda: sent() >= 20 and any(e["event"] == "pass" for e in _events(events)))
                 first = _leads(events)[0]["pid"]
                 leader = next(r for r in replicas if r.pid == first)
                 leader.send_signal(signal.SIGKILL)  # the leader dies: its connection closes, the lock frees
@@ -311,6 +315,118 @@ def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(dat
         db.dispose()
 
 
+def _events(events: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
+
+
 def _leads(events: Path) -> list[dict[str, object]]:
-    lines = [json.loads(line) for line in events.read_text().splitlines() if line.strip()]
-    return [e for e in lines if e["event"] == "lead"]
+    return [e for e in _events(events) if e["event"] == "lead"]
+
+
+# --- replicas of the whole server ------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _replica(database_url: str, api_url: str, port: int) -> subprocess.Popen[bytes]:
+    """`mentor-bot serve --http` (gunicorn master, a worker, the scheduler child) in a process group of its own,
+    as one container or VM of a deployment is."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "OPENAI_"))}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET="replica-secret",
+        SLACK_API_URL=api_url,
+        DATABASE_URL=database_url,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_WORKERS="1",
+        LOG_LEVEL="WARNING",
+        SCHEDULER_INTERVAL_SECONDS="1",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--no-migrate"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _scheduler(base: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(base + "/readyz", timeout=2) as response:
+            report: dict[str, Any] | None = json.load(response).get("scheduler")
+            return report
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_two_serve_replicas_one_leads_the_other_takes_over_after_kill_9(database_url: str) -> None:
+    """Two `mentor-bot serve --http` replicas on one PostgreSQL: exactly one scheduler leads (both say so in
+    /readyz); the leading replica is killed with -9 (its whole process group, as when its machine dies); the
+    other takes over; every planned message reaches its person exactly once."""
+    crowd = people(30)
+    db = Database.from_url(database_url)
+    try:
+        with SlackStandIn(people=crowd) as standin:
+            ports = [_free_port(), _free_port()]
+            bases = [f"http://127.0.0.1:{port}" for port in ports]
+            replicas = [_replica(database_url, standin.api_url, port) for port in ports]
+            try:
+                # Both up, both schedulers reporting: one leader, one follower.
+                def roles() -> list[str] | None:
+                    reports = [_scheduler(base) for base in bases]
+                    if not all(r and r.get("here") for r in reports):
+                        return None
+                    return sorted(r["here"]["role"] for r in reports if r)
+
+                _wait(lambda: roles() is not None, timeout=90)
+                assert roles() == ["follower", "leader"]
+
+                for p in crowd[:15]:
+                    checkin_for(db, p.id, at=datetime.now(UTC))
+                _wait(lambda: [r.status for r in outbox(db)].count("sent") == 15, timeout=60)
+
+                with db.session() as session:
+                    leaders = [s for s in queries.scheduler_states(session=session) if s.leader]
+                assert len(leaders) == 1
+                leader_pid = int(leaders[0].worker_id.rsplit(":", 1)[1])
+                dying = next(r for r in replicas if os.getpgid(leader_pid) == r.pid)
+                survivor = bases[1 - replicas.index(dying)]
+                os.killpg(dying.pid, signal.SIGKILL)
+                dying.wait()
+
+                for p in crowd[15:]:  # due only after the leader is gone
+                    checkin_for(db, p.id, at=datetime.now(UTC))
+                _wait(lambda: [r.status for r in outbox(db)].count("sent") == 30, timeout=60)
+
+                def took_over() -> dict[str, Any] | None:
+                    report = _scheduler(survivor)
+                    here = (report or {}).get("here") or {}
+                    return report if here.get("role") == "leader" and here.get("last_pass_at") else None
+
+                _wait(lambda: took_over() is not None, timeout=30)
+                report = took_over()
+                assert report is not None
+                assert report["leader"]["worker"] == report["here"]["worker"] != leaders[0].worker_id
+            finally:
+                for replica in replicas:
+                    if replica.poll() is None:
+                        os.killpg(replica.pid, signal.SIGTERM)
+                        try:
+                            replica.wait(timeout=20)
+                        except subprocess.TimeoutExpired:
+                            os.killpg(replica.pid, signal.SIGKILL)
+                            replica.wait()
+
+            assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+            assert [r.status for r in outbox(db)] == ["sent"] * 30
+    finally:
+        db.dispose()

@@ -761,3 +761,55 @@ def test_a_bolt_app_round_trip(slow_standin: SlackStandIn) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------------------- installs (oauth.v2.access)
+
+
+def test_an_install_code_gives_a_token_of_that_workspace_once(standin: SlackStandIn) -> None:
+    standin.distribute("111.222", "shh")
+    anonymous = WebClient(base_url=standin.api_url)
+    with pytest.raises(SlackApiError) as wrong:
+        anonymous.oauth_v2_access(client_id="111.222", client_secret="nope", code="x")
+    assert wrong.value.response["error"] == "invalid_client_id"
+
+    code = standin.approve_install("T0OTHER01", team_name="Other", scopes="commands,chat:write")
+    answer = anonymous.oauth_v2_access(client_id="111.222", client_secret="shh", code=code)
+    assert answer["team"] == {"id": "T0OTHER01", "name": "Other"} and answer["token_type"] == "bot"
+    assert answer["scope"] == "commands,chat:write" and "refresh_token" not in answer
+    with pytest.raises(SlackApiError) as reused:
+        anonymous.oauth_v2_access(client_id="111.222", client_secret="shh", code=code)
+    assert reused.value.response["error"] == "invalid_code"
+
+    token = answer["access_token"]
+    assert WebClient(token=token, base_url=standin.api_url).auth_test()["team_id"] == "T0OTHER01"
+    assert [c.team_id for c in standin.calls_to("auth.test")] == ["T0OTHER01"]
+    standin.uninstall("T0OTHER01")
+    with pytest.raises(SlackApiError) as revoked:
+        WebClient(token=token, base_url=standin.api_url).auth_test()
+    assert revoked.value.response["error"] == "token_revoked"
+    assert WebClient(token=BOT_TOKEN, base_url=standin.api_url).auth_test()["ok"]  # other workspaces unaffected
+
+
+def test_rotating_tokens_expire_and_refresh(standin: SlackStandIn) -> None:
+    standin.distribute("111.222", "shh")
+    standin.token_lifetime = 1
+    anonymous = WebClient(base_url=standin.api_url)
+    code = standin.approve_install("T0OTHER01", rotating=True)
+    first = anonymous.oauth_v2_access(client_id="111.222", client_secret="shh", code=code)
+    assert first["access_token"].startswith("xoxe.xoxb-") and first["expires_in"] == 1
+    time.sleep(1.1)
+    with pytest.raises(SlackApiError) as expired:
+        WebClient(token=first["access_token"], base_url=standin.api_url).auth_test()
+    assert expired.value.response["error"] == "token_expired"
+    standin.token_lifetime = 3600
+    refreshed = anonymous.oauth_v2_access(
+        client_id="111.222", client_secret="shh", grant_type="refresh_token", refresh_token=first["refresh_token"]
+    )
+    assert refreshed["team"]["id"] == "T0OTHER01" and refreshed["access_token"] != first["access_token"]
+    assert WebClient(token=refreshed["access_token"], base_url=standin.api_url).auth_test()["ok"]
+    with pytest.raises(SlackApiError) as bad:
+        anonymous.oauth_v2_access(
+            client_id="111.222", client_secret="shh", grant_type="refresh_token", refresh_token="xoxe-1-made-up"
+        )
+    assert bad.value.response["error"] == "invalid_refresh_token"

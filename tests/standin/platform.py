@@ -149,7 +149,11 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 class SlackPlatform:
     """Sends signed requests, as Slack would, to the app at app_url."""
 
-    def __init__(self, app_url: str, signing_secret: str, standin: SlackStandIn, timeout: float = 10.0) -> None:
+    def __init__(
+        self, app_url: str, signing_secret: str, standin: SlackStandIn, timeout: float = 10.0, team_id: str = ""
+    ) -> None:
+        """`team_id`: the workspace the requests come from (default: the stand-in's own)."""
+        self.team_id = team_id or standin.team_id
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.standin = standin
@@ -161,10 +165,10 @@ class SlackPlatform:
     def _user(self, user_id: str) -> dict[str, Any]:
         person = self.standin._users.get(user_id)
         name = person.name if person else user_id
-        return {"id": user_id, "username": name, "name": name, "team_id": self.standin.team_id}
+        return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
 
     def _team(self) -> dict[str, Any]:
-        return {"id": self.standin.team_id, "domain": TEAM_DOMAIN}
+        return {"id": self.team_id, "domain": TEAM_DOMAIN}
 
     def _channel(self, channel_id: str) -> dict[str, Any]:
         channel = self.standin._channels.get(channel_id)
@@ -239,7 +243,7 @@ class SlackPlatform:
             SLASH_SAMPLE,
             {
                 "token": VERIFICATION_TOKEN,
-                "team_id": self.standin.team_id,
+                "team_id": self.team_id,
                 "team_domain": TEAM_DOMAIN,
                 "channel_id": channel_id,
                 "channel_name": self._channel(channel_id)["name"],
@@ -437,7 +441,7 @@ class SlackPlatform:
                 "message_ts": str(msg.get("ts", "")),
                 "response_url": self.standin.response_url(user_id, channel_id, str(msg.get("ts", "")) or None),
                 "team": self._team(),
-                "user": {"id": user_id, "name": self._user(user_id)["name"], "team_id": self.standin.team_id},
+                "user": {"id": user_id, "name": self._user(user_id)["name"], "team_id": self.team_id},
                 "channel": self._channel(channel_id),
                 "message": msg,
                 "token": VERIFICATION_TOKEN,
@@ -467,7 +471,7 @@ class SlackPlatform:
             EVENT_SAMPLE,
             {
                 "token": VERIFICATION_TOKEN,
-                "team_id": self.standin.team_id,
+                "team_id": self.team_id,
                 "api_app_id": APP_ID,
                 "event": event,
                 "type": "event_callback",
@@ -476,7 +480,7 @@ class SlackPlatform:
                 "authorizations": [
                     {
                         "enterprise_id": None,
-                        "team_id": self.standin.team_id,
+                        "team_id": self.team_id,
                         "user_id": BOT_USER_ID,
                         "is_bot": True,
                         "is_enterprise_install": False,

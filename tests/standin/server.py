@@ -3,6 +3,7 @@ enforces rate limits and records what each person in the workspace would see."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import hashlib
@@ -56,6 +57,8 @@ class Call:
     status: int
     response: dict[str, Any]
     at: float
+    token: str = ""  # the token the call was made with ("" for none, or client credentials)
+    team_id: str = ""  # the workspace that token belongs to ("" when it belongs to none)
 
 
 @dataclass
@@ -134,6 +137,25 @@ class _Private:
 class _View:
     user: str
     view: dict[str, Any]
+
+
+@dataclass
+class _Token:
+    team_id: str
+    expires_at: float | None = None  # rotating tokens expire
+    revoked: bool = False
+
+
+@dataclass
+class _Grant:
+    """An install a person approved in their browser: the code Slack redirects them back to the app with."""
+
+    team_id: str
+    team_name: str
+    installer: str
+    scopes: str
+    rotating: bool
+    issued_at: float
 
 
 @dataclass
@@ -257,8 +279,17 @@ class SlackStandIn:
         self._channels[RANDOM_CHANNEL_ID] = _Channel(
             RANDOM_CHANNEL_ID, "random", "public", list(active), active[0] if active else "", now
         )
+        # Multi-workspace installs: every token the stand-in accepts, and the workspace it acts in.
+        self.tokens: dict[str, _Token] = {bot_token: _Token(team_id)}
+        self.team_names: dict[str, str] = {team_id: TEAM_NAME}
+        self.oauth_client: tuple[str, str] | None = None  # (client_id, client_secret) of the distributed app
+        self.token_lifetime = 43200  # seconds a rotating token lives (Slack: 12 hours)
+        self._grants: dict[str, _Grant] = {}
+        self._refresh_tokens: dict[str, str] = {}  # refresh token -> team
+        self._caller = threading.local()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": lambda params: {"ok": True, "args": params},
+            "oauth.v2.access": self._oauth_v2_access,
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "users.list": self._users_list,
@@ -361,6 +392,47 @@ class SlackStandIn:
             token = secrets.token_hex(12)
             self._response_urls[token] = _ResponseUrl(user_id, channel_id, message_ts)
             return f"{self.base_url}/respond/{token}"
+
+    def distribute(self, client_id: str, client_secret: str) -> None:
+        """Make the app installable in many workspaces (Slack's "Manage Distribution") with these credentials."""
+        self.oauth_client = (client_id, client_secret)
+
+    def approve_install(
+        self,
+        team_id: str,
+        *,
+        team_name: str = "",
+        installer: str = "",
+        scopes: str = "",
+        rotating: bool = False,
+    ) -> str:
+        """A person approves installing the app in `team_id` on Slack's authorize page: returns the `code`
+        Slack would redirect their browser back to the app with. `rotating`: the app opted in to token
+        rotation, so the bot token expires and comes with a refresh token."""
+        with self._lock:
+            code = f"{next(self._ids)}.{secrets.token_hex(12)}"
+            self._grants[code] = _Grant(
+                team_id, team_name or team_id, installer or self.people[0].id, scopes, rotating, time.time()
+            )
+            return code
+
+    def uninstall(self, team_id: str) -> None:
+        """The workspace removed the app: every token of it stops working (Slack then sends app_uninstalled)."""
+        with self._lock:
+            for token in self.tokens.values():
+                if token.team_id == team_id:
+                    token.revoked = True
+            for refresh, team in list(self._refresh_tokens.items()):
+                if team == team_id:
+                    del self._refresh_tokens[refresh]
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self._lock:
+            return [t for t, info in self.tokens.items() if info.team_id == team_id and not info.revoked]
+
+    def calls_by_team(self, team_id: str, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.team_id == team_id and (method is None or c.method == method)]
 
     def fail_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
         with self._lock:
@@ -588,6 +660,7 @@ class SlackStandIn:
     def _handle_api(
         self, method: str, query: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        self._caller.token, self._caller.team_id = "", ""
         spec = method_params(method)
         if spec is None and method not in self._handlers:
             return self._record(method, {}, 200, {"ok": False, "error": "unknown_method"})
@@ -600,10 +673,24 @@ class SlackStandIn:
         token = token or str(params.pop("token", "") or "")
         params.pop("token", None)
         decoded = self._decode(params)
-        if not token:
-            return self._record(method, decoded, 200, {"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
-            return self._record(method, decoded, 200, {"ok": False, "error": "invalid_auth"})
+        self._caller.token, self._caller.team_id = token, ""
+        if method == "oauth.v2.access":
+            # Authenticated by the app's client id and secret (HTTP Basic, or form fields), not by a token.
+            self._caller.token = ""
+            if not self._client_credentials_ok(auth, params):
+                return self._record(method, decoded, 200, {"ok": False, "error": "invalid_client_id"})
+        else:
+            if not token:
+                return self._record(method, decoded, 200, {"ok": False, "error": "not_authed"})
+            with self._lock:
+                known = self.tokens.get(token)
+            if known is None:
+                return self._record(method, decoded, 200, {"ok": False, "error": "invalid_auth"})
+            self._caller.team_id = known.team_id
+            if known.revoked:
+                return self._record(method, decoded, 200, {"ok": False, "error": "token_revoked"})
+            if known.expires_at is not None and known.expires_at < time.time():
+                return self._record(method, decoded, 200, {"ok": False, "error": "token_expired"})
 
         with self._lock:
             fault = self._take_fault(method)
@@ -664,8 +751,9 @@ class SlackStandIn:
         response: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
+        token, team_id = getattr(self._caller, "token", ""), getattr(self._caller, "team_id", "")
         with self._lock:
-            self.calls.append(Call(method, params, status, response, time.time()))
+            self.calls.append(Call(method, params, status, response, time.time(), token, team_id))
         return self._json(status, response, headers)
 
     def _take_fault(self, method: str) -> _Fault | None:
@@ -910,13 +998,66 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ methods: auth and users
 
+    def _client_credentials_ok(self, auth: str, params: dict[str, Any]) -> bool:
+        if self.oauth_client is None:
+            return False
+        client_id, client_secret = str(params.get("client_id") or ""), str(params.get("client_secret") or "")
+        if auth.startswith("Basic "):
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                client_id, _, client_secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
+        return (client_id, client_secret) == self.oauth_client
+
+    def _issue_bot_token(self, team_id: str, rotating: bool) -> dict[str, Any]:
+        prefix = "xoxe.xoxb" if rotating else "xoxb"
+        token = f"{prefix}-{team_id}-{secrets.token_hex(16)}"
+        expires_at = time.time() + self.token_lifetime if rotating else None
+        self.tokens[token] = _Token(team_id, expires_at)
+        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if rotating:
+            refresh = f"xoxe-1-{team_id}-{secrets.token_hex(24)}"
+            self._refresh_tokens[refresh] = team_id
+            issued.update({"refresh_token": refresh, "expires_in": self.token_lifetime})
+        return issued
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install's code for a bot token, or (grant_type=refresh_token) refresh a rotating one."""
+        if params.get("grant_type") == "refresh_token":
+            team_id = self._refresh_tokens.get(str(params.get("refresh_token") or ""))
+            if team_id is None:
+                raise SlackError("invalid_refresh_token")
+            issued = self._issue_bot_token(team_id, rotating=True)
+            scopes = ""
+        else:
+            code = str(params.get("code") or "")
+            if not code:
+                raise SlackError("invalid_code")
+            grant = self._grants.pop(code, None)
+            if grant is None or time.time() - grant.issued_at > 600:
+                raise SlackError("invalid_code")
+            team_id, scopes = grant.team_id, grant.scopes
+            self.team_names[team_id] = grant.team_name
+            issued = self._issue_bot_token(team_id, rotating=grant.rotating)
+            issued["authed_user"] = {"id": grant.installer}
+        self._caller.team_id = team_id
+        return {
+            "ok": True,
+            **issued,
+            "scope": scopes,
+            "bot_user_id": BOT_USER_ID,
+            "app_id": APP_ID,
+            "team": {"id": team_id, "name": self.team_names.get(team_id, team_id)},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        team_id = getattr(self._caller, "team_id", "") or self.team_id
         return {
             "ok": True,
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": TEAM_NAME,
+            "team": self.team_names.get(team_id, TEAM_NAME),
             "user": BOT_PERSON.name,
-            "team_id": self.team_id,
+            "team_id": team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "app_id": APP_ID,

@@ -25,6 +25,16 @@ HAND_SPECS: dict[str, list[dict[str, Any]]] = {
         {"name": "initial_comment", "in": "formData", "required": False, "type": "string"},
         {"name": "thread_ts", "in": "formData", "required": False, "type": "string"},
     ],
+    # The 2020 spec predates token rotation: `code` is required there, but a refresh (grant_type=refresh_token)
+    # has none. These are the parameters of https://api.slack.com/methods/oauth.v2.access today.
+    "oauth.v2.access": [
+        {"name": "client_id", "in": "query", "required": False, "type": "string"},
+        {"name": "client_secret", "in": "query", "required": False, "type": "string"},
+        {"name": "code", "in": "query", "required": False, "type": "string"},
+        {"name": "redirect_uri", "in": "query", "required": False, "type": "string"},
+        {"name": "grant_type", "in": "query", "required": False, "type": "string"},
+        {"name": "refresh_token", "in": "query", "required": False, "type": "string"},
+    ],
 }
 
 # Arguments Slack rejects when missing although the 2020 spec does not mark them required.
