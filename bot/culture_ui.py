@@ -272,3 +272,32 @@ def circle_post(
         ),
     ]
     return f"Mentors' circle for {when}: {asked}", blocks
+
+
+ALUMNI_ACCEPT_ACTION = "alumni_mentor"
+ALUMNI_DECLINE_ACTION = "alumni_not_now"
+
+
+def alumni_invitation(programme: Programme, milestones: int) -> tuple[str, list[Block]]:
+    """At the end of a cycle, to a mentee who rated it well and reached milestones: mentor next time? Once."""
+    assert programme.id is not None
+    name = escape(programme.name)
+    reached = f"{milestones} milestone{'s' if milestones != 1 else ''}"
+    text = f"You reached {reached} in {name}. Would you like to mentor someone next cycle?"
+    blocks: list[Block] = [
+        mrkdwn_section(
+            f"You reached {reached} in *{name}* and rated it highly: congratulations! :seedling:\n"
+            "Someone starting out could learn a lot from what you've just been through. Would you like to mentor "
+            "in the next cycle? Your profile would start from the skills you worked on; you can change anything."
+        ),
+        {
+            "type": "actions",
+            "block_id": "alumni",
+            "elements": [
+                button("I'd like to mentor", ALUMNI_ACCEPT_ACTION, str(programme.id), "primary"),
+                button("Not this time", ALUMNI_DECLINE_ACTION, str(programme.id)),
+            ],
+        },
+        context("No pressure at all: this is the only time I'll ask."),
+    ]
+    return text, blocks

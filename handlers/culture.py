@@ -264,7 +264,55 @@ def on_recruit_join(ack: Ack, body: dict[str, Any], client: WebClient, context: 
         tell(client, body, problem)
 
 
+def on_alumni_accept(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """'I'd like to mentor': the join form as a mentor, offering the skills they worked on this cycle."""
+    from handlers.join import open_join_modal
+    from scheduling.culture import alumni
+
+    ack()
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    with deps.db.session() as session:
+        programme = queries.get_programme(
+            session=session, team_id=team_id, programme_id=int_or_none(action_value(body))
+        )
+        person = (
+            queries.get_participant(session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id)
+            if programme is not None and programme.id is not None
+            else None
+        )
+        _, skills = alumni(session, programme).get(user_id, (0, [])) if programme is not None else (0, [])
+    if programme is None or person is None:
+        tell(client, body, "That programme doesn't exist any more. `/mentor join` shows the open ones.")
+        return
+    learned = [s for s in [*person.skills_wanted, *skills] if s in programme.skills]
+    problem = open_join_modal(
+        client,
+        deps,
+        team_id=team_id,
+        user_id=user_id,
+        trigger_id=body.get("trigger_id", ""),
+        wanted=programme.slug,
+        as_role=Role.MENTOR.value,
+        offering=list(dict.fromkeys(learned)),
+    )
+    if problem:
+        tell(client, body, problem)
+
+
+def on_alumni_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    ack()
+    tell(
+        client,
+        body,
+        "No problem at all. If you change your mind, `/mentor join` lets you sign up as a mentor any time.",
+        replace=True,
+    )
+
+
 def register(app: App) -> None:
+    app.action(culture_ui.ALUMNI_ACCEPT_ACTION)(on_alumni_accept)
+    app.action(culture_ui.ALUMNI_DECLINE_ACTION)(on_alumni_decline)
     app.action(culture_ui.MAP_FILES_ACTION)(on_map_files)
     app.action(re.compile(f"^{culture_ui.RECRUIT_ACTION}(:|$)"))(on_recruit)
     app.action(culture_ui.RECRUIT_JOIN_ACTION)(on_recruit_join)

@@ -57,7 +57,17 @@ EXIT_BEFORE_END = timedelta(days=7)
 CLOSING_BEFORE_END = timedelta(days=6)
 
 NUDGE_KINDS = frozenset(
-    {"checkin", "nudge", "ask_pause", "pulse", "exit", "milestone_reminder", "milestone_overdue", "roadmap_setup"}
+    {
+        "checkin",
+        "nudge",
+        "ask_pause",
+        "pulse",
+        "exit",
+        "milestone_reminder",
+        "milestone_overdue",
+        "roadmap_setup",
+        "alumni_invite",
+    }
 )
 """Outbox kinds that count as a nudge: a person gets at most one of them a day."""
 

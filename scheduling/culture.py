@@ -1,4 +1,5 @@
-"""Planning the mentors' channel messages: a welcome for each new mentor, and a monthly mentors' circle question.
+"""Planning the mentors' channel messages (a welcome for each new mentor, a monthly mentors' circle question),
+and the invitation to alumni of a cycle to mentor in the next one.
 
 Both go through the outbox under a unique key, so each is sent once however often planning runs:
 `mentor-welcome:{programme}:{person}` and `mentors-circle:{programme}:{YYYY-MM}`. The circle question goes out
@@ -9,18 +10,30 @@ the month after that, at the next Tuesday-to-Thursday working slot in UTC that i
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from bot import culture_ui
 from guides import load_guides
 from guides.circle import question_for_month
-from scheduling.checkins import next_working_slot
+from scheduling.checkins import next_working_slot, nudge_slot
+from scheduling.hours import Window
 from scheduling.outbox import enqueue
 from store import queries
 from store.db import Database
-from store.models import Participant, ParticipantStatus, Programme, ProgrammeStatus, Role
+from store.models import (
+    Milestone,
+    MilestoneStatus,
+    Participant,
+    ParticipantStatus,
+    Programme,
+    ProgrammeStatus,
+    Roadmap,
+    Role,
+    SurveyKind,
+    SurveyResponse,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,4 +123,78 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
                 not_before=max(slot, send_at),
             ):
                 planned += 1
+    return planned
+
+
+ALUMNI_RATING = 4  # an exit rating of at least "Very good"
+ALUMNI_WINDOW = timedelta(days=21)  # after the cycle ends, while the invitation still makes sense
+
+
+def alumni(session: Session, programme: Programme) -> dict[str, tuple[int, list[str]]]:
+    """Mentees of the programme's current cycle who rated it well at exit and reached milestones of their own:
+    user id -> (milestones reached, the skills of those milestones)."""
+    rows = session.exec(
+        select(SurveyResponse.slack_user_id, Milestone.skill)
+        .join(Participant, col(Participant.slack_user_id) == col(SurveyResponse.slack_user_id))
+        .join(Roadmap, col(Roadmap.match_id) == col(SurveyResponse.match_id))
+        .join(Milestone, col(Milestone.roadmap_id) == col(Roadmap.id))
+        .where(
+            SurveyResponse.programme_id == programme.id,
+            SurveyResponse.cycle_number == programme.cycle_number,
+            SurveyResponse.kind == SurveyKind.EXIT.value,
+            col(SurveyResponse.rating) >= ALUMNI_RATING,
+            Participant.programme_id == programme.id,
+            Participant.role == Role.MENTEE.value,
+            Participant.status != ParticipantStatus.LEFT.value,
+            col(Roadmap.owner_id) == col(SurveyResponse.slack_user_id),
+            Milestone.status == MilestoneStatus.DONE.value,
+        )
+    ).all()
+    found: dict[str, tuple[int, list[str]]] = {}
+    for user_id, skill in rows:
+        count, skills = found.get(user_id, (0, []))
+        found[user_id] = (count + 1, [*skills, skill] if skill and skill not in skills else skills)
+    return found
+
+
+def plan_alumni_invitations(db: Database, *, now: datetime) -> int:
+    """When a cycle has ended, invite each of its alumni (see `alumni`) once, kindly, in their working hours, to
+    mentor in the next cycle. Returns how many invitations were planned."""
+    planned = 0
+    with db.begin() as session:
+        programmes = session.exec(
+            select(Programme).where(
+                col(Programme.cycle_ends_at).is_not(None),
+                col(Programme.cycle_ends_at) <= now,
+                col(Programme.cycle_ends_at) > now - ALUMNI_WINDOW,
+            )
+        ).all()
+        for programme in programmes:
+            if programme.id is None or not queries.workspace_active(session=session, team_id=programme.team_id):
+                continue
+            for user_id, (reached, _skills) in alumni(session, programme).items():
+                key = f"alumni:{programme.id}:{programme.cycle_number}:{user_id}"
+                person = queries.get_participant(
+                    session=session, team_id=programme.team_id, programme_id=programme.id, slack_user_id=user_id
+                )
+                if person is None:
+                    continue
+                text, blocks = culture_ui.alumni_invitation(programme, reached)
+                planned += enqueue(
+                    session,
+                    team_id=programme.team_id,
+                    key=key,
+                    kind="alumni_invite",
+                    recipient=user_id,
+                    text=text,
+                    blocks=blocks,
+                    not_before=nudge_slot(
+                        session,
+                        team_id=programme.team_id,
+                        user_id=user_id,
+                        earliest=now,
+                        timezone=person.timezone,
+                        window=Window.of(programme),
+                    ),
+                )
     return planned

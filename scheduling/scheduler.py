@@ -16,7 +16,7 @@ from bot import metrics
 from bot.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
-from scheduling.culture import plan_mentors_circles
+from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
@@ -48,6 +48,7 @@ def tick(
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
+        "alumni_invited": plan_alumni_invitations(db, now=now),
         "digests_planned": plan_digests(db, client, now=now),
         "install_states_purged": purge_expired_states(db.engine, now=now),
     }

@@ -18,11 +18,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot import admin_ui, checkin_ui
+from bot import admin_ui, checkin_ui, culture_ui
 from bot.slack import make_web_client
 from scheduling.scheduler import tick
 from store.db import Database
-from store.models import Match, MatchMember, OutboxMessage, Participant, Programme, SurveyResponse
+from store.models import (
+    Match,
+    MatchMember,
+    Milestone,
+    OutboxMessage,
+    Participant,
+    Programme,
+    Roadmap,
+    SurveyResponse,
+)
 from store.types import use_clock
 from tests.conftest import running_world
 from tests.scenes import Actor, World, join_answers
@@ -284,6 +293,7 @@ def run_until(cycle: Cycle, day: float, *people: Actor) -> None:
     while cycle.now < START + timedelta(days=day):
         cycle.now += HOUR
         cycle.tick()
+        cycle.collect(*people)  # stamped with the hour they arrived in
     cycle.world.settle(quiet_for=0.05)
     cycle.collect(*people)
 
@@ -387,3 +397,68 @@ def test_survey_answers_are_checked_inline(cycle: Cycle) -> None:
     reply = world.platform.submit_view(tom.id, forged, {"rating": "1", "progress": "1"})
     assert reply.json is not None and "not in" in reply.json["errors"]["rating"]
     assert cycle.rows(SurveyResponse) == []
+
+
+def test_mentees_who_grew_are_invited_once_to_mentor_next_cycle(cycle: Cycle) -> None:
+    world = cycle.world
+    people = start_cycle(cycle)
+    kenji, priya, maria, lea = people["Kenji"], people["Priya"], people["Maria"], people["Lea"]
+    by_pair = pairs(cycle)
+    programme = cycle.rows(Programme)[0]
+    # Kenji and Priya each reached a milestone of their own (the roadmap journey is tested on its own).
+    with cycle.db.begin() as session:
+        for mentee, mentor, skill in ((kenji, lea, "Writing"), (priya, people["Tom"], "Negotiation")):
+            match = by_pair[frozenset({mentee.id, mentor.id})]
+            roadmap = Roadmap(
+                team_id=match.team_id, programme_id=programme.id or 0, match_id=match.id or 0, owner_id=mentee.id
+            )
+            session.add(roadmap)
+            session.flush()
+            session.add(
+                Milestone(
+                    team_id=match.team_id,
+                    roadmap_id=roadmap.id or 0,
+                    match_id=match.id or 0,
+                    programme_id=programme.id or 0,
+                    title=f"Practise {skill}",
+                    skill=skill,
+                    due_on=(START + timedelta(days=60)).date(),
+                    status="done",
+                    completed_at=START + timedelta(days=50),
+                )
+            )
+    # Nobody logs check-ins in this story; asked about a pause, all three stay in.
+    run_until(cycle, 63, kenji, priya, maria)
+    for person, partner in ((kenji, lea), (priya, people["Tom"]), (maria, people["Sam"])):
+        [question] = cycle.got(person, "Would a pause")
+        person.click(question.seen, checkin_ui.KEEP_ACTION, str(by_pair[frozenset({person.id, partner.id})].id))
+        world.wait_for(lambda p=person: any("you stay in" in d.text for d in p.dms()), what="stays in")  # type: ignore[misc]
+    # In the last week they reflect: Kenji and Maria rate the programme highly, Priya less so.
+    run_until(cycle, 89, kenji, priya, maria)
+    for person, partner, rating in ((kenji, lea, "5"), (priya, people["Tom"], "3"), (maria, people["Sam"], "5")):
+        [asked] = cycle.got(person, "a short reflection")
+        person.click(asked.seen, checkin_ui.EXIT_ACTION, str(by_pair[frozenset({person.id, partner.id})].id))
+        person.wait_for_modal("Exit reflection")
+        person.submit({"rating": rating, "would_continue": "yes"})
+    world.settle()
+
+    run_until(cycle, 100, kenji, priya, maria, lea)
+    [invited] = cycle.got(kenji, "Would you like to mentor")
+    assert invited.at >= START + timedelta(days=90)  # once the cycle has ended
+    when = local(invited, kenji)
+    assert when.weekday() in (1, 2, 3) and 10 <= when.hour < 16
+    assert "1 milestone" in invited.text
+    for person in (priya, maria, lea):  # rated it lower, reached no milestone, or a mentor already
+        assert not cycle.got(person, "Would you like to mentor"), person.first_name
+
+    kenji.click(invited.seen, culture_ui.ALUMNI_ACCEPT_ACTION, str(programme.id))
+    form = kenji.wait_for_modal("Edit your profile")
+    role = next(b for b in form["blocks"] if b.get("block_id") == "role")
+    assert role["element"]["initial_option"]["value"] == "mentor"
+    offered = next(b for b in form["blocks"] if b.get("block_id") == "skills_offered")
+    assert [o["value"] for o in offered["element"]["initial_options"]] == ["Writing"]
+    kenji.submit(join_answers("mentor", offered=["Writing"], capacity=2, department="Data"))
+    world.wait_for(
+        lambda: any(p.slack_user_id == kenji.id and p.role == "mentor" for p in cycle.rows(Participant)),
+        what="Kenji a mentor",
+    )
