@@ -16,7 +16,21 @@ NOT_YET_ACTION = "checkin_not_yet"
 HELP_ACTION = "checkin_help"
 
 
-def checkin_dm(match_id: int, partners: Sequence[str], *, since: date) -> tuple[str, list[Block]]:
+FIRST_CHECKIN_GUIDES = {
+    "mentor": "mentor-many-roles",
+    "mentee": "mentee-getting-the-most-from-meetings",
+    "peer": "from-fixing-a-skill-to-questioning-assumptions",
+}
+"""The toolbox entry the first check-in DM links to, by the person's role: how to make the cycle work."""
+
+
+def checkin_dm(
+    match_id: int, partners: Sequence[str], *, since: date, guide_for: str | None = None
+) -> tuple[str, list[Block]]:
+    """'Did you meet?' with Yes / Not yet / We need help; the first one (`guide_for` = the person's role) also
+    links the toolbox guide for their role in the cycle."""
+    from bot.match_ui import GUIDE_ACTION
+
     who = " and ".join(f"<@{p}>" for p in partners) or "your match"
     text = f"Did you and {who} meet since {since.strftime('%d %b')}?"
     value = str(match_id)
@@ -31,8 +45,18 @@ def checkin_dm(match_id: int, partners: Sequence[str], *, since: date) -> tuple[
                 button("We need help", HELP_ACTION, value),
             ],
         },
-        context("One logged check-in counts for both of you. `/mentor pause` if you need a break."),
     ]
+    guide = FIRST_CHECKIN_GUIDES.get(guide_for or "")
+    if guide:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "guide",
+                "text": {"type": "mrkdwn", "text": "New to this? A one-minute read on making the most of the cycle."},
+                "accessory": button("Read the guide", GUIDE_ACTION, guide),
+            }
+        )
+    blocks.append(context("One logged check-in counts for both of you. `/mentor pause` if you need a break."))
     return text, blocks
 
 

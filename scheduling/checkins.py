@@ -18,6 +18,7 @@ No person gets more than one of these a day (their own calendar); paused, left a
 from __future__ import annotations
 
 import logging
+import time as clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -167,15 +168,25 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
 AdminLookup = Callable[[Session, str, int], list[str]]
 
 
-def plan_checkins(db: Database, *, now: datetime, admins: AdminLookup | None = None, batch: int = 500) -> int:
+def plan_checkins(
+    db: Database,
+    *,
+    now: datetime,
+    admins: AdminLookup | None = None,
+    batch: int = 250,
+    time_budget: float = 0.75,
+) -> int:
     """Put into the outbox everything the active matches are due at `now`. Returns how many messages were new.
 
     Reads only matches whose `plan_at` has come, `batch` at a time, each batch in one unit of work with a
     fixed number of queries (PostgreSQL: the rows are locked with SKIP LOCKED, so two planners never plan the
-    same match). `admins(session, team_id, programme_id)` names who hears about stalled pairs.
+    same match). No batch starts after `time_budget` seconds: when a whole round comes due at once, the rest
+    waits for the next pass (still due, and timed from its own due moment), so a pass stays short.
+    `admins(session, team_id, programme_id)` names who hears about stalled pairs.
     """
     planned = 0
-    while True:
+    deadline = clock.monotonic() + time_budget
+    while clock.monotonic() < deadline:
         with db.begin() as session:
             query = (
                 select(Match)
@@ -211,8 +222,10 @@ class _Batch:
         teams = {m.team_id for m in matches}
         self.active_teams = {t: queries.workspace_active(session=session, team_id=t) for t in teams}
         self.members: dict[int, list[str]] = {}
+        self.roles: dict[tuple[int, str], str] = {}
         for member in session.exec(select(MatchMember).where(col(MatchMember.match_id).in_(ids))).all():
             self.members.setdefault(member.match_id, []).append(member.slack_user_id)
+            self.roles[(member.match_id, member.slack_user_id)] = member.role
         users = {u for group in self.members.values() for u in group}
         self.people: dict[tuple[int, str], Participant] = {
             (p.programme_id, p.slack_user_id): p
@@ -355,7 +368,8 @@ class _Batch:
             )
         else:
             person = self.people[(programme.id, due.user_id or "")]
-            text, blocks = _dm_for(due, match, ids, programme)
+            role = self.roles.get((match.id, person.slack_user_id))
+            text, blocks = _dm_for(due, match, ids, programme, role)
             row = message(
                 team_id=match.team_id,
                 key=key,
@@ -422,13 +436,16 @@ def nudge_slot(
     return first_free_slot(earliest, timezone, window, {at.astimezone(tz).date() for at in planned})
 
 
-def _dm_for(due: Due, match: Match, ids: list[str], programme: Programme) -> tuple[str, list[dict[str, Any]]]:
+def _dm_for(
+    due: Due, match: Match, ids: list[str], programme: Programme, role: str | None
+) -> tuple[str, list[dict[str, Any]]]:
     assert match.id is not None and match.released_at is not None
     partners = [u for u in ids if u != due.user_id]
     if due.kind == "checkin":
         cadence = timedelta(days=CADENCE_DAYS.get(programme.cadence, 14))
         since = max(due.earliest - cadence, match.released_at)
-        return checkin_ui.checkin_dm(match.id, partners, since=since.date())
+        first = due.key.endswith(":1")  # the first period's check-in links the guide for their role
+        return checkin_ui.checkin_dm(match.id, partners, since=since.date(), guide_for=role if first else None)
     if due.kind == "ask_pause":
         return checkin_ui.pause_question(match.id, programme.name)
     if due.kind == "pulse":

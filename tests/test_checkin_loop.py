@@ -231,6 +231,10 @@ def test_a_whole_cycle_across_timezones(cycle: Cycle) -> None:
     assert len(asked_kenji) == 5  # days 14, 28, 42, 56 and 70; day 84 falls in the exit week
     fortnights = sorted({int((r.at - START) / timedelta(days=14)) for r in asked_kenji})
     assert fortnights == [1, 2, 3, 4, 5]
+    # The first check-in links the toolbox guide for his role; later ones don't repeat it.
+    assert [("guide_open" in json.dumps(r.seen.blocks)) for r in asked_kenji] == [True, False, False, False, False]
+    kenji.click(asked_kenji[0].seen, "guide_open", checkin_ui.FIRST_CHECKIN_GUIDES["mentee"])
+    assert "getting the most out of each meeting" in json.dumps(kenji.wait_for_modal("Guide")).lower()
     assert all("it's been a little while" not in m.text for m in world.standin.messages_in(writing.room_id or ""))
     for received in cycle.got(lea, "Did you and"):
         current = next(d for d in lea.dms() if d.ts == received.seen.ts)

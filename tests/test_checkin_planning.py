@@ -139,3 +139,13 @@ def test_a_message_that_comes_due_at_night_waits_for_the_morning(db: Database) -
         assert row.status == "pending" and row.not_before == datetime(2027, 1, 6, 10, 0, tzinfo=UTC)
         report = deliver_due(db, client, now=row.not_before, worker_id="test")
         assert report.sent == 1 and len(standin.dms(ana.id)) == 1
+
+
+def test_the_first_check_in_links_a_guide_that_exists_for_each_role() -> None:
+    from bot import checkin_ui
+    from guides import load_guides
+
+    library = load_guides()
+    for role, guide_id in checkin_ui.FIRST_CHECKIN_GUIDES.items():
+        guide = library.get(guide_id)
+        assert guide is not None and role in guide.roles, role
