@@ -174,7 +174,7 @@ def plan_checkins(
     now: datetime,
     admins: AdminLookup | None = None,
     batch: int = 250,
-    time_budget: float = 0.75,
+    time_budget: float = 0.5,
 ) -> int:
     """Put into the outbox everything the active matches are due at `now`. Returns how many messages were new.
 
