@@ -438,7 +438,7 @@ def report(
                 f" CPU of the whole machine during the phase: {s.machine_cpu}"
             )
     target = next((o for o, _ in rows if o.rate == TARGET_RATE), None)
-    lines += ["", "### Against the targets (issue 9)", ""]
+    lines += ["", "### Against the targets", ""]
     if target is not None:
         base = next(b for o, b in rows if o.rate == TARGET_RATE)
         ratio = target.p99_ms / base.p99_ms
