@@ -8,52 +8,18 @@ import io
 import json
 import re
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlmodel import select
 
 from bot import admin_ui, culture_ui
 from bot.match_ui import GUIDE_ACTION
-from bot.slack import make_web_client
 from guides import load_guides
 from guides.circle import question_for_month
-from scheduling.scheduler import tick
-from store.db import Database
 from store.models import AuditEntry, OutboxMessage, Participant, Programme
 from store.types import utcnow
+from tests.data import rows, run_tick, set_programme
 from tests.scenes import Actor, World, join_answers
-from tests.standin import BOT_TOKEN, RANDOM_CHANNEL_ID, Seen
+from tests.standin import RANDOM_CHANNEL_ID, Seen
 
 MAP_REFUSED = "The skill map is for programme admins"
-
-
-def rows(database_url: str, model: Any) -> list[Any]:
-    db = Database.from_url(database_url)
-    try:
-        with db.session() as session:
-            return list(session.exec(select(model)).all())
-    finally:
-        db.dispose()
-
-
-def set_programme(database_url: str, **fields: Any) -> None:
-    db = Database.from_url(database_url)
-    try:
-        with db.begin() as session:
-            programme = session.exec(select(Programme)).one()
-            for key, value in fields.items():
-                setattr(programme, key, value)
-            session.add(programme)
-    finally:
-        db.dispose()
-
-
-def run_tick(world: World, database_url: str, now: datetime) -> dict[str, object]:
-    db = Database.from_url(database_url)
-    try:
-        return tick(db, make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url), now=now)
-    finally:
-        db.dispose()
 
 
 def enrol(world: World) -> dict[str, Actor]:

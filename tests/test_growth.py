@@ -7,9 +7,10 @@ from typing import Any
 
 from bot import growth_ui
 from store.models import GrowthThread, Kudos
+from tests.data import rows, set_programme
 from tests.scenes import Actor, World
 from tests.standin import GENERAL_CHANNEL_ID, Seen
-from tests.test_matching_flow import release_all, room_of, rows, set_programme
+from tests.test_matching_flow import release_all, room_of
 
 
 def post_in(world: World, channel: str, containing: str) -> Seen:

@@ -8,36 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
-
 from bot import admin_ui, match_ui
 from store.db import Database
 from store.models import CheckIn, Match, MatchMember, MatchRound, Participant, Programme
+from tests.data import rows, set_programme
 from tests.scenes import Actor, World, join_answers
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def rows(database_url: str, model: Any) -> list[Any]:
-    db = Database.from_url(database_url)
-    try:
-        with db.session() as session:
-            return list(session.exec(select(model)).all())
-    finally:
-        db.dispose()
-
-
-def set_programme(database_url: str, **fields: Any) -> Programme:
-    db = Database.from_url(database_url)
-    try:
-        with db.begin() as session:
-            programme = session.exec(select(Programme)).one()
-            for key, value in fields.items():
-                setattr(programme, key, value)
-            session.add(programme)
-        return programme
-    finally:
-        db.dispose()
 
 
 def enrol(world: World) -> dict[str, Actor]:

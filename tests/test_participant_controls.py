@@ -5,35 +5,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from bot.slack import make_web_client
-from scheduling.scheduler import tick
 from store.db import Database
 from store.models import AuditEntry, Participant, Programme, ProgrammeAdmin, Workspace
+from tests.data import rows, run_tick
 from tests.scenes import World, join_answers
-from tests.standin import BOT_TOKEN, GENERAL_CHANNEL_ID
-
-
-def rows(database_url: str, model: Any) -> list[Any]:
-    db = Database.from_url(database_url)
-    try:
-        with db.session() as session:
-            return list(session.exec(select(model)).all())
-    finally:
-        db.dispose()
-
-
-def run_tick(world: World, database_url: str, now: datetime) -> dict[str, object]:
-    db = Database.from_url(database_url)
-    try:
-        return tick(db, make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url), now=now)
-    finally:
-        db.dispose()
+from tests.standin import GENERAL_CHANNEL_ID
 
 
 def test_pause_for_two_weeks_then_one_message_when_it_ends(world: World, database_url: str) -> None:

@@ -6,26 +6,16 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import select
-
 from bot import admin_ui
 from store import queries
 from store.db import Database
 from store.models import AuditEntry, Participant, ParticipantStatus, Programme, ProgrammeAdmin
 from store.types import utcnow
+from tests.data import rows
 from tests.scenes import Actor, World, join_answers
 from tests.standin import GENERAL_CHANNEL_ID
 
 REFUSED = "Only programme admins can do that"
-
-
-def rows(database_url: str, model: Any) -> list[Any]:
-    db = Database.from_url(database_url)
-    try:
-        with db.session() as session:
-            return list(session.exec(select(model)).all())
-    finally:
-        db.dispose()
 
 
 def programme_named(database_url: str, name: str) -> Programme:

@@ -17,9 +17,10 @@ from scheduling.scheduler import tick
 from store.db import Database
 from store.models import Milestone, OutboxMessage, Participant, Roadmap
 from store.types import utcnow
+from tests.data import rows
 from tests.scenes import Actor, World
 from tests.standin import BOT_TOKEN
-from tests.test_matching_flow import release_all, room_of, rows
+from tests.test_matching_flow import release_all, room_of
 
 
 def overflow(world: World, actor: Actor, modal: dict[str, Any], milestone_id: int, verb: str) -> None:
@@ -312,8 +313,8 @@ def test_aggregate_queries_for_digests_and_reports(db: Database) -> None:
 
 def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str) -> None:
     from tests.conftest import running_world
+    from tests.data import set_programme
     from tests.fake_openai import FakeOpenAI
-    from tests.test_matching_flow import set_programme
 
     with (
         FakeOpenAI("good") as fake,
@@ -336,8 +337,8 @@ def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str
 def test_peers_each_own_a_roadmap_that_their_partner_can_see(world: World, database_url: str) -> None:
     from bot import admin_ui
     from store.models import Programme
+    from tests.data import set_programme
     from tests.scenes import join_answers
-    from tests.test_matching_flow import set_programme
 
     ana, lea, ingrid = world.person("Ana"), world.person("Lea"), world.person("Ingrid")
     ana.join(join_answers("peer", offered=["Public speaking"], wanted=["Writing"]))
