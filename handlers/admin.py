@@ -119,6 +119,18 @@ def programme_for_admin(
     return programme, None
 
 
+def admin_click(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> tuple[Deps, Programme] | None:
+    """Ack a click on a button naming a programme; the programme if the clicking person administers it, else
+    they are told why not and None comes back."""
+    ack()
+    deps = deps_of(context)
+    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    if programme is None:
+        tell(client, body, refusal or REFUSAL)
+        return None
+    return deps, programme
+
+
 def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
@@ -133,12 +145,10 @@ def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context:
 
 
 def on_edit_programme(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    ack()
-    deps = deps_of(context)
-    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
-    if programme is None:
-        tell(client, body, refusal or REFUSAL)
+    clicked = admin_click(ack, body, client, context)
+    if clicked is None:
         return
+    _deps, programme = clicked
     view = admin_ui.programme_modal(programme, default_skills=queries.DEFAULT_SKILLS)
     open_modal_for(client, body, view)
 
@@ -329,12 +339,10 @@ def summarise(participants: list[Any], programme: Programme, matched: set[str]) 
 
 
 def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    ack()
-    deps = deps_of(context)
-    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
-    if programme is None:
-        tell(client, body, refusal or REFUSAL)
+    clicked = admin_click(ack, body, client, context)
+    if clicked is None:
         return
+    deps, programme = clicked
     assert programme.id is not None
     with deps.db.session() as session:
         rows = queries.programme_participants(session=session, team_id=programme.team_id, programme_id=programme.id)
@@ -422,12 +430,10 @@ def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
 
 def on_grant(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    ack()
-    deps = deps_of(context)
-    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
-    if programme is None:
-        tell(client, body, refusal or REFUSAL)
+    clicked = admin_click(ack, body, client, context)
+    if clicked is None:
         return
+    _deps, programme = clicked
     open_modal_for(client, body, admin_ui.grant_modal(programme))
 
 

@@ -21,7 +21,7 @@ from bot.skillmap import SkillMap, build_map, sides, to_csv
 from bot.slack import send_dm
 from bot.text import escape, truncate
 from bot.ui import Block
-from handlers.admin import programme_for_admin
+from handlers.admin import admin_click, programme_for_admin
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
 from store import queries
@@ -128,12 +128,10 @@ def home_map_blocks(session: Session, programmes: Sequence[Programme]) -> list[B
 
 def on_map_files(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """ "Chart and CSV" in App Home: the files to the admin's DM."""
-    ack()
-    deps = deps_of(context)
-    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
-    if programme is None:
-        tell(client, body, refusal or REFUSAL)
+    clicked = admin_click(ack, body, client, context)
+    if clicked is None:
         return
+    deps, programme = clicked
     with deps.db.session() as session:
         skill_map = skill_map_of(session, programme)
     problem = send_map_files(client, user_of(body), programme, skill_map)
