@@ -172,6 +172,7 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         enrolment_open=ticked("enrolment"),
         enrolment_deadline=_str_or_none(state_value(view, "enrolment_deadline").get("selected_date")),
         eligibility=text("eligibility"),
+        group_question=text("group_question"),
         requires_approval=ticked("approval"),
         llm_enabled=ticked("llm"),
         circle_size=text("circle_size") or None,
@@ -255,6 +256,10 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
                 replan(session, programme_id=programme.id)  # the check-in loop re-reads them on its next pass
             action = "programme.update"
             details = {"changed": sorted(changed)}
+            if "group_question" in changed and not programme.group_question and programme.id is not None:
+                # No longer asked: the answers already given are deleted.
+                deleted = queries.clear_self_groups(session=session, programme_id=programme.id)
+                details["group_answers_deleted"] = deleted
         queries.audit(
             session=session,
             team_id=team_id,
