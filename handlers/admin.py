@@ -19,7 +19,7 @@ from bot.deps import Deps, deps_of
 from bot.insight import health_summary, validate_digest_schedule
 from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from bot.slack import send_dm, user_profile
-from bot.text import escape
+from bot.text import escape, truncate
 from bot.ui import Block
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
@@ -70,7 +70,10 @@ def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str
         assert programme.id is not None
         line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
         if programme.status == ProgrammeStatus.ACTIVE.value:
-            line += "\n" + digest_ui.health_line(health_summary(session, programme, now=now))
+            health = health_summary(session, programme, now=now)
+            line += "\n" + digest_ui.health_line(health)
+            if digest_ui.groups_line(health):
+                line += "\n" + truncate(digest_ui.groups_line(health), 1000)
         notes[programme.id] = line
     return notes
 
