@@ -16,6 +16,7 @@ from bot.programmes import (
     KIND_LABELS,
     MAX_CYCLE_DAYS,
     MAX_ELIGIBILITY,
+    MAX_GROUP_QUESTION,
     MAX_NAME,
     MAX_OBJECTIVES,
     MIN_CYCLE_DAYS,
@@ -35,6 +36,12 @@ PARTICIPANTS_ACTION = "admin_participants"
 LIFECYCLE_ACTION = "admin_lifecycle"
 GRANT_ACTION = "admin_grant"
 MATCH_ACTION = "admin_match"
+
+GROUP_QUESTION_HINT = (
+    "Optional. Leave empty and nothing is asked. People answer in their own words, if they wish; reports count "
+    "only groups of 5 or more people, and nobody, admins included, ever sees a person's answer. Clearing the "
+    "question deletes the answers already given."
+)
 
 LLM_DISCLOSURE = (
     "When on, conversation prompts for a pair are written by the AI model the deployment configures. It is "
@@ -273,6 +280,17 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             "Who can join",
             _text_input(p.eligibility if p else "", MAX_ELIGIBILITY, multiline=True, placeholder="e.g. Everyone"),
             optional=True,
+        ),
+        _input(
+            "group_question",
+            "Optional group question for reports",
+            _text_input(
+                p.group_question if p else "",
+                MAX_GROUP_QUESTION,
+                placeholder="e.g. Do you belong to an employee resource group you'd like counted?",
+            ),
+            optional=True,
+            hint=GROUP_QUESTION_HINT,
         ),
         _input(
             "circle_size",

@@ -9,7 +9,7 @@ from bot.insight import WEEKDAYS, is_quiet
 from bot.text import escape, truncate
 from bot.ui import Block, context, mrkdwn_section, plain, role_name
 from prompts.text import escape_mrkdwn
-from store.insight import MIN_GROUP, Health
+from store.insight import MIN_GROUP, Health, ParticipationRow
 
 PREVIEW_ACTION = "digest_preview"
 POST_ACTION = "digest_post"
@@ -135,6 +135,32 @@ def _counts(counts: Mapping[str, int], label: Any = str) -> str:
     )
 
 
+def _participation_line(row: ParticipationRow, label: str) -> str:
+    return (
+        f"{escape(label)}: {row.people} people, {_percent(row.matched / row.people)} matched, "
+        f"{_percent(row.met_recently / row.people)} met recently"
+    )
+
+
+def self_group_lines(health: Health) -> str:
+    """Participation by self-described group: groups of 5 or more, the smaller ones only together."""
+    lines = [_participation_line(g, g.group) for g in health.self_groups or []]
+    if health.self_groups_unanswered >= MIN_GROUP:
+        lines.append(f"No answer: {health.self_groups_unanswered} people")
+    return (
+        f"*Participation by self-described group* (groups of {MIN_GROUP} or more; answers are never shown "
+        "one by one)\n" + ("\n".join(lines) if lines else f"_no group of {MIN_GROUP} or more yet_")
+    )
+
+
+def groups_line(health: Health) -> str:
+    """App Home: the self-described groups of 5 or more, for a programme that asks; "" otherwise."""
+    if health.self_groups is None:
+        return ""
+    shown = " · ".join(f"{escape(g.group)}: {g.people}" for g in health.self_groups)
+    return f"Self-described groups ({MIN_GROUP} or more): " + (shown or "none yet")
+
+
 def health_line(health: Health) -> str:
     """One line for the App Home admin section."""
     return (
@@ -164,11 +190,7 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     ]
     if health.survey:
         blocks.append(mrkdwn_section(truncate(survey_lines(health.survey), 3000)))
-    departments = [
-        f"{escape(d.department or 'not given')}: {d.people} people, {_percent(d.matched / d.people)} matched, "
-        f"{_percent(d.met_recently / d.people)} met recently"
-        for d in health.departments
-    ]
+    departments = [_participation_line(d, d.group or "not given") for d in health.departments]
     blocks.append(
         mrkdwn_section(
             truncate(
@@ -178,6 +200,8 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
             )
         )
     )
+    if health.self_groups is not None:
+        blocks.append(mrkdwn_section(truncate(self_group_lines(health), 3000)))
     retention = [
         f"cycle {c} → {c + 1}: {_percent(back / n if n else None)} ({back} of {n})" for c, n, back in health.retention
     ]

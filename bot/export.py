@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from store.insight import Health, PairRow
+from store.insight import MIN_GROUP, Health, PairRow
 
 PAIR_COLUMNS = (
     "programme",
@@ -103,10 +103,18 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
     rows += [(f"check-ins in week {i + 1}", "", n) for i, n in enumerate(health.checkins_per_week)]
     for d in health.departments:
         rows += [
-            ("department: people", d.department or "not given", d.people),
-            ("department: matched", d.department or "not given", d.matched),
-            ("department: met recently", d.department or "not given", d.met_recently),
+            ("department: people", d.group or "not given", d.people),
+            ("department: matched", d.group or "not given", d.matched),
+            ("department: met recently", d.group or "not given", d.met_recently),
         ]
+    for g in health.self_groups or []:  # only when the programme asks; groups of 5 or more, smaller ones merged
+        rows += [
+            ("self-described group: people", g.group, g.people),
+            ("self-described group: matched", g.group, g.matched),
+            ("self-described group: met recently", g.group, g.met_recently),
+        ]
+    if health.self_groups is not None and health.self_groups_unanswered >= MIN_GROUP:
+        rows.append(("self-described group: no answer", "", health.self_groups_unanswered))
     for cycle, people, back in health.retention[:-1]:
         rows.append(("retention to the next cycle", f"cycle {cycle}", _rate(back / people if people else None)))
     for kind, result in (health.survey or {}).items():

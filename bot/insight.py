@@ -201,7 +201,16 @@ def health_summary(session: Session, programme: Programme, *, now: datetime) -> 
     health.stalled = insight.stalled_pairs(
         session=session, programme_id=programme.id, quiet_since=now - timedelta(days=2 * cadence)
     )
+    add_group_participation(session, programme, health, since=now - timedelta(days=cadence))
     return health
+
+
+def add_group_participation(session: Session, programme: Programme, health: insight.Health, *, since: datetime) -> None:
+    """Participation by self-described group, only for a programme that asks its optional group question."""
+    if programme.group_question:
+        health.self_groups, health.self_groups_unanswered = insight.group_participation(
+            session=session, programme=programme, since=since
+        )
 
 
 def compute_health(session: Session, programme: Programme, *, now: datetime) -> insight.Health:
@@ -238,6 +247,7 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     )
     health.retention = insight.retention(session=session, programme_id=programme.id)
     health.departments = insight.department_participation(session=session, programme=programme, since=since)
+    add_group_participation(session, programme, health, since=since)
     health.milestones_done = insight.milestones_done_in_cycle(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

@@ -11,6 +11,7 @@ from store.models import MeetingMode, Role
 CONSENT_VERSION = "2026-11"
 MAX_GOALS = 1000
 MAX_DEPARTMENT = 80
+MAX_SELF_GROUP = 60
 MAX_SKILLS = 10
 MIN_CAPACITY = 1
 MAX_RATHER_NOT = 20
@@ -30,6 +31,7 @@ class JoinAnswers:
     consent: bool = False
     meeting_mode: str | None = None
     rather_not: list[str] = field(default_factory=list)
+    self_group: str | None = None  # None: the form did not ask (the programme has no group question)
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,12 @@ class JoinForm:
     capacity: int | None
     meeting_mode: MeetingMode = MeetingMode.EITHER
     rather_not: list[str] = field(default_factory=list)
+    self_group: str | None = None  # None: not asked, so whatever is stored stays; "" clears it
 
     def fields(self, *, consented_at: datetime) -> dict[str, object]:
+        extra: dict[str, object] = {} if self.self_group is None else {"self_group": self.self_group}
         return {
+            **extra,
             "role": self.role.value,
             "skills_offered": list(self.skills_offered),
             "skills_wanted": list(self.skills_wanted),
@@ -66,9 +71,10 @@ def _clean(text: str) -> str:
 
 
 def validate_join(
-    answers: JoinAnswers, *, skills: list[str], max_capacity: int, user_id: str = ""
+    answers: JoinAnswers, *, skills: list[str], max_capacity: int, user_id: str = "", asks_group: bool = False
 ) -> tuple[JoinForm | None, dict[str, str]]:
-    """Check the answers. Returns the form, or the errors keyed by the modal's block ids."""
+    """Check the answers. Returns the form, or the errors keyed by the modal's block ids. `asks_group`: the
+    programme asks its optional group question (an answer to a question it does not ask is ignored)."""
     errors: dict[str, str] = {}
     role: Role | None = None
     try:
@@ -132,6 +138,14 @@ def validate_join(
     elif len(rather_not) > MAX_RATHER_NOT:
         errors["rather_not"] = f"You can list at most {MAX_RATHER_NOT} people."
 
+    self_group: str | None = None
+    if asks_group and answers.self_group is not None:  # a form opened before the question was added: unchanged
+        self_group = " ".join(_clean(answers.self_group).split())
+        if len(self_group) > MAX_SELF_GROUP:
+            errors["self_group"] = (
+                f"Your answer can be at most {MAX_SELF_GROUP} characters (this has {len(self_group)})."
+            )
+
     if not answers.consent:
         errors["consent"] = "To join, agree to how your data is used (described above)."
 
@@ -147,6 +161,7 @@ def validate_join(
             capacity=capacity if role is Role.MENTOR else None,
             meeting_mode=meeting_mode,
             rather_not=rather_not,
+            self_group=self_group,
         ),
         {},
     )

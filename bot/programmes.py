@@ -14,6 +14,7 @@ from store.models import Cadence, ProgrammeKind, ProgrammeStatus
 MAX_NAME = 80
 MAX_OBJECTIVES = 2000
 MAX_ELIGIBILITY = 500
+MAX_GROUP_QUESTION = 150
 MAX_SKILL = 75
 MAX_SKILLS = 100
 MIN_CYCLE_DAYS, MAX_CYCLE_DAYS = 7, 365
@@ -58,6 +59,7 @@ class ProgrammeAnswers:
     enrolment_open: bool = False
     enrolment_deadline: str | None = None
     eligibility: str = ""
+    group_question: str = ""
     requires_approval: bool = False
     llm_enabled: bool = False
     circle_size: str | None = None
@@ -87,6 +89,7 @@ class ProgrammeForm:
     checkin_start_hour: int = 10
     checkin_end_hour: int = 16
     mentors_channel_id: str | None = None
+    group_question: str = ""
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -102,6 +105,7 @@ class ProgrammeForm:
             "enrolment_open": self.enrolment_open,
             "enrolment_deadline": self.enrolment_deadline,
             "eligibility": self.eligibility,
+            "group_question": self.group_question,
             "requires_approval": self.requires_approval,
             "llm_enabled": self.llm_enabled,
             "circle_size": self.circle_size,
@@ -189,6 +193,11 @@ def validate_programme(
     eligibility = _text(answers.eligibility)
     if len(eligibility) > MAX_ELIGIBILITY:
         errors["eligibility"] = f"The eligibility note can be at most {MAX_ELIGIBILITY} characters."
+    group_question = " ".join(_text(answers.group_question).split())
+    if len(group_question) > MAX_GROUP_QUESTION:
+        errors["group_question"] = (
+            f"The group question can be at most {MAX_GROUP_QUESTION} characters (this has {len(group_question)})."
+        )
     circle_size = _int(answers.circle_size or "4", MIN_CIRCLE, MAX_CIRCLE)
     if circle_size is None:
         errors["circle_size"] = f"Circles have {MIN_CIRCLE} to {MAX_CIRCLE} people."
@@ -215,6 +224,7 @@ def validate_programme(
             enrolment_open=answers.enrolment_open,
             enrolment_deadline=deadline,
             eligibility=eligibility,
+            group_question=group_question,
             requires_approval=answers.requires_approval,
             llm_enabled=answers.llm_enabled,
             circle_size=circle_size,

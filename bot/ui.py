@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SKILLS
+from bot.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS
 from bot.text import escape, listing, quote, truncate
 from store.models import MeetingMode, Participant, Programme, Role
 
@@ -30,6 +30,10 @@ MEETING_LABELS = {
     MeetingMode.EITHER.value: "Either",
 }
 RATHER_NOT_HINT = "Private: never shown to anyone, admins included. We simply won't match you with them."
+SELF_GROUP_HINT = (
+    "Optional, in your own words. Only ever counted in reports in groups of at least 5 people; never shown "
+    "with your name to your partner, to admins or to anyone else. Clear it here any time."
+)
 
 DATA_NOTICE = (
     "*What we store:* what you enter here, plus your Slack name, title and timezone, to match you and "
@@ -230,6 +234,7 @@ def join_modal(
             "hint": plain(RATHER_NOT_HINT, 2000),
             "element": rather_not_element,
         },
+        *([self_group_input(programme, participant)] if programme.group_question else []),
         mrkdwn_section(DATA_NOTICE),
         {
             "type": "input",
@@ -255,6 +260,26 @@ def join_modal(
         "submit": plain("Save" if participant else "Join", 24),
         "close": plain("Cancel", 24),
         "blocks": blocks,
+    }
+
+
+def self_group_input(programme: Programme, participant: Participant | None) -> Block:
+    """The programme's optional group question (only when it asks one): free text, private, counted in 5s."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": MAX_SELF_GROUP,
+        "placeholder": plain("Leave empty if you'd rather not say"),
+    }
+    if participant is not None and participant.self_group:
+        element["initial_value"] = participant.self_group
+    return {
+        "type": "input",
+        "block_id": "self_group",
+        "optional": True,
+        "label": plain(programme.group_question, 150),
+        "hint": plain(SELF_GROUP_HINT, 2000),
+        "element": element,
     }
 
 

@@ -19,7 +19,7 @@ from bot.deps import Deps, deps_of
 from bot.insight import health_summary, validate_digest_schedule
 from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from bot.slack import send_dm, user_profile
-from bot.text import escape
+from bot.text import escape, truncate
 from bot.ui import Block
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
@@ -70,7 +70,10 @@ def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str
         assert programme.id is not None
         line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
         if programme.status == ProgrammeStatus.ACTIVE.value:
-            line += "\n" + digest_ui.health_line(health_summary(session, programme, now=now))
+            health = health_summary(session, programme, now=now)
+            line += "\n" + digest_ui.health_line(health)
+            if digest_ui.groups_line(health):
+                line += "\n" + truncate(digest_ui.groups_line(health), 1000)
         notes[programme.id] = line
     return notes
 
@@ -182,6 +185,7 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         enrolment_open=ticked("enrolment"),
         enrolment_deadline=_str_or_none(state_value(view, "enrolment_deadline").get("selected_date")),
         eligibility=text("eligibility"),
+        group_question=text("group_question"),
         requires_approval=ticked("approval"),
         llm_enabled=ticked("llm"),
         circle_size=text("circle_size") or None,
@@ -265,6 +269,10 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
                 replan(session, programme_id=programme.id)  # the check-in loop re-reads them on its next pass
             action = "programme.update"
             details = {"changed": sorted(changed)}
+            if "group_question" in changed and not programme.group_question and programme.id is not None:
+                # No longer asked: the answers already given are deleted.
+                deleted = queries.clear_self_groups(session=session, programme_id=programme.id)
+                details["group_answers_deleted"] = deleted
         queries.audit(
             session=session,
             team_id=team_id,

@@ -151,7 +151,7 @@ def send_dashboard(client: WebClient, programme: Programme, health: insight.Heal
         checkins_per_week=health.checkins_per_week,
         by_role=health.by_role,
         usefulness=health.usefulness_counts,
-        departments=[(d.department, d.people, d.matched) for d in health.departments],
+        departments=[(d.group, d.people, d.matched) for d in health.departments],
         retention=health.retention,
     )
     return _upload(

@@ -159,6 +159,7 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         consent="yes" in chosen("consent"),
         meeting_mode=(_selected(state, "meeting_mode").get("selected_option") or {}).get("value"),
         rather_not=[str(u) for u in _selected(state, "rather_not").get("selected_users") or []],
+        self_group=(_selected(state, "self_group").get("value") or "") if "self_group" in state else None,
     )
 
 
@@ -196,7 +197,11 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
                 )
                 return
             form, errors = validate_join(
-                answers, skills=programme.skills, max_capacity=programme.max_capacity, user_id=user_id
+                answers,
+                skills=programme.skills,
+                max_capacity=programme.max_capacity,
+                user_id=user_id,
+                asks_group=bool(programme.group_question),
             )
             if form is None:
                 ack(response_action="errors", errors=errors)

@@ -281,7 +281,10 @@ class Health:
     checkins_per_week: list[int] = field(default_factory=list)
     stalled: list[list[str]] = field(default_factory=list)  # members of each stalled pair
     retention: list[tuple[int, int, int]] = field(default_factory=list)  # (cycle, people, came back next cycle)
-    departments: list[DepartmentRow] = field(default_factory=list)
+    departments: list[ParticipationRow] = field(default_factory=list)
+    # Only when the programme asks its optional group question: groups of 5 or more, smaller ones merged.
+    self_groups: list[ParticipationRow] | None = None
+    self_groups_unanswered: int = 0  # people who gave no answer (the report shows it from MIN_GROUP)
     milestones_done: int | None = None
     survey: dict[str, dict[str, Any]] | None = None
 
@@ -295,14 +298,17 @@ class Health:
 
 
 @dataclass(frozen=True)
-class DepartmentRow:
-    department: str  # "" for "not given"; OTHER for the groups too small to show on their own
+class ParticipationRow:
+    """One department or self-described group: people, of them in an active match, and in a pair that met."""
+
+    group: str  # a department "" for "not given"; OTHER / OTHER_GROUPS for the groups too small on their own
     people: int
     matched: int
     met_recently: int
 
 
 OTHER = "Other (groups under 5)"
+OTHER_GROUPS = "Other groups (fewer than 5 each)"
 MIN_GROUP = 5
 
 
@@ -438,8 +444,14 @@ def retention(*, session: Session, programme_id: int) -> list[tuple[int, int, in
     return [(int(c), int(n), int(back)) for c, n, back in rows]
 
 
-def department_participation(*, session: Session, programme: Programme, since: datetime) -> list[DepartmentRow]:
-    """People, matched people and people whose pair met since `since`, by department; groups under 5 merged."""
+def _participation(
+    session: Session, programme: Programme, *, since: datetime, key: Any, label: Any, labels: Any = None
+) -> list[ParticipationRow]:
+    """People, matched people and people whose pair met since `since`, per value of `key` (one GROUP BY).
+
+    `label` names each group; it comes from `key` itself or from `labels`, a subquery with one row per key
+    (`group_key`, `spelling`).
+    """
     assert programme.id is not None
     in_match = unmatched_ids_subquery(programme.id)
     met = (
@@ -452,29 +464,67 @@ def department_participation(*, session: Session, programme: Programme, since: d
             col(CheckIn.created_at) >= since,
         )
     )
+    query = select(
+        label,
+        func.count(),
+        func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(in_match), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(met), 1), else_=0)), 0),
+    ).select_from(Participant)
+    if labels is not None:
+        query = query.outerjoin(labels, labels.c.group_key == key)
     rows = session.execute(
+        query.where(
+            col(Participant.programme_id) == programme.id,
+            col(Participant.status) != ParticipantStatus.LEFT.value,
+        ).group_by(key, label)
+    ).all()
+    return [ParticipationRow(str(g or ""), int(n), int(m), int(r)) for g, n, m, r in rows]
+
+
+def department_participation(*, session: Session, programme: Programme, since: datetime) -> list[ParticipationRow]:
+    """Participation by department; groups under 5 merged."""
+    department = col(Participant.department)
+    return small_groups_merged(_participation(session, programme, since=since, key=department, label=department))
+
+
+def group_participation(
+    *, session: Session, programme: Programme, since: datetime
+) -> tuple[list[ParticipationRow], int]:
+    """Participation by self-described group, and the number of people who gave no answer.
+
+    Answers are grouped ignoring case (they are stored with whitespace normalised); a group is named by its
+    most common spelling. Groups under 5 are merged into OTHER_GROUPS, shown only if that reaches 5.
+    """
+    assert programme.id is not None
+    key = func.lower(col(Participant.self_group))
+    spellings = (
         select(
-            col(Participant.department),
-            func.count(),
-            func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(in_match), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((col(Participant.slack_user_id).in_(met), 1), else_=0)), 0),
+            key.label("group_key"),
+            col(Participant.self_group).label("spelling"),
+            func.row_number()
+            .over(partition_by=key, order_by=(func.count().desc(), col(Participant.self_group)))
+            .label("place"),
         )
         .where(
             col(Participant.programme_id) == programme.id,
             col(Participant.status) != ParticipantStatus.LEFT.value,
         )
-        .group_by(col(Participant.department))
-    ).all()
-    return small_groups_merged([DepartmentRow(str(d or ""), int(n), int(m), int(r)) for d, n, m, r in rows])
+        .group_by(key, col(Participant.self_group))
+        .subquery()
+    )
+    labels = select(spellings.c.group_key, spellings.c.spelling).where(spellings.c.place == 1).subquery()
+    rows = _participation(session, programme, since=since, key=key, label=labels.c.spelling, labels=labels)
+    unanswered = sum(r.people for r in rows if not r.group)
+    return small_groups_merged([r for r in rows if r.group], other=OTHER_GROUPS), unanswered
 
 
-def small_groups_merged(rows: Sequence[DepartmentRow]) -> list[DepartmentRow]:
-    """Groups of fewer than 5 people are shown only together, as one "other" row (and only if that has 5)."""
-    shown = sorted((r for r in rows if r.people >= MIN_GROUP), key=lambda r: (-r.people, r.department))
+def small_groups_merged(rows: Sequence[ParticipationRow], *, other: str = OTHER) -> list[ParticipationRow]:
+    """Groups of fewer than 5 people are shown only together, as one `other` row (and only if that has 5)."""
+    shown = sorted((r for r in rows if r.people >= MIN_GROUP), key=lambda r: (-r.people, r.group))
     small = [r for r in rows if r.people < MIN_GROUP]
     if small:
-        merged = DepartmentRow(
-            OTHER,
+        merged = ParticipationRow(
+            other,
             sum(r.people for r in small),
             sum(r.matched for r in small),
             sum(r.met_recently for r in small),

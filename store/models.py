@@ -72,6 +72,9 @@ class Programme(SQLModel, table=True):
     enrolment_open: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
     enrolment_deadline: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     eligibility: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # An optional question about a self-described group (e.g. an employee resource group); "" = not asked.
+    # Answers are reported only as counts of groups of 5 or more people.
+    group_question: str = Field(default="", sa_column=Column(String(150), nullable=False, server_default=""))
     requires_approval: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
     llm_enabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
     # When check-ins and nudges may reach people, in each person's own timezone: weekdays (0 = Monday) and
@@ -120,6 +123,9 @@ class Participant(SQLModel, table=True):
     skills_wanted: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     goals: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     department: str = Field(default="", sa_column=Column(String(80), nullable=False, default=""))
+    # Private: the answer to the programme's optional group question ("" = none). Never shown to anyone, admins
+    # included; counted only in reports, in groups of 5 or more people.
+    self_group: str = Field(default="", sa_column=Column(String(60), nullable=False, server_default=""))
     capacity: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     timezone: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
     meeting_mode: str = Field(

@@ -254,6 +254,16 @@ def programme_participants(*, session: Session, team_id: str, programme_id: int)
     )
 
 
+def clear_self_groups(*, session: Session, programme_id: int) -> int:
+    """Delete every answer to the programme's group question (it is no longer asked). Returns how many."""
+    result = session.execute(
+        update(Participant)
+        .where(col(Participant.programme_id) == programme_id, col(Participant.self_group) != "")
+        .values(self_group="")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def grant_admin(*, session: Session, team_id: str, programme_id: int, user_id: str, granted_by: str) -> bool:
     """Make `user_id` an admin of the programme. False if they already were."""
     try:

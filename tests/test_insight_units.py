@@ -11,7 +11,7 @@ import pytest
 
 from bot import charts, digest_ui, export
 from bot.insight import digest_slot, is_quiet, validate_digest_schedule
-from store.insight import OTHER, DepartmentRow, Health, PairRow, small_groups_merged
+from store.insight import OTHER, Health, PairRow, ParticipationRow, small_groups_merged
 from store.models import Programme
 from tests.standin import check_blocks
 
@@ -59,9 +59,13 @@ def test_the_schedule_fields_are_checked() -> None:
 
 
 def test_groups_under_five_are_only_shown_together_and_only_if_together_they_are_five() -> None:
-    rows = [DepartmentRow("Engineering", 12, 10, 6), DepartmentRow("Legal", 2, 1, 1), DepartmentRow("HR", 3, 3, 0)]
-    assert small_groups_merged(rows) == [DepartmentRow("Engineering", 12, 10, 6), DepartmentRow(OTHER, 5, 4, 1)]
-    assert small_groups_merged(rows[:2]) == [DepartmentRow("Engineering", 12, 10, 6)]
+    rows = [
+        ParticipationRow("Engineering", 12, 10, 6),
+        ParticipationRow("Legal", 2, 1, 1),
+        ParticipationRow("HR", 3, 3, 0),
+    ]
+    assert small_groups_merged(rows) == [ParticipationRow("Engineering", 12, 10, 6), ParticipationRow(OTHER, 5, 4, 1)]
+    assert small_groups_merged(rows[:2]) == [ParticipationRow("Engineering", 12, 10, 6)]
 
 
 def digest(**overrides: Any) -> dict[str, Any]:
