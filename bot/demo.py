@@ -56,7 +56,7 @@ def show_errors(reply: Any) -> None:
         say(f"    Slack shows under “{field}”: {message}")
 
 
-def scene(world: World) -> list[Actor]:
+def scene(world: World, database_url: str) -> list[Actor]:
     from tests.scenes import join_answers
 
     ana, sam, priya = world.person("Ana"), world.person("Sam"), world.person("Priya")
@@ -149,7 +149,41 @@ def scene(world: World) -> list[Actor]:
     ana.wait_for_modal("Share a growth thread")
     ana.submit({"tried": "Rehearsing out loud", "learned": "The second run is always calmer", "visibility": "room"})
     world.settle()
+    fast_forward(world, database_url, ana)
     return [ana, sam, priya, kenji, ingrid]
+
+
+def fast_forward(world: World, database_url: str, ana: Actor) -> None:
+    """Two weeks pass: the scheduler's pass runs once an hour of simulated time (what `mentor-bot tick --at`
+    does), and check-in DMs reach each person in their own working hours."""
+    from datetime import UTC, timedelta
+
+    from sqlmodel import select
+
+    from bot.slack import make_web_client
+    from scheduling.scheduler import tick
+    from store.db import Database
+    from store.models import Match
+    from tests.standin import BOT_TOKEN
+
+    db = Database.from_url(database_url)
+    try:
+        with db.session() as session:
+            released = min(m.released_at for m in session.exec(select(Match)).all() if m.released_at)
+        start = released + timedelta(days=14)
+        say(f"▶ Two weeks pass: the scheduler runs once an hour from {start:%a %d %b %H:%M} UTC for four days")
+        client = make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url)
+        for hour in range(4 * 24):
+            tick(db, client, now=(start + timedelta(hours=hour)).astimezone(UTC))
+    finally:
+        db.dispose()
+    world.settle()
+    asked = next((d for d in ana.dms() if "Did you and" in d.text), None)
+    if asked is not None:
+        say("▶ Ana answers her check-in DM: Not yet")
+        value = next(e["value"] for b in asked.blocks if b.get("type") == "actions" for e in b["elements"])
+        ana.click(asked, "checkin_not_yet", value)
+        world.wait_for(lambda: any("question to start with" in d.text for d in ana.dms()), what="Ana's question")
 
 
 def run_demo(*, keep: bool = False) -> int:
@@ -190,7 +224,7 @@ def run_demo(*, keep: bool = False) -> int:
                 platform=SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin),
                 app_base_url=base_url,
             )
-            people = scene(world)
+            people = scene(world, database_url)
         finally:
             process.terminate()
             try:
