@@ -132,6 +132,7 @@ def run_tick(settings: Settings, at: str | None) -> int:
     from datetime import UTC, datetime
 
     from bot.install import make_team_clients
+    from scheduling.outbox import RateLimiter
     from scheduling.scheduler import tick
     from store.db import Database
 
@@ -145,7 +146,8 @@ def run_tick(settings: Settings, at: str | None) -> int:
         return 2
     db = Database.from_url(settings.database_url)
     try:
-        result = tick(db, make_team_clients(settings, db), now=now)
+        limiter = RateLimiter(post_per_minute=settings.slack_post_per_minute)
+        result = tick(db, make_team_clients(settings, db), now=now, limiter=limiter)
     finally:
         db.dispose()
     print(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in result.items()))

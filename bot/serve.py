@@ -23,7 +23,11 @@ def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
 
     db = Database.from_url(settings.database_url)
     scheduler = build_scheduler(
-        db, make_team_clients(settings, db), blocking=blocking, interval_seconds=settings.scheduler_interval_seconds
+        db,
+        make_team_clients(settings, db),
+        blocking=blocking,
+        interval_seconds=settings.scheduler_interval_seconds,
+        post_per_minute=settings.slack_post_per_minute,
     )
     logger.info("scheduler starting")
     scheduler.start()

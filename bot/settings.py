@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     metrics_dir: Path | None = None
     # How often the scheduler runs a pass (and a follower checks whether the leader is still there).
     scheduler_interval_seconds: int = Field(default=600, ge=1, le=86400)
+    # chat.postMessage across one workspace: Slack's workspace-wide limit ("several hundred a minute") that the
+    # outbox paces itself to, above the one message a second per channel.
+    slack_post_per_minute: int = Field(default=600, ge=1, le=100000)
 
     default_programme_name: str = "Mentoring"
     # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.

@@ -19,7 +19,7 @@ from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership
-from scheduling.outbox import RateLimiter, deliver_due
+from scheduling.outbox import POST_PER_MINUTE, RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
 from store import queries
 from store.db import Database
@@ -101,6 +101,7 @@ def build_scheduler(
     interval_seconds: int = 600,
     blocking: bool = False,
     leadership: Leadership | None = None,
+    post_per_minute: int = POST_PER_MINUTE,
 ) -> BaseScheduler:
     """The loop: a thread in this process, or (blocking) the process's main loop for `mentor-bot scheduler`.
 
@@ -112,7 +113,7 @@ def build_scheduler(
         _tick_now,
         "interval",
         seconds=interval_seconds,
-        args=(db, client, leadership, RateLimiter(), interval_seconds),
+        args=(db, client, leadership, RateLimiter(post_per_minute=post_per_minute), interval_seconds),
         id="tick",
         name="plan and send what is due",
         coalesce=True,
