@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -97,6 +98,27 @@ def _plan_match(
         person = people.get((programme.id or 0, user_id))
         return person if person is not None and person.status == ParticipantStatus.ACTIVE.value else None
 
+    def slot(owner: str, earliest: datetime, timezone: str | None) -> datetime:
+        """A working slot on a day with no other nudge for the owner."""
+        return nudge_slot(
+            session, team_id=match.team_id, user_id=owner, earliest=earliest, timezone=timezone, window=WORKING_WEEK
+        )
+
+    def send(owner: str, key: str, kind: str, message: tuple[str, list[Any]], not_before: datetime) -> int:
+        text, blocks = message
+        return int(
+            enqueue(
+                session,
+                team_id=match.team_id,
+                key=key,
+                kind=kind,
+                recipient=owner,
+                text=text,
+                blocks=blocks,
+                not_before=not_before,
+            )
+        )
+
     milestones = session.exec(
         select(Milestone).where(Milestone.match_id == match.id, col(Milestone.status).in_(OPEN_STATUSES))
     ).all()
@@ -114,42 +136,15 @@ def _plan_match(
         local_today = now.astimezone(zone(tz)).date()
         due = milestone.due_on
         if milestone.reminded_for != due and reminder_day(due) <= local_today < due:
-            slot = nudge_slot(
-                session,
-                team_id=match.team_id,
-                user_id=owner,
-                earliest=max(now, _local_start(reminder_day(due), tz)),
-                timezone=tz,
-                window=WORKING_WEEK,
-            )
-            if slot.astimezone(zone(tz)).date() < due:
-                text, blocks = roadmap_ui.reminder_dm(milestone)
-                planned += enqueue(
-                    session,
-                    team_id=match.team_id,
-                    key=f"milestone-due:{milestone.id}:{due.isoformat()}",
-                    kind="milestone_reminder",
-                    recipient=owner,
-                    text=text,
-                    blocks=blocks,
-                    not_before=slot,
-                )
+            when = slot(owner, max(now, _local_start(reminder_day(due), tz)), tz)
+            if when.astimezone(zone(tz)).date() < due:
+                key = f"milestone-due:{milestone.id}:{due.isoformat()}"
+                planned += send(owner, key, "milestone_reminder", roadmap_ui.reminder_dm(milestone), when)
             milestone.reminded_for = due
             session.add(milestone)
         if milestone.overdue_asked_for != due and local_today >= overdue_day(due):
-            text, blocks = roadmap_ui.overdue_dm(milestone)
-            planned += enqueue(
-                session,
-                team_id=match.team_id,
-                key=f"milestone-overdue:{milestone.id}:{due.isoformat()}",
-                kind="milestone_overdue",
-                recipient=owner,
-                text=text,
-                blocks=blocks,
-                not_before=nudge_slot(
-                    session, team_id=match.team_id, user_id=owner, earliest=now, timezone=tz, window=WORKING_WEEK
-                ),
-            )
+            key = f"milestone-overdue:{milestone.id}:{due.isoformat()}"
+            planned += send(owner, key, "milestone_overdue", roadmap_ui.overdue_dm(milestone), slot(owner, now, tz))
             milestone.overdue_asked_for = due
             milestone.reminded_for = due
             session.add(milestone)
@@ -160,24 +155,9 @@ def _plan_match(
             person = active(owner)
             if person is None or owner in with_milestones:
                 continue
-            text, blocks = roadmap_ui.setup_prompt_dm(match.id or 0, programme.name)
-            planned += enqueue(
-                session,
-                team_id=match.team_id,
-                key=f"roadmap-setup:{match.id}:{owner}",
-                kind="roadmap_setup",
-                recipient=owner,
-                text=text,
-                blocks=blocks,
-                not_before=nudge_slot(
-                    session,
-                    team_id=match.team_id,
-                    user_id=owner,
-                    earliest=now,
-                    timezone=person.timezone,
-                    window=WORKING_WEEK,
-                ),
-            )
+            prompt = roadmap_ui.setup_prompt_dm(match.id or 0, programme.name)
+            key = f"roadmap-setup:{match.id}:{owner}"
+            planned += send(owner, key, "roadmap_setup", prompt, slot(owner, now, person.timezone))
     return planned
 
 
