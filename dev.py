@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
         setup()
     elif job == "demo":
         setup()
-        run(PY, "-m", "bot", "demo", *rest)
+        run(PY, "-m", "standin.demo", *rest)
     elif job == "test":
         setup()
         run(BIN / "ruff", "check", ".")

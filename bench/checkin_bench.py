@@ -36,6 +36,8 @@ from sqlmodel import col, select
 from bench.common import DEFAULT_PG, fresh_postgres, write_section
 from scheduling.checkins import plan_checkins
 from scheduling.outbox import RateLimiter, deliver_due, message
+from standin import BOT_TOKEN, TEAM_ID, SlackStandIn
+from standin.workspace import person
 from store.db import Database
 from store.models import (
     Match,
@@ -47,8 +49,6 @@ from store.models import (
     Programme,
     ProgrammeStatus,
 )
-from tests.standin import BOT_TOKEN, TEAM_ID, SlackStandIn
-from tests.standin.workspace import person
 
 START, END = "<!-- checkins:start -->", "<!-- checkins:end -->"
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@
 One programme with 10,000 participants (5,000 pairs), 200,000 check-ins over a 12-week cycle, 20,000 milestones,
 3,000 growth threads and 6,000 kudos, bulk-inserted (executemany on SQLite, COPY on PostgreSQL) into a freshly
 migrated database. Each measure is the median wall time of several runs of the real functions
-(`bot.insight.compute_digest`, `compute_health`), next to a baseline run in the same script: the same digest
+(`mentoring.insight.compute_digest`, `compute_health`), next to a baseline run in the same script: the same digest
 numbers computed the way the issue rules out, by loading the rows and looping over them in Python.
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from bot.insight import compute_digest, compute_health
+from mentoring.insight import compute_digest, compute_health
 from store import migrate
 from store.db import Database, normalise_url
 from store.models import (

@@ -44,11 +44,11 @@ from sqlmodel import select
 
 from bench.common import RESULTS, fresh_postgres, write_section
 from bench.load_gen import TIMEOUT_S, PhaseResult, Sample, Template, run_phase
-from bot import ui
+from blocks import common as ui
+from standin import BOT_TOKEN, DEFAULT_PEOPLE, Reply, SlackPlatform, SlackStandIn
+from standin.scenes import join_answers
 from store.db import Database
 from store.models import Programme
-from tests.scenes import join_answers
-from tests.standin import BOT_TOKEN, DEFAULT_PEOPLE, Reply, SlackPlatform, SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- load:start -->", "<!-- load:end -->"

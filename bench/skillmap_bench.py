@@ -35,8 +35,8 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
-from bot.skillchart import render_png
-from bot.skillmap import build_map, sides, to_csv
+from blocks.skillchart import render_png
+from mentoring.skillmap import build_map, sides, to_csv
 from store import migrate, queries
 from store.db import Database, normalise_url
 from store.models import Participant, Programme

@@ -18,13 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
-from bot import logs, metrics
+from bot import errors, logs, middleware
 from bot.deps import Deps
 from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
 from bot.payloads import listener_of, shape_problem
 from bot.settings import Settings
-from bot.slack import make_web_client
-from handlers.events import provide
+from gateway import metrics
+from gateway.slack import make_web_client
 from prompts.llm import make_helper
 from scheduling.scheduler import worker_id
 from store import queries
@@ -91,7 +91,9 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
         settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
     )
     deps = Deps(settings=settings, db=db, llm=llm, installations=store)
-    app.use(provide(deps))
+    app.use(middleware.provide(deps))
+    middleware.register(app)
+    errors.register(app)
     handlers.register_all(app)
     return app
 

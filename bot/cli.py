@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -63,6 +65,18 @@ def configure_logging(level: str, fmt: str = "text") -> None:
     configure(level, fmt)
 
 
+def _run_demo(*, keep: bool) -> int:
+    """The demo is a separate program beside the app (`standin/demo.py`, in a checkout only): run it as one."""
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "standin" / "demo.py").is_file():
+        print(
+            "mentor-bot demo runs from a checkout of the repository: run `python3 dev.py demo` there.", file=sys.stderr
+        )
+        return 2
+    command = [sys.executable, "-m", "standin.demo", *(["--keep"] if keep else [])]
+    return subprocess.run(command, cwd=checkout, check=False).returncode
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -75,10 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(Fernet.generate_key().decode())
         return 0
     if args.command == "demo":
-        from bot.demo import run_demo
-
-        configure_logging("WARNING")
-        return run_demo(keep=args.keep)
+        return _run_demo(keep=args.keep)
     try:
         overrides = {}
         if args.command == "serve":

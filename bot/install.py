@@ -22,7 +22,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from slack_sdk.oauth.token_rotation.rotator import SlackTokenRotationError
 
 from bot.settings import ConfigError, Settings
-from bot.slack import TeamClients, make_web_client
+from gateway.slack import TeamClients, make_web_client
 from store import queries
 from store.db import Database
 from store.installations import InstallationStore, make_cipher, make_state_store
@@ -126,7 +126,7 @@ class InstalledWorkspaces:
 
 def make_team_clients(settings: Settings, db: Database) -> WebClient | TeamClients:
     """What jobs use to reach each workspace: a client per installed workspace (OAuth mode), or the one bot
-    token's client. Jobs accept both and pick a workspace's client with `bot.slack.team_clients(client)`."""
+    token's client. Jobs accept both and pick a workspace's client with `gateway.slack.team_clients(client)`."""
     if settings.oauth_mode:
         secret = settings.secret("slack_client_secret")
         assert settings.slack_client_id is not None and secret is not None

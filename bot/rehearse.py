@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 import pairing
-from bot.matching import propose
 from bot.settings import Settings
+from mentoring.matching import propose
 from pairing.report import preview_text
 from pairing.roster import read_past_pairs_csv, read_roster_csv
 from store.db import Database

@@ -10,8 +10,6 @@ from handlers import (
     commands,
     culture,
     digests,
-    errors,
-    events,
     growth,
     guide,
     home,
@@ -27,8 +25,6 @@ from handlers import (
 
 
 def register_all(app: App) -> None:
-    events.register(app)
-    errors.register(app)
     commands.register(app)
     join.register(app)
     home.register(app)

@@ -13,14 +13,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import admin_ui, digest_ui, matching
-from bot.access import REFUSAL, Access
+from blocks import admin as admin_ui
+from blocks import digests as digest_ui
+from blocks.common import Block
+from blocks.text import escape, truncate
 from bot.deps import Deps, deps_of
-from bot.insight import health_summary, validate_digest_schedule
-from bot.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
-from bot.slack import send_dm, user_profile
-from bot.text import escape, truncate
-from bot.ui import Block
+from gateway.slack import send_dm, user_profile
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
     action_value,
@@ -32,6 +30,10 @@ from handlers.common import (
     tell,
     user_of,
 )
+from mentoring import matching
+from mentoring.access import REFUSAL, Access
+from mentoring.insight import health_summary, validate_digest_schedule
+from mentoring.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from scheduling.checkins import replan
 from store import queries
 from store.models import ParticipantStatus, Programme, ProgrammeStatus

@@ -13,11 +13,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from bot import checkin_ui, match_ui, matching
+from blocks import checkins as checkin_ui
+from blocks import matching as match_ui
+from blocks.common import mrkdwn_section, option, plain
+from blocks.text import escape, quote
 from bot.deps import deps_of
-from bot.slack import send_dm
-from bot.text import escape, quote
-from bot.ui import mrkdwn_section, option, plain
+from gateway.slack import send_dm
 from handlers.common import (
     action_value,
     int_or_none,
@@ -28,6 +29,7 @@ from handlers.common import (
     tell,
     user_of,
 )
+from mentoring import matching
 from store.models import CheckIn, Match, MatchStatus, Participant, Programme
 from store.types import utcnow
 
@@ -183,7 +185,7 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
         return
     deps, match, programme, ids = clicked
     answered(deps, match, user_of(body))
-    from bot.access import programme_admin_ids
+    from mentoring.access import programme_admin_ids
 
     user_id = user_of(body)
     with deps.db.session() as session:
@@ -214,7 +216,7 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
         return
     deps, match, programme, _ = clicked
     answered(deps, match, user_of(body))
-    from bot.roadmap_ui import checkin_milestones_blocks
+    from blocks.roadmaps import checkin_milestones_blocks
     from handlers.roadmaps import open_milestones
 
     view = checkin_modal(match, programme, utcnow().date())

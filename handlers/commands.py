@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.text import escape, truncate
-from bot.ui import help_message
+from blocks.common import help_message
+from blocks.text import escape, truncate
 
 
 @dataclass(frozen=True)

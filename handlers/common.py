@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import send_dm
+from gateway.slack import send_dm
 
 logger = logging.getLogger(__name__)
 

@@ -14,16 +14,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import culture_ui, skillchart
-from bot.access import REFUSAL, Access
+from blocks import culture as culture_ui
+from blocks import skillchart
+from blocks.common import Block
+from blocks.text import escape, truncate
 from bot.deps import deps_of
-from bot.skillmap import SkillMap, build_map, sides, to_csv
-from bot.slack import send_dm
-from bot.text import escape, truncate
-from bot.ui import Block
+from gateway.slack import send_dm
 from handlers.admin import admin_click, programme_for_admin
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from mentoring.access import REFUSAL, Access
+from mentoring.skillmap import SkillMap, build_map, sides, to_csv
 from store import queries
 from store.models import Programme, ProgrammeStatus, Role
 

@@ -11,14 +11,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import charts, digest_ui, export
-from bot.access import REFUSAL, Access
+from blocks import charts
+from blocks import digests as digest_ui
+from blocks.text import escape, truncate
 from bot.deps import Deps, deps_of
-from bot.insight import compute_digest, compute_health, digest_slot, has_chart
-from bot.slack import send_dm
-from bot.text import escape, truncate
+from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, int_or_none, team_of, tell, user_of
+from mentoring import export
+from mentoring.access import REFUSAL, Access
+from mentoring.insight import compute_digest, compute_health, digest_slot, has_chart
 from scheduling.digests import deliver_digest_charts, plan_digest, upload_chart, workspace_url
 from scheduling.outbox import deliver_due
 from scheduling.scheduler import worker_id

@@ -13,13 +13,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import growth_ui, matching
+from blocks import growth as growth_ui
+from blocks.text import escape, truncate
 from bot.deps import Deps, deps_of
-from bot.slack import send_dm
-from bot.text import escape, truncate
+from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
 from handlers.roadmaps import menu_choice, selected, selected_all
+from mentoring import matching
 from store import queries
 from store.models import GrowthThread, GrowthVisibility, Match, ParticipantStatus, Programme
 from store.types import utcnow

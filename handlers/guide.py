@@ -9,13 +9,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import matching
+from blocks.common import context, mrkdwn_section, plain
+from blocks.matching import GUIDE_ACTION
 from bot.deps import Deps, deps_of
-from bot.match_ui import GUIDE_ACTION
-from bot.ui import context, mrkdwn_section, plain
-from guides import Guide, GuideError, Stage, load_guides, render, stage_of
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, open_modal_for, tell
+from mentoring import matching
+from prompts.guides import Guide, GuideError, Stage, load_guides, render, stage_of
 from store import queries
 from store.models import CheckIn, ParticipantStatus, Programme
 from store.types import utcnow

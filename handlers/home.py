@@ -9,10 +9,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ui
+from blocks import common as ui
 from bot.deps import Deps, deps_of
-from bot.matching import user_matches
 from handlers.common import int_or_none
+from mentoring.matching import user_matches
 from store import queries
 from store.types import utcnow
 
@@ -70,7 +70,7 @@ def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: 
         wanted=wanted,
     )
     if problem:
-        from bot.slack import send_dm
+        from gateway.slack import send_dm
 
         send_dm(client, user_id, problem)
 

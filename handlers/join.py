@@ -11,14 +11,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import ui
+from blocks import common as ui
+from blocks.text import escape, truncate
 from bot.deps import Deps, deps_of
-from bot.membership import JoinAnswers, validate_join
-from bot.slack import send_dm, user_profile
-from bot.text import escape, truncate
+from gateway.slack import send_dm, user_profile
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, open_modal
 from handlers.home import publish_home
+from mentoring.membership import JoinAnswers, validate_join
 from scheduling.culture import plan_mentor_welcome
 from store import queries
 from store.models import ParticipantStatus, Programme, Role

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import growth_ui
+from blocks import growth as growth_ui
 from bot.deps import deps_of
-from bot.slack import send_dm
+from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import open_modal, state_value, team_of, user_of
 from handlers.roadmaps import selected

@@ -10,13 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import match_ui, matching
-from bot.access import REFUSAL, Access, programme_admin_ids
+from blocks import matching as match_ui
+from blocks.text import escape
 from bot.deps import Deps, deps_of
-from bot.meeting import suggest_slots
-from bot.programmes import CADENCE_LABELS
-from bot.slack import send_dm, user_profile
-from bot.text import escape
+from gateway.slack import send_dm, user_profile
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
     action_value,
@@ -29,6 +26,10 @@ from handlers.common import (
     tell,
     user_of,
 )
+from mentoring import matching
+from mentoring.access import REFUSAL, Access, programme_admin_ids
+from mentoring.meeting import suggest_slots
+from mentoring.programmes import CADENCE_LABELS
 from prompts.context import Member, PairContext, Stage
 from prompts.library import load_library, select_prompts
 from store import queries
@@ -195,7 +196,7 @@ def on_release(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
 
 
 def _notice_view(title: str, text: str) -> dict[str, Any]:
-    from bot.ui import mrkdwn_section, plain
+    from blocks.common import mrkdwn_section, plain
 
     return {"type": "modal", "title": plain(title, 24), "close": plain("Done", 24), "blocks": [mrkdwn_section(text)]}
 

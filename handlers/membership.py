@@ -10,13 +10,13 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import ui
+from blocks import common as ui
+from blocks.text import escape, truncate
 from bot.deps import deps_of
-from bot.programmes import PauseError, parse_pause
-from bot.slack import send_dm
-from bot.text import escape, truncate
+from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import open_modal, state_value, team_of, user_of
+from mentoring.programmes import PauseError, parse_pause
 from store import queries
 from store.models import ParticipantStatus
 from store.types import utcnow

@@ -9,12 +9,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import matching
+from blocks.common import context, mrkdwn_section, plain
+from blocks.text import escape
 from bot.deps import Deps, deps_of
-from bot.text import escape
-from bot.ui import context, mrkdwn_section, plain
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, team_of, tell, user_of
+from mentoring import matching
 from prompts.context import Member, PairContext
 from prompts.library import load_library, rating_score, stage_for
 from prompts.llm import Suggestions, suggest_prompts

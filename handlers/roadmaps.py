@@ -14,10 +14,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import matching, roadmap_ui
-from bot.access import REFUSAL, Access
+from blocks import roadmaps as roadmap_ui
 from bot.deps import Deps, deps_of
-from bot.roadmaps import (
+from gateway.slack import send_dm
+from handlers.commands import Invocation, subcommand
+from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from mentoring import matching
+from mentoring.access import REFUSAL, Access
+from mentoring.roadmaps import (
     MAX_GOAL,
     MAX_MILESTONES,
     MAX_NOTE,
@@ -29,9 +33,6 @@ from bot.roadmaps import (
     cycle_start,
     starter_template,
 )
-from bot.slack import send_dm
-from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
 from scheduling.roadmaps import cancel_nudges
 from store import queries
 from store.models import Match, MatchMember, MatchStatus, Milestone, MilestoneStatus, Programme, Roadmap, Role
@@ -613,7 +614,7 @@ def on_drop_button(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     if title is None:
         tell(client, body, "That milestone isn't open any more, or isn't yours to change.")
         return
-    from bot.text import escape
+    from blocks.text import escape
 
     tell(client, body, f"Dropped *{escape(title)}*. Plans change; that's fine.", replace=True)
     _refresh_home(client, deps, team_id=team_id, user_id=user_id)

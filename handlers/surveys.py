@@ -11,11 +11,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot import checkin_ui, matching
+from blocks import checkins as checkin_ui
+from blocks.text import escape
 from bot.deps import deps_of
-from bot.text import escape
 from handlers.checkins import answered, clicked_match
 from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from mentoring import matching
 from store import queries
 from store.models import Match, ParticipantStatus, Programme, SurveyKind, SurveyResponse
 from store.types import utcnow

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
-from bot import ui
+from blocks import common as ui
+from blocks.text import escape
 from bot.deps import deps_of
-from bot.text import escape
 from handlers.common import action_value, int_or_none, team_of, tell, user_of
 from store import queries
 from store.models import ParticipantStatus, Programme

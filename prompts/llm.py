@@ -25,7 +25,7 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
-from bot import metrics
+from gateway import metrics
 from prompts.context import PairContext, redact
 from prompts.library import Library, select_prompts
 from prompts.text import MAX_PROMPT_CHARS, clip, escape_mrkdwn, one_line

@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from bot import checkin_ui
-from bot.meeting import zone
+from blocks import checkins as checkin_ui
+from mentoring.meeting import zone
 from scheduling.hours import WORK_DAYS, WORK_HOURS, Window, next_working_slot
 from scheduling.outbox import message
 from store import queries

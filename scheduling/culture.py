@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from bot import culture_ui
-from guides import load_guides
-from guides.circle import question_for_month
+from blocks import culture as culture_ui
+from prompts.guides import load_guides
+from prompts.guides.circle import question_for_month
 from scheduling.checkins import next_working_slot, nudge_slot
 from scheduling.hours import Window
 from scheduling.outbox import enqueue

@@ -27,9 +27,10 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot import charts, digest_ui
-from bot.insight import compute_digest, digest_slot, has_chart
-from bot.slack import TeamClients, team_clients
+from blocks import charts
+from blocks import digests as digest_ui
+from gateway.slack import TeamClients, team_clients
+from mentoring.insight import compute_digest, digest_slot, has_chart
 from scheduling.outbox import PERMANENT_ERRORS, enqueue
 from store import queries
 from store.db import Database
@@ -108,7 +109,7 @@ def plan_digest(
 def plan_digests(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
     """Plan this week's digest of every active programme whose digest moment has come. Returns how many.
 
-    `client`: one workspace's client, or a factory of each workspace's (see `bot.slack.team_clients`)."""
+    `client`: one workspace's client, or a factory of each workspace's (see `gateway.slack.team_clients`)."""
     clients = team_clients(client)
     planned = 0
     with db.session() as session:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.meeting import zone
+from mentoring.meeting import zone
 from store.models import Programme
 
 WORK_DAYS = (1, 2, 3)  # Tuesday to Thursday, local time

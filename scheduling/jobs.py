@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import matching
-from bot.access import programme_admin_ids
-from bot.slack import TeamClients, team_clients
-from bot.text import escape
+from blocks.text import escape
+from gateway.slack import TeamClients, team_clients
+from mentoring import matching
+from mentoring.access import programme_admin_ids
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
 from scheduling.outbox import Failure, enqueue
 from store import queries

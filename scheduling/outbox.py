@@ -19,14 +19,11 @@ harmless. `deliver_due` claims what is due and sends it through the Web API clie
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
@@ -35,7 +32,7 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.slack import TeamClients, team_clients
+from gateway.slack import TeamClients, per_minute, team_clients
 from scheduling.hours import Window, next_working_slot
 from store import queries
 from store.db import Database
@@ -80,27 +77,8 @@ PERMANENT_ERRORS = frozenset(
 )
 """Errors that will not go away by trying again. Anything else Slack answers is retried (up to a limit)."""
 
-TIER_PER_MINUTE: dict[str, int] = {"Tier1": 1, "Tier2": 20, "Tier3": 50, "Tier4": 100}
-_DEFAULT_TIERS: dict[str, str] = {"conversations.history": "Tier3", "conversations.open": "Tier3"}
-_TIERS_FILE = Path(__file__).resolve().parents[2] / "shared" / "slack" / "method_tiers.json"
-
 POST_BURST = 3.0
 """chat.postMessage: a burst of this many messages per channel, then one a second."""
-
-
-@functools.cache
-def method_tiers() -> dict[str, str]:
-    """Web API method -> Slack rate tier (from ../shared/slack/method_tiers.json when present)."""
-    tiers = dict(_DEFAULT_TIERS)
-    try:
-        tiers.update(json.loads(_TIERS_FILE.read_text("utf-8")))
-    except (OSError, ValueError):
-        logger.info("method tiers file not readable; using built-in tiers", extra={"path": str(_TIERS_FILE)})
-    return tiers
-
-
-def per_minute(method: str) -> int:
-    return TIER_PER_MINUTE.get(method_tiers().get(method, "Tier3"), 100)
 
 
 class _NoTimeLeft(Exception):
@@ -474,7 +452,7 @@ def deliver_due(
 
     `now` decides what is due (and stamps claims and backoffs), so `mentor-bot tick --at` and tests can run a
     pass at any time; pacing and the budget use the real clock. `client` is one workspace's client, or a
-    factory giving each workspace's (`bot.slack.TeamClients`); a workspace with no client is skipped.
+    factory giving each workspace's (`gateway.slack.TeamClients`); a workspace with no client is skipped.
     """
     clients = team_clients(client)
     team_client: dict[str, WebClient | None] = {}

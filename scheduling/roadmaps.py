@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import roadmap_ui
-from bot.meeting import zone
-from bot.roadmaps import OPEN_STATUSES, SETUP_PROMPT_AFTER_DAYS, cycle_end, cycle_start, overdue_day, reminder_day
+from blocks import roadmaps as roadmap_ui
+from mentoring.meeting import zone
+from mentoring.roadmaps import OPEN_STATUSES, SETUP_PROMPT_AFTER_DAYS, cycle_end, cycle_start, overdue_day, reminder_day
 from scheduling.checkins import nudge_slot
 from scheduling.hours import Window
 from scheduling.outbox import enqueue

@@ -12,8 +12,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 
-from bot import metrics
-from bot.slack import TeamClients
+from gateway import metrics
+from gateway.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
@@ -40,7 +40,7 @@ def tick(
 
     Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
     `client` is one workspace's client, or (many workspaces) a factory: a job that calls Slack picks each
-    workspace's client with `bot.slack.team_clients(client).for_team(team_id)`.
+    workspace's client with `gateway.slack.team_clients(client).for_team(team_id)`.
     """
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, now=now),

@@ -14,11 +14,11 @@ from sqlalchemy.engine import make_url
 
 from bot.app import create_web_app
 from bot.settings import Settings
+from standin import BOT_TOKEN, SlackPlatform, SlackStandIn
+from standin.appserver import serve
+from standin.scenes import World
 from store import migrate
 from store.db import Database, normalise_url
-from tests.appserver import serve
-from tests.scenes import World
-from tests.standin import BOT_TOKEN, SlackPlatform, SlackStandIn
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.slack import make_web_client
+from gateway.slack import make_web_client
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN
+from standin.scenes import World
 from store.db import Database
 from store.models import Programme
-from tests.scenes import World
-from tests.standin import BOT_TOKEN
 
 
 def rows(database_url: str, model: Any) -> list[Any]:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
+from standin import TEAM_ID
 from store.db import Database
 from store.models import (
     CheckIn,
@@ -24,7 +25,6 @@ from store.models import (
     Roadmap,
     Workspace,
 )
-from tests.standin import TEAM_ID
 
 CYCLE_START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 

@@ -23,8 +23,8 @@ from slack_sdk.web.slack_response import SlackResponse
 
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
+from standin import BOT_TOKEN
 from store.db import Database
-from tests.standin import BOT_TOKEN
 
 
 class SlowClient(WebClient):

@@ -18,9 +18,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot import admin_ui, checkin_ui, culture_ui
-from bot.slack import make_web_client
+from blocks import admin as admin_ui
+from blocks import checkins as checkin_ui
+from blocks import culture as culture_ui
+from gateway.slack import make_web_client
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN, Seen
+from standin.scenes import Actor, World, join_answers
 from store.db import Database
 from store.models import (
     Match,
@@ -34,8 +38,6 @@ from store.models import (
 )
 from store.types import use_clock
 from tests.conftest import running_world
-from tests.scenes import Actor, World, join_answers
-from tests.standin import BOT_TOKEN, Seen
 from tests.test_participant_controls import all_values
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday morning, UTC

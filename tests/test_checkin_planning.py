@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.programmes import ProgrammeAnswers, validate_programme
+from mentoring.programmes import ProgrammeAnswers, validate_programme
 from scheduling.checkins import MatchState, Member, plan_match
 from scheduling.hours import Window, next_working_slot
 from scheduling.outbox import deliver_due, enqueue
+from standin import BOT_TOKEN, TEAM_ID, SlackStandIn, find
 from store.db import Database
 from store.models import OutboxMessage
-from tests.standin import BOT_TOKEN, TEAM_ID, SlackStandIn, find
 
 RELEASED = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -142,8 +142,8 @@ def test_a_message_that_comes_due_at_night_waits_for_the_morning(db: Database) -
 
 
 def test_the_first_check_in_links_a_guide_that_exists_for_each_role() -> None:
-    from bot import checkin_ui
-    from guides import load_guides
+    from blocks import checkins as checkin_ui
+    from prompts.guides import load_guides
 
     library = load_guides()
     for role, guide_id in checkin_ui.FIRST_CHECKIN_GUIDES.items():

@@ -17,8 +17,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import inspect
 
+from standin import BOT_TOKEN, SlackPlatform, SlackStandIn
 from store.db import make_engine
-from tests.standin import BOT_TOKEN, SlackPlatform, SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,15 +9,16 @@ import json
 import re
 from datetime import UTC, datetime
 
-from bot import admin_ui, culture_ui
-from bot.match_ui import GUIDE_ACTION
-from guides import load_guides
-from guides.circle import question_for_month
+from blocks import admin as admin_ui
+from blocks import culture as culture_ui
+from blocks.matching import GUIDE_ACTION
+from prompts.guides import load_guides
+from prompts.guides.circle import question_for_month
+from standin import RANDOM_CHANNEL_ID, Seen
+from standin.scenes import Actor, World, join_answers
 from store.models import AuditEntry, OutboxMessage, Participant, Programme
 from store.types import utcnow
 from tests.data import rows, run_tick, set_programme
-from tests.scenes import Actor, World, join_answers
-from tests.standin import RANDOM_CHANNEL_ID, Seen
 
 MAP_REFUSED = "The skill map is for programme admins"
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.slack import make_web_client
+from gateway.slack import make_web_client
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN, TEAM_ID, SlackStandIn, find, render_blocks
 from store import insight, queries
 from store.db import Database
 from store.models import ChartStatus, Digest, Match, MatchMember, MatchStatus, OutboxMessage
@@ -29,7 +30,6 @@ from tests.digest_world import (
     monday,
     seed_programme,
 )
-from tests.standin import BOT_TOKEN, TEAM_ID, SlackStandIn, find, render_blocks
 from tests.test_cli import ROOT, clean_env
 
 ANA, SAM, LEA, KENJI, PRIYA, MARIA = (find(n).id for n in ("Ana", "Sam", "Lea", "Kenji", "Priya", "Maria"))

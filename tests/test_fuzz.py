@@ -31,16 +31,17 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 from sqlmodel import select as sqlmodel_select
 
-from bot import admin_ui, ui
+from blocks import admin as admin_ui
+from blocks import common as ui
 from bot.app import create_web_app
 from bot.settings import Settings
+from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, Reply, SlackPlatform, SlackStandIn, find
+from standin.appserver import serve
+from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
 from store.models import Participant, Programme
 from store.types import utcnow
-from tests.appserver import serve
-from tests.scenes import World, join_answers
-from tests.standin import BOT_TOKEN, GENERAL_CHANNEL_ID, Reply, SlackPlatform, SlackStandIn, find
 
 SIGNING_SECRET = "fuzz-signing-secret"
 OTHER_TEAM = "T0OTHER01"
@@ -100,9 +101,9 @@ user_ids = st.sampled_from(["U0ANA0001", "U0DIEGO01", "U0INGRID1", "UNOBODY00", 
 
 
 def real_ids(suffix: str) -> list[str]:
-    """Every `*_ACTION` / `*_CALLBACK` constant the app defines (bot/*.py, handlers/*.py), found at run time."""
+    """Every `*_ACTION` / `*_CALLBACK` constant the app defines (its packages), found at run time."""
     found: set[str] = set()
-    for package in ("bot", "handlers"):
+    for package in ("bot", "handlers", "blocks", "mentoring"):
         for info in pkgutil.iter_modules([str(Path(__file__).parents[1] / package)]):
             if info.name in ("demo", "cli", "serve", "__main__"):
                 continue

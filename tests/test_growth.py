@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import growth_ui
+from blocks import growth as growth_ui
+from standin import GENERAL_CHANNEL_ID, Seen
+from standin.scenes import Actor, World
 from store.models import GrowthThread, Kudos
 from tests.data import rows, set_programme
-from tests.scenes import Actor, World
-from tests.standin import GENERAL_CHANNEL_ID, Seen
 from tests.test_matching_flow import release_all, room_of
 
 

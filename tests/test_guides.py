@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guides.library import (
+from prompts.guides.library import (
     MAX_SECTION_CHARS,
     ROLES,
     Guide,

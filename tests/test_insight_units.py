@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from bot import charts, digest_ui, export
-from bot.insight import digest_slot, is_quiet, validate_digest_schedule
+from blocks import charts
+from blocks import digests as digest_ui
+from mentoring import export
+from mentoring.insight import digest_slot, is_quiet, validate_digest_schedule
+from standin import check_blocks
 from store.insight import OTHER, Health, PairRow, ParticipationRow, small_groups_merged
 from store.models import Programme
-from tests.standin import check_blocks
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

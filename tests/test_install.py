@@ -22,11 +22,11 @@ from bot.install import InstalledWorkspaces, make_team_clients, manifest_bot_sco
 from bot.settings import ConfigError, Settings
 from scheduling.outbox import enqueue
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN, TEAM_ID, SlackPlatform, find
+from standin.scenes import World
 from store.db import Database
 from store.installations import InstallationStore, make_cipher
 from tests.conftest import SIGNING_SECRET, running_world
-from tests.scenes import World
-from tests.standin import BOT_TOKEN, TEAM_ID, SlackPlatform, find
 
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "standin-client-secret"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from standin.scenes import World, join_answers
 from store.db import Database
 from store.models import Participant, Programme
-from tests.scenes import World, join_answers
 
 
 def participants(world: World, database_url: str) -> list[Participant]:

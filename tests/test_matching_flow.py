@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot import admin_ui, match_ui
+from blocks import admin as admin_ui
+from blocks import matching as match_ui
+from standin.scenes import Actor, World, join_answers
 from store.db import Database
 from store.models import CheckIn, Match, MatchMember, MatchRound, Participant, Programme
 from tests.data import rows, set_programme
-from tests.scenes import Actor, World, join_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -462,11 +463,11 @@ def test_check_in_dms_come_once_per_cadence_in_each_persons_working_hours(world:
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from bot import checkin_ui
-    from bot.slack import make_web_client
+    from blocks import checkins as checkin_ui
+    from gateway.slack import make_web_client
     from scheduling.scheduler import tick
+    from standin import BOT_TOKEN
     from store.models import OutboxMessage
-    from tests.standin import BOT_TOKEN
 
     people = release_all(world, database_url)
     released = min(m.released_at for m in rows(database_url, Match) if m.released_at)

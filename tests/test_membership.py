@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.membership import JoinAnswers, JoinForm, validate_join
+from mentoring.membership import JoinAnswers, JoinForm, validate_join
 from store.models import Role
 
 SKILLS = ["Public speaking", "System design", "Leadership"]

@@ -15,16 +15,17 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import logs, match_ui
-from bot.slack import make_web_client
+from blocks import matching as match_ui
+from bot import logs
+from gateway.slack import make_web_client
 from prompts.library import load_library
 from prompts.llm import LLMHelper
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, enqueue
 from scheduling.scheduler import _tick_now
+from standin import BOT_TOKEN, TEAM_ID, find
+from standin.scenes import World
 from store.db import Database
-from tests.scenes import World
-from tests.standin import BOT_TOKEN, TEAM_ID, find
 from tests.test_matching_flow import release_all, room_of
 
 
@@ -104,7 +105,7 @@ def test_metrics_show_the_outbox_depth_and_the_age_of_the_oldest_due_message(wor
 
 
 def test_llm_calls_and_fallbacks_are_counted() -> None:
-    from bot.metrics import LLM_CALLS, LLM_FALLBACKS
+    from gateway.metrics import LLM_CALLS, LLM_FALLBACKS
     from prompts.context import Kind, PairContext, Stage
 
     def count(metric: Any, **labels: str) -> float:

@@ -20,15 +20,15 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.slack import make_web_client
+from gateway.slack import make_web_client
 from scheduling.leader import Leadership
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, TEAM_ID, SlackStandIn, find
+from standin.workspace import Person, person
 from store import queries
 from store.db import Database
 from store.models import OutboxMessage
-from tests.standin import BOT_TOKEN, GENERAL_CHANNEL_ID, TEAM_ID, SlackStandIn, find
-from tests.standin.workspace import Person, person
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

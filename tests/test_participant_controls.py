@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
+from standin import GENERAL_CHANNEL_ID
+from standin.scenes import World, join_answers
 from store.db import Database
 from store.models import AuditEntry, Participant, Programme, ProgrammeAdmin, Workspace
 from tests.data import rows, run_tick
-from tests.scenes import World, join_answers
-from tests.standin import GENERAL_CHANNEL_ID
 
 
 def test_pause_for_two_weeks_then_one_message_when_it_ends(world: World, database_url: str) -> None:
@@ -231,7 +231,7 @@ def test_someone_joining_the_programme_channel_is_invited_privately(world: World
 
 
 def test_pause_dates_are_checked_on_the_persons_own_calendar() -> None:
-    from bot.programmes import PauseError, parse_pause
+    from mentoring.programmes import PauseError, parse_pause
 
     today = date(2026, 11, 23)
     assert parse_pause("2w", today=today) == date(2026, 12, 7)

@@ -13,9 +13,9 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from tests.scenes import World, join_answers
+from standin.scenes import World, join_answers
+from standin.spec import REFERENCE
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "slack"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -106,7 +106,7 @@ def test_a_dm_that_slack_refuses_is_logged_with_context(world: World, caplog: py
 
 def test_the_manifest_is_a_valid_slack_app_manifest() -> None:
     manifest = json.loads((ROOT / "manifest.json").read_text())
-    schemas = SHARED / "manifest"
+    schemas = REFERENCE / "manifest"
     registry: Registry = Registry()
     for version in ("1.0.0", "2.0.0"):
         url = (
@@ -127,7 +127,13 @@ def test_the_manifest_is_a_valid_slack_app_manifest() -> None:
 def test_an_invalid_manifest_is_caught_by_the_schema() -> None:
     manifest = json.loads((ROOT / "manifest.json").read_text())
     manifest["features"]["slash_commands"][0]["command"] = 42
-    schemas = SHARED / "manifest"
+    schemas = REFERENCE / "manifest"
     contents = json.loads((schemas / "manifest.schema.1.0.0.json").read_text())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(contents).validate(manifest)
+
+
+def test_the_app_paces_its_calls_by_the_tiers_slack_publishes() -> None:
+    app_copy = json.loads((ROOT / "gateway" / "method_tiers.json").read_text())
+    assert app_copy == json.loads((REFERENCE / "method_tiers.json").read_text())
+    assert app_copy["chat.postMessage"] == "SpecialTier_chat_postMessage"

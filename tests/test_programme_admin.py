@@ -6,14 +6,14 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot import admin_ui
+from blocks import admin as admin_ui
+from standin import GENERAL_CHANNEL_ID
+from standin.scenes import Actor, World, join_answers
 from store import queries
 from store.db import Database
 from store.models import AuditEntry, Participant, ParticipantStatus, Programme, ProgrammeAdmin
 from store.types import utcnow
 from tests.data import rows
-from tests.scenes import Actor, World, join_answers
-from tests.standin import GENERAL_CHANNEL_ID
 
 REFUSED = "Only programme admins can do that"
 

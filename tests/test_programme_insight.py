@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import digest_ui
+from blocks import digests as digest_ui
+from standin import TEAM_ID, Seen, find, render_blocks
+from standin.scenes import Actor, World
 from store.db import Database
 from store.models import Programme, SurveyResponse
 from store.types import utcnow
@@ -28,8 +30,6 @@ from tests.digest_world import (
     log_checkin,
     seed_programme,
 )
-from tests.scenes import Actor, World
-from tests.standin import TEAM_ID, Seen, find, render_blocks
 from tests.test_programme_admin import programme_answers
 
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-from bot import growth_ui, roadmap_ui
-from bot.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft
+from blocks import growth as growth_ui
+from blocks import roadmaps as roadmap_ui
+from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft
+from standin import check_blocks, check_view
 from store.models import GrowthThread, Milestone, Roadmap
 from store.queries import MentorContribution
-from tests.standin import check_blocks, check_view
 
 NASTY = "<!channel> <https://evil.example|click> & "
 DAY = date(2026, 12, 1)

@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import roadmap_ui
-from bot.roadmaps import Draft, bar, check_draft, progress_by_skill, starter_template
-from bot.slack import make_web_client
+from blocks import roadmaps as roadmap_ui
+from gateway.slack import make_web_client
+from mentoring.roadmaps import Draft, bar, check_draft, progress_by_skill, starter_template
 from scheduling.scheduler import tick
+from standin import BOT_TOKEN
+from standin.scenes import Actor, World
 from store.db import Database
 from store.models import Milestone, OutboxMessage, Participant, Roadmap
 from store.types import utcnow
 from tests.data import rows
-from tests.scenes import Actor, World
-from tests.standin import BOT_TOKEN
 from tests.test_matching_flow import release_all, room_of
 
 
@@ -143,7 +143,7 @@ def test_the_check_in_modal_offers_to_tick_milestones(world: World, database_url
     build_roadmap(world, ana)
     first = milestones(database_url)[0]
     intro = world.standin.messages_in(match.room_id or "")[0]
-    from bot import match_ui
+    from blocks import matching as match_ui
 
     ana.click(intro, match_ui.CHECKIN_ACTION, str(match.id))
     modal = ana.wait_for_modal("Log a check-in")
@@ -335,10 +335,10 @@ def test_the_llm_helper_is_sent_milestone_titles_without_names(database_url: str
 
 
 def test_peers_each_own_a_roadmap_that_their_partner_can_see(world: World, database_url: str) -> None:
-    from bot import admin_ui
+    from blocks import admin as admin_ui
+    from standin.scenes import join_answers
     from store.models import Programme
     from tests.data import set_programme
-    from tests.scenes import join_answers
 
     ana, lea, ingrid = world.person("Ana"), world.person("Lea"), world.person("Ingrid")
     ana.join(join_answers("peer", offered=["Public speaking"], wanted=["Writing"]))

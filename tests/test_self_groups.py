@@ -15,17 +15,20 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import admin_ui, digest_ui, export, ui
-from bot.membership import MAX_SELF_GROUP, JoinAnswers, validate_join
-from bot.programmes import MAX_GROUP_QUESTION, ProgrammeAnswers, validate_programme
+from blocks import admin as admin_ui
+from blocks import common as ui
+from blocks import digests as digest_ui
 from handlers.prompt import pair_context
+from mentoring import export
+from mentoring.membership import MAX_SELF_GROUP, JoinAnswers, validate_join
+from mentoring.programmes import MAX_GROUP_QUESTION, ProgrammeAnswers, validate_programme
+from standin import check_blocks, find, render_blocks
+from standin.scenes import Actor, World, join_answers
 from store.db import Database
 from store.insight import OTHER_GROUPS, Health, ParticipationRow, small_groups_merged
 from store.models import AuditEntry, Match, Participant, Programme
 from store.types import utcnow
 from tests.conftest import running_world
-from tests.scenes import Actor, World, join_answers
-from tests.standin import check_blocks, find, render_blocks
 from tests.test_matching_flow import match_now
 from tests.test_participant_controls import all_values
 from tests.test_programme_admin import programme_answers

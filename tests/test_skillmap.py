@@ -11,14 +11,15 @@ from datetime import UTC, date, datetime
 import pytest
 from matplotlib.colors import to_hex
 
-from bot import culture_ui, skillchart
-from bot.skillmap import SkillMap, SkillRow, bar, build_map, sides, to_csv
-from guides import load_guides
-from guides.circle import circle_questions, question_for_month
+from blocks import culture as culture_ui
+from blocks import skillchart
+from mentoring.skillmap import SkillMap, SkillRow, bar, build_map, sides, to_csv
+from prompts.guides import load_guides
+from prompts.guides.circle import circle_questions, question_for_month
+from standin import check_blocks, check_view
 from store import queries
 from store.db import Database
 from store.models import Participant, Programme
-from tests.standin import check_blocks, check_view
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -256,7 +257,7 @@ def test_an_even_or_oversupplied_skill_is_not_a_gap(row: SkillRow) -> None:
 
 
 def test_the_programme_form_takes_a_mentors_channel() -> None:
-    from bot.programmes import ProgrammeAnswers, validate_programme
+    from mentoring.programmes import ProgrammeAnswers, validate_programme
 
     answers = ProgrammeAnswers(name="P", kind="one_to_one", cycle_days="90", cadence="weekly", skills="A")
     form, errors = validate_programme(

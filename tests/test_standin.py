@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from tests.standin import (
+from standin import (
     BOT_TOKEN,
     BOT_USER_ID,
     DEFAULT_PEOPLE,

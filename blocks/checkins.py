@@ -1,0 +1,271 @@
+"""Block Kit for the check-in loop: "Did you meet?" DMs, nudges, the pulse, the exit reflection, closing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from blocks.admin import button
+from blocks.common import Block, context, mrkdwn_section, option, plain
+from blocks.text import escape
+
+YES_ACTION = "checkin_yes"
+NOT_YET_ACTION = "checkin_not_yet"
+HELP_ACTION = "checkin_help"
+
+
+FIRST_CHECKIN_GUIDES = {
+    "mentor": "mentor-many-roles",
+    "mentee": "mentee-getting-the-most-from-meetings",
+    "peer": "from-fixing-a-skill-to-questioning-assumptions",
+}
+"""The toolbox entry the first check-in DM links to, by the person's role: how to make the cycle work."""
+
+
+def checkin_dm(
+    match_id: int, partners: Sequence[str], *, since: date, guide_for: str | None = None
+) -> tuple[str, list[Block]]:
+    """'Did you meet?' with Yes / Not yet / We need help; the first one (`guide_for` = the person's role) also
+    links the toolbox guide for their role in the cycle."""
+    from blocks.matching import GUIDE_ACTION
+
+    who = " and ".join(f"<@{p}>" for p in partners) or "your match"
+    text = f"Did you and {who} meet since {since.strftime('%d %b')}?"
+    value = str(match_id)
+    blocks: list[dict[str, Any]] = [
+        mrkdwn_section(f"{text} How did it go?"),
+        {
+            "type": "actions",
+            "block_id": "checkin",
+            "elements": [
+                button("Yes", YES_ACTION, value, "primary"),
+                button("Not yet", NOT_YET_ACTION, value),
+                button("We need help", HELP_ACTION, value),
+            ],
+        },
+    ]
+    guide = FIRST_CHECKIN_GUIDES.get(guide_for or "")
+    if guide:
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "guide",
+                "text": {"type": "mrkdwn", "text": "New to this? A one-minute read on making the most of the cycle."},
+                "accessory": button("Read the guide", GUIDE_ACTION, guide),
+            }
+        )
+    blocks.append(context("One logged check-in counts for both of you. `/mentor pause` if you need a break."))
+    return text, blocks
+
+
+# --- the rest of the loop: nudges, escalations, a pause question, the pulse and the exit reflection --------
+
+PAUSE_ACTION = "loop_pause"
+KEEP_ACTION = "loop_keep"
+PULSE_ACTION = "pulse_open"
+PULSE_CALLBACK = "pulse_submit"
+EXIT_ACTION = "exit_open"
+EXIT_CALLBACK = "exit_submit"
+CONTINUE_ACTION = "cycle_continue"
+WRAP_UP_ACTION = "cycle_wrap_up"
+MAX_SURVEY_TEXT = 1000
+
+RATING_LABELS = ("Poor", "Fair", "Good", "Very good", "Excellent")
+PROGRESS_LABELS = ("Not yet started", "A little", "Some", "Good progress", "Goals reached")
+
+
+def _names(ids: Sequence[str]) -> str:
+    return " and ".join(f"<@{i}>" for i in ids) or "you"
+
+
+def room_nudge(match_id: int, member_ids: Sequence[str]) -> tuple[str, list[Block]]:
+    """A gentle word in a quiet pair's room: no blame, a way back in."""
+    from blocks import matching as match_ui
+
+    text = f"Hi {_names(member_ids)}: it's been a little while since your last check-in."
+    blocks: list[Block] = [
+        mrkdwn_section(
+            f"{text} Busy weeks happen. Even 20 minutes together keeps the momentum going: find a time that "
+            "suits you both, or log the check-in if you did meet."
+        ),
+        {
+            "type": "actions",
+            "block_id": "nudge",
+            "elements": [
+                button("Find a time", match_ui.SCHEDULE_ACTION, str(match_id), "primary"),
+                button("Log a check-in", match_ui.CHECKIN_ACTION, str(match_id)),
+            ],
+        },
+    ]
+    return text, blocks
+
+
+def escalation_dm(
+    match_id: int, member_ids: Sequence[str], programme_name: str, *, since: datetime | None
+) -> tuple[str, list[Block]]:
+    """To a programme admin: a pair has gone quiet for three cadences. Facts only, nothing private."""
+    when = f"since {since.strftime('%d %b')}" if since else "since they were matched"
+    text = f"The match of {_names(member_ids)} in {escape(programme_name)} has logged no check-in {when}."
+    blocks: list[Block] = [
+        mrkdwn_section(
+            f"The match of {_names(member_ids)} in *{escape(programme_name)}* has logged no check-in {when}. "
+            "They had a gentle reminder in their room a while ago. A friendly word from you may help them "
+            "restart, or find them a better match (`/mentor rematch`)."
+        ),
+        context(f"Match {match_id}. You get this once per quiet stretch; nothing private is shared."),
+    ]
+    return text, blocks
+
+
+def pause_question(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
+    """After three unanswered check-ins: ask once whether a pause would help, instead of asking again."""
+    text = f"Would a pause from {escape(programme_name)} help right now?"
+    blocks: list[Block] = [
+        mrkdwn_section(
+            "I haven't heard from you for the last three check-ins, and that's fine. Would a pause from "
+            f"*{escape(programme_name)}* help right now? I'll stop asking either way until you tell me."
+        ),
+        {
+            "type": "actions",
+            "block_id": "pause_question",
+            "elements": [
+                button("Pause for a month", PAUSE_ACTION, str(match_id)),
+                button("Keep me in", KEEP_ACTION, str(match_id), "primary"),
+            ],
+        },
+    ]
+    return text, blocks
+
+
+def _one_button_dm(
+    text: str, body: str, block_id: str, label: str, action: str, match_id: int
+) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        mrkdwn_section(body),
+        {
+            "type": "actions",
+            "block_id": block_id,
+            "elements": [button(label, action, str(match_id), "primary")],
+        },
+        context("Admins see the answers; your partner doesn't."),
+    ]
+    return text, blocks
+
+
+def pulse_dm(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
+    name = escape(programme_name)
+    return _one_button_dm(
+        f"Halfway through {name}: how is it going? (3 questions, 1 minute)",
+        f"You're halfway through this cycle of *{name}*. How is it going? Three questions, one minute: your "
+        "answers help the programme admins make it better.",
+        "pulse",
+        "Answer the pulse",
+        PULSE_ACTION,
+        match_id,
+    )
+
+
+def exit_dm(match_id: int, programme_name: str) -> tuple[str, list[Block]]:
+    name = escape(programme_name)
+    return _one_button_dm(
+        f"This cycle of {name} is ending: a short reflection?",
+        f"This cycle of *{name}* ends within a week. Take two minutes to look back: what changed for you, and "
+        "would you go on?",
+        "exit",
+        "Reflect",
+        EXIT_ACTION,
+        match_id,
+    )
+
+
+def closing_message(match_id: int, programme_name: str, ends_on: date) -> tuple[str, list[Block]]:
+    """In the pair's room as the cycle ends: thanks, and the choice to go on together."""
+    text = f"This cycle of {escape(programme_name)} ends on {ends_on.strftime('%d %b')}. Thank you both!"
+    blocks: list[Block] = [
+        mrkdwn_section(
+            f"{text} Before it closes, take a moment together: what will each of you carry forward?\n"
+            "Would you like to go on together into the next cycle? If you all choose *Continue*, you stay "
+            "matched; otherwise the match closes kindly at the end of the cycle."
+        ),
+        {
+            "type": "actions",
+            "block_id": "closing",
+            "elements": [
+                button("Continue together", CONTINUE_ACTION, str(match_id), "primary"),
+                button("Wrap up", WRAP_UP_ACTION, str(match_id)),
+            ],
+        },
+    ]
+    return text, blocks
+
+
+def _radio(block_id: str, label: str, labels: Sequence[str]) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {
+            "type": "radio_buttons",
+            "action_id": "value",
+            "options": [option(text, str(n)) for n, text in enumerate(labels, start=1)],
+        },
+    }
+
+
+def _text(block_id: str, label: str, hint: str) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label),
+        "hint": plain(hint, 2000),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": True,
+            "max_length": MAX_SURVEY_TEXT,
+        },
+    }
+
+
+def pulse_modal(match_id: int) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": PULSE_CALLBACK,
+        "private_metadata": json.dumps({"match_id": match_id}),
+        "title": plain("Mid-cycle pulse", 24),
+        "submit": plain("Send", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            _radio("rating", "How satisfied are you so far?", RATING_LABELS),
+            _radio("progress", "Progress toward your goals", PROGRESS_LABELS),
+            _text("blocking", "Anything blocking you?", "Only the programme admins see this."),
+        ],
+    }
+
+
+def exit_modal(match_id: int) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": EXIT_CALLBACK,
+        "private_metadata": json.dumps({"match_id": match_id}),
+        "title": plain("Exit reflection", 24),
+        "submit": plain("Send", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            _text("what_changed", "What changed for you?", "Only the programme admins see this."),
+            {
+                "type": "input",
+                "block_id": "would_continue",
+                "label": plain("Would you continue this mentoring relationship?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "options": [option("Yes", "yes"), option("No", "no")],
+                },
+            },
+            _radio("rating", "How would you rate the programme?", RATING_LABELS),
+        ],
+    }

@@ -1,0 +1,439 @@
+"""Block Kit builders: pure functions from plain data to Slack payloads, shared by listeners and jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from blocks.text import escape, listing, quote, truncate
+from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS
+from store.models import MeetingMode, Participant, Programme, Role
+
+Block = dict[str, Any]
+View = dict[str, Any]
+
+JOIN_CALLBACK = "join_submit"
+PICK_CALLBACK = "join_pick"
+EDIT_ACTION = "home_edit_profile"
+JOIN_ACTION = "home_join"
+
+ROLE_LABELS = {
+    Role.MENTOR.value: ("Mentor", "Share what you know with a mentee"),
+    Role.MENTEE.value: ("Mentee", "Grow with the help of a mentor"),
+    Role.PEER.value: ("Peer", "Learn side by side with a colleague"),
+}
+
+MEETING_LABELS = {
+    MeetingMode.VIRTUAL.value: "Virtually",
+    MeetingMode.IN_PERSON.value: "In person",
+    MeetingMode.EITHER.value: "Either",
+}
+RATHER_NOT_HINT = "Private: never shown to anyone, admins included. We simply won't match you with them."
+SELF_GROUP_HINT = (
+    "Optional, in your own words. Only ever counted in reports in groups of at least 5 people; never shown "
+    "with your name to your partner, to admins or to anyone else. Clear it here any time."
+)
+
+DATA_NOTICE = (
+    "*What we store:* what you enter here, plus your Slack name, title and timezone, to match you and "
+    "time check-ins in your working hours. Your match sees your role, skills, goals and department. "
+    "Programme admins see the same, never private notes. Nothing is shared outside this workspace."
+)
+
+
+def plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, 3000)}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, 3000)}]}
+
+
+def option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    opt: dict[str, Any] = {"text": plain(text), "value": value[:150]}
+    if description:
+        opt["description"] = plain(description)
+    return opt
+
+
+def role_name(role: str) -> str:
+    return ROLE_LABELS.get(role, (role.title(), ""))[0]
+
+
+# --- help -------------------------------------------------------------------------------------------
+
+
+def help_message(commands: Sequence[tuple[str, str]], *, note: str | None = None) -> tuple[str, list[Block]]:
+    lines = [f"`/mentor {usage}` {what}" for usage, what in commands]
+    blocks: list[Block] = []
+    if note:
+        blocks.append(mrkdwn_section(note))
+    blocks += [
+        mrkdwn_section(
+            "*mentor-bot* pairs people for mentoring and peer learning, right here in Slack. Here is what you can do:"
+        ),
+        mrkdwn_section("\n".join(lines)),
+        context("Open the *Home* tab of mentor-bot to see your programmes and profile."),
+    ]
+    text = (note + "\n" if note else "") + "mentor-bot commands:\n" + "\n".join(lines)
+    return text, blocks
+
+
+# --- join modal ---------------------------------------------------------------------------------------
+
+
+def _skills_select(block_id: str, label: str, hint: str, skills: Sequence[str], chosen: Sequence[str]) -> Block:
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": "value",
+        "placeholder": plain("Choose skills"),
+        "options": [option(s, s) for s in skills[:100]],
+        "max_selected_items": MAX_SKILLS,
+    }
+    initial = [option(s, s) for s in chosen if s in skills]
+    if initial:
+        element["initial_options"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label),
+        "hint": plain(hint, 2000),
+        "element": element,
+    }
+
+
+def join_modal(
+    programme: Programme,
+    participant: Participant | None = None,
+    *,
+    as_role: str | None = None,
+    offering: Sequence[str] = (),
+) -> View:
+    """The join form; pre-filled from the person's existing profile when they edit it, and with `as_role` and the
+    skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post)."""
+    role_element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": "value",
+        "options": [option(label, value, desc) for value, (label, desc) in ROLE_LABELS.items()],
+    }
+    goals_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "max_length": MAX_GOALS,
+        "placeholder": plain("e.g. Present our team's work at the all-hands with confidence"),
+    }
+    department_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": MAX_DEPARTMENT,
+        "placeholder": plain("e.g. Engineering"),
+    }
+    capacity_element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": str(programme.max_capacity),
+    }
+    meeting_element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": "value",
+        "options": [option(label, value) for value, label in MEETING_LABELS.items()],
+    }
+    rather_not_element: dict[str, Any] = {
+        "type": "multi_users_select",
+        "action_id": "value",
+        "max_selected_items": 20,
+        "placeholder": plain("Nobody"),
+    }
+    mode = participant.meeting_mode if participant else MeetingMode.EITHER.value
+    meeting_element["initial_option"] = option(MEETING_LABELS.get(mode, "Either"), mode)
+    if participant is not None and participant.rather_not:
+        rather_not_element["initial_users"] = list(participant.rather_not)
+    role = as_role if as_role in ROLE_LABELS else (participant.role if participant is not None else None)
+    if role is not None:
+        role_element["initial_option"] = option(*_role_option(role))
+    if participant is not None:
+        if participant.goals:
+            goals_element["initial_value"] = participant.goals
+        if participant.department:
+            department_element["initial_value"] = participant.department
+        if participant.capacity:
+            capacity_element["initial_value"] = str(participant.capacity)
+
+    intro = f"*{escape(programme.name)}*"
+    if programme.objectives:
+        intro += f"\n{escape(truncate(programme.objectives, 600))}"
+    blocks: list[Block] = [
+        mrkdwn_section(intro),
+        {
+            "type": "input",
+            "block_id": "role",
+            "label": plain("I want to join as"),
+            "element": role_element,
+        },
+        _skills_select(
+            "skills_offered",
+            "Skills I can offer",
+            "Mentors: what you can help with. Peers: what you can share.",
+            programme.skills,
+            list(dict.fromkeys([*(participant.skills_offered if participant else []), *offering]))[:MAX_SKILLS],
+        ),
+        _skills_select(
+            "skills_wanted",
+            "Skills I want to grow",
+            "Mentees and peers: what you want to get better at.",
+            programme.skills,
+            participant.skills_wanted if participant else [],
+        ),
+        {
+            "type": "input",
+            "block_id": "goals",
+            "optional": True,
+            "label": plain("My goals for this cycle"),
+            "element": goals_element,
+        },
+        {
+            "type": "input",
+            "block_id": "department",
+            "label": plain("Department or team"),
+            "hint": plain("Used to introduce you to people from other parts of the organisation.", 2000),
+            "element": department_element,
+        },
+        {
+            "type": "input",
+            "block_id": "capacity",
+            "optional": True,
+            "label": plain("Mentors: how many mentees can you take on?"),
+            "hint": plain(f"A whole number from 1 to {programme.max_capacity}.", 2000),
+            "element": capacity_element,
+        },
+        mrkdwn_section("*Matching preferences*"),
+        {
+            "type": "input",
+            "block_id": "meeting_mode",
+            "optional": True,
+            "label": plain("I'd like to meet"),
+            "element": meeting_element,
+        },
+        {
+            "type": "input",
+            "block_id": "rather_not",
+            "optional": True,
+            "label": plain("People I'd rather not be matched with"),
+            "hint": plain(RATHER_NOT_HINT, 2000),
+            "element": rather_not_element,
+        },
+        *([self_group_input(programme, participant)] if programme.group_question else []),
+        mrkdwn_section(DATA_NOTICE),
+        {
+            "type": "input",
+            "block_id": "consent",
+            "label": plain("Consent"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": [option("I agree to how my data is used, as described above", "yes")],
+                **(
+                    {"initial_options": [option("I agree to how my data is used, as described above", "yes")]}
+                    if participant is not None
+                    else {}
+                ),
+            },
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": JOIN_CALLBACK,
+        "private_metadata": json.dumps({"programme_id": programme.id}),
+        "title": plain("Edit your profile" if participant else "Join a programme", 24),
+        "submit": plain("Save" if participant else "Join", 24),
+        "close": plain("Cancel", 24),
+        "blocks": blocks,
+    }
+
+
+def self_group_input(programme: Programme, participant: Participant | None) -> Block:
+    """The programme's optional group question (only when it asks one): free text, private, counted in 5s."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": MAX_SELF_GROUP,
+        "placeholder": plain("Leave empty if you'd rather not say"),
+    }
+    if participant is not None and participant.self_group:
+        element["initial_value"] = participant.self_group
+    return {
+        "type": "input",
+        "block_id": "self_group",
+        "optional": True,
+        "label": plain(programme.group_question, 150),
+        "hint": plain(SELF_GROUP_HINT, 2000),
+        "element": element,
+    }
+
+
+def _role_option(role: str) -> tuple[str, str, str]:
+    label, desc = ROLE_LABELS[role]
+    return label, role, desc
+
+
+def programme_picker_modal(programmes: Sequence[Programme]) -> View:
+    return {
+        "type": "modal",
+        "callback_id": PICK_CALLBACK,
+        "title": plain("Join a programme", 24),
+        "submit": plain("Next", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            mrkdwn_section("Several programmes are open. Which one would you like to join?"),
+            {
+                "type": "input",
+                "block_id": "programme",
+                "label": plain("Programme"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [option(p.name, str(p.id)) for p in programmes[:100]],
+                },
+            },
+        ],
+    }
+
+
+# --- confirmation DM ---------------------------------------------------------------------------------
+
+
+def profile_lines(participant: Participant) -> list[str]:
+    lines = [
+        f"*Role:* {role_name(participant.role)}",
+        f"*Skills I can offer:* {listing(participant.skills_offered)}",
+        f"*Skills I want to grow:* {listing(participant.skills_wanted)}",
+        f"*Department:* {escape(participant.department)}",
+    ]
+    if participant.role == Role.MENTOR.value:
+        lines.append(f"*Mentees I can take on:* {participant.capacity}")
+    lines.append(f"*Timezone:* {escape(participant.timezone) if participant.timezone else '_unknown_'}")
+    return lines
+
+
+def joined_dm(programme: Programme, participant: Participant, *, created: bool) -> tuple[str, list[Block]]:
+    name = escape(programme.name)
+    headline = (
+        f"Welcome to *{name}*! You joined as a {role_name(participant.role).lower()}."
+        if created
+        else f"Your profile in *{name}* is updated."
+    )
+    next_steps = (
+        "*What happens next:* when the programme admins release the next round of matches, you'll get an "
+        "introduction in a private room with your match, explaining why you were paired. Until then you "
+        "can change your answers any time from the *Home* tab or with `/mentor join`."
+    )
+    tz_note = (
+        ""
+        if participant.timezone
+        else "\n_We couldn't read your timezone from Slack yet, so times use UTC until we can._"
+    )
+    blocks: list[Block] = [
+        mrkdwn_section(headline),
+        mrkdwn_section("\n".join(profile_lines(participant))),
+    ]
+    if participant.goals:
+        blocks.append(mrkdwn_section("*My goals:*\n" + quote(participant.goals)))
+    blocks.append(mrkdwn_section(next_steps + tz_note))
+    if participant.role == Role.MENTOR.value and programme.mentors_channel_id:
+        blocks.append(
+            mrkdwn_section(f"Mentors of *{name}* swap notes in <#{programme.mentors_channel_id}>: join them there.")
+        )
+    text = f"{headline} Role: {role_name(participant.role)}. Department: {escape(participant.department)}."
+    return text, blocks
+
+
+# --- App Home ----------------------------------------------------------------------------------------
+
+
+def home_view(
+    memberships: Sequence[tuple[Participant, Programme]],
+    open_programmes: Sequence[Programme],
+    admin_blocks: Sequence[Block] = (),
+    matches: Sequence[tuple[str, Sequence[str], str | None]] = (),
+    progress_blocks: Sequence[Block] = (),
+) -> View:
+    """`matches`: (programme name, partner ids, room id) of the person's active matches; `progress_blocks`:
+    their roadmaps and contribution."""
+    blocks: list[Block] = [{"type": "header", "text": plain("Your mentoring", 150)}]
+    for programme_name, partners, room_id in matches[:10]:
+        who = ", ".join(f"<@{p}>" for p in partners)
+        where = f" in <#{room_id}>" if room_id else ""
+        blocks.append(mrkdwn_section(f":handshake: In *{escape(programme_name)}* you're matched with {who}{where}."))
+    blocks += list(progress_blocks)
+    if not memberships:
+        blocks.append(
+            mrkdwn_section(
+                "You're not in a mentoring programme yet. Join as a mentor, a mentee or a peer: "
+                "we'll match you with someone who fits your goals."
+            )
+        )
+    for participant, programme in memberships[:8]:
+        status = f" · {status_note(participant)}" if participant.status != "active" else ""
+        blocks.append({"type": "divider"})
+        blocks.append(mrkdwn_section(f"*{escape(programme.name)}*{status}"))
+        blocks.append(mrkdwn_section("\n".join(profile_lines(participant))))
+        if participant.goals:
+            blocks.append(mrkdwn_section("*My goals:*\n" + quote(participant.goals, 500)))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"membership_{participant.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": EDIT_ACTION,
+                        "text": plain("Edit profile"),
+                        "value": str(programme.id),
+                    }
+                ],
+            }
+        )
+    joined = {programme.id for _, programme in memberships}
+    joinable = [p for p in open_programmes if p.id not in joined]
+    if joinable:
+        blocks.append({"type": "divider"})
+        blocks.append(mrkdwn_section("*Open for enrolment:* " + ", ".join(escape(p.name) for p in joinable[:20])))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "join",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": JOIN_ACTION,
+                        "text": plain("Join a programme"),
+                        "style": "primary",
+                    }
+                ],
+            }
+        )
+    blocks.append(context("Type `/mentor help` in any channel to see everything mentor-bot can do."))
+    blocks += list(admin_blocks)
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def status_note(participant: Participant) -> str:
+    if participant.status == "paused":
+        return f"paused until {participant.paused_until.isoformat()}" if participant.paused_until else "paused"
+    if participant.status == "left":
+        return "you left"
+    if participant.status == "invited":
+        return "a new cycle is starting: opt in from your DMs"
+    return participant.status

@@ -1,0 +1,255 @@
+"""Block Kit for the weekly digest (posted in the programme channel) and the programme report (admins only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from blocks.common import Block, context, mrkdwn_section, plain, role_name
+from blocks.text import escape, truncate
+from mentoring.insight import WEEKDAYS, is_quiet
+from prompts.text import escape_mrkdwn
+from store.insight import MIN_GROUP, Health, ParticipationRow
+
+PREVIEW_ACTION = "digest_preview"
+POST_ACTION = "digest_post"
+REPORT_ACTION = "programme_report"
+
+
+def _change(now: int, before: int) -> str:
+    if now == before:
+        return "same as last week"
+    difference = now - before
+    return f"{'+' if difference > 0 else '-'}{abs(difference)} on last week"
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
+    """The digest: a plain-text fallback (notifications, screen readers) and its blocks."""
+    name = escape(str(digest.get("programme") or ""))
+    prompt = digest.get("prompt") or {}
+    prompt_text = str(prompt.get("text") or "")
+    header = plain(f"This week in {digest.get('programme') or 'the programme'}", 150)
+    if is_quiet(digest):
+        text = (
+            f"A quiet week in {name}: no check-ins logged yet. A short chat this week counts; "
+            + (f"here's something to talk about: {escape(prompt_text)}" if prompt_text else "")
+        ).strip()
+        blocks: list[Block] = [
+            {"type": "header", "text": header},
+            mrkdwn_section(
+                f"A quiet week in *{name}*. That's fine: a 20-minute chat this week still counts, and it's a "
+                "good moment to find a time with your partner."
+            ),
+        ]
+        if prompt_text:
+            blocks.append(mrkdwn_section(f"*Conversation prompt of the week*\n>{escape_mrkdwn(prompt_text)}"))
+        blocks.append(
+            context("Log a meeting with *Log a check-in* in your pair's room. `/mentor prompt` has more ideas.")
+        )
+        return truncate(text, 3000), blocks
+
+    checkins, before = int(digest.get("checkins") or 0), int(digest.get("checkins_before") or 0)
+    pairs, pairs_before = int(digest.get("pairs_met") or 0), int(digest.get("pairs_met_before") or 0)
+    active = int(digest.get("active_pairs") or 0)
+    milestones = int(digest.get("milestones_done") or 0)
+    kudos = digest.get("kudos") or {}
+    waiting = int(digest.get("new_waiting") or 0)
+    lines = [
+        f"*{_plural(pairs, 'pair')} met* of {active} active ({_change(pairs, pairs_before)})",
+        f"*{_plural(checkins, 'check-in')} logged* ({_change(checkins, before)})",
+        f"*{_plural(milestones, 'milestone')} completed*",
+        f"*{_plural(int(kudos.get('count') or 0), 'kudos', 'kudos')} given*",
+    ]
+    if waiting:
+        lines.append(f"*{_plural(waiting, 'new person', 'new people')}* joined and will be matched soon")
+    blocks = [{"type": "header", "text": header}, mrkdwn_section("\n".join(lines))]
+    highlights = digest.get("highlights") or []
+    if highlights:
+        shown = []
+        for h in highlights[:3]:
+            link = str(h.get("link") or "")
+            label = f"a growth thread by <@{h.get('author')}>"
+            shown.append(
+                f"• <{link}|{label}> · {_plural(int(h.get('replies') or 0), 'reply', 'replies')}, "
+                f"{_plural(int(h.get('reactions') or 0), 'reaction')}"
+                if link
+                else f"• {label}"
+            )
+        blocks.append(mrkdwn_section("*Growth threads people loved*\n" + "\n".join(shown)))
+    public_kudos = kudos.get("public") or []
+    if public_kudos:
+        thanks = ", ".join(f"<@{k.get('giver')}> → <@{k.get('receiver')}>" for k in public_kudos[:10])
+        blocks.append(mrkdwn_section(f"*Kudos shared in public* :clap: {thanks}"))
+    if prompt_text:
+        blocks.append(mrkdwn_section(f"*Conversation prompt of the week*\n>{escape_mrkdwn(prompt_text)}"))
+    blocks.append(context("Counts cover the last 7 days. Only growth threads and kudos people made public are named."))
+    text = (
+        f"This week in {name}: {_plural(pairs, 'pair')} met, {_plural(checkins, 'check-in')} "
+        f"logged ({_change(checkins, before)}), {_plural(milestones, 'milestone')} completed, "
+        f"{_plural(int(kudos.get('count') or 0), 'kudos', 'kudos')} given"
+        + (f", {_plural(waiting, 'new person', 'new people')} waiting for a match" if waiting else "")
+        + "."
+        + (f" Prompt of the week: {escape(prompt_text)}" if prompt_text else "")
+    )
+    return truncate(text, 3000), blocks
+
+
+def preview_message(digest: Mapping[str, Any], *, channel_id: str, programme_id: int) -> tuple[str, list[Block]]:
+    """The digest as only an admin sees it, with a button to post it now."""
+    text, blocks = digest_message(digest)
+    intro = mrkdwn_section(f"*Preview:* this is what the next digest would say in <#{channel_id}> right now.")
+    post = {
+        "type": "actions",
+        "block_id": "digest_preview_actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": plain("Post it now"),
+                "action_id": POST_ACTION,
+                "value": str(programme_id),
+                "style": "primary",
+            }
+        ],
+    }
+    return f"Preview of the next digest: {text}", [intro, {"type": "divider"}, *blocks, post]
+
+
+def schedule_line(weekday: int, hour: int, timezone: str) -> str:
+    return f"Digest: {WEEKDAYS[weekday % 7]}s at {hour:02d}:00 ({escape(timezone)})"
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def _counts(counts: Mapping[str, int], label: Any = str) -> str:
+    if not counts:
+        return "_none_"
+    return ", ".join(
+        f"{escape(label(k) if k else 'not given')}: {v}"
+        for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def _participation_line(row: ParticipationRow, label: str) -> str:
+    return (
+        f"{escape(label)}: {row.people} people, {_percent(row.matched / row.people)} matched, "
+        f"{_percent(row.met_recently / row.people)} met recently"
+    )
+
+
+def self_group_lines(health: Health) -> str:
+    """Participation by self-described group: groups of 5 or more, the smaller ones only together."""
+    lines = [_participation_line(g, g.group) for g in health.self_groups or []]
+    if health.self_groups_unanswered >= MIN_GROUP:
+        lines.append(f"No answer: {health.self_groups_unanswered} people")
+    return (
+        f"*Participation by self-described group* (groups of {MIN_GROUP} or more; answers are never shown "
+        "one by one)\n" + ("\n".join(lines) if lines else f"_no group of {MIN_GROUP} or more yet_")
+    )
+
+
+def groups_line(health: Health) -> str:
+    """App Home: the self-described groups of 5 or more, for a programme that asks; "" otherwise."""
+    if health.self_groups is None:
+        return ""
+    shown = " · ".join(f"{escape(g.group)}: {g.people}" for g in health.self_groups)
+    return f"Self-described groups ({MIN_GROUP} or more): " + (shown or "none yet")
+
+
+def health_line(health: Health) -> str:
+    """One line for the App Home admin section."""
+    return (
+        f"Health: {_percent(health.match_rate)} matched · {_percent(health.met_rate)} of pairs met in the last "
+        f"{health.cadence_days} days · {_plural(len(health.stalled), 'stalled pair')}"
+    )
+
+
+def report_message(programme_name: str, health: Health, *, cycle_number: int) -> tuple[str, list[Block]]:
+    """The programme report for its admins. Stalled pairs are named here, and only here."""
+    median = "—" if health.median_days_between is None else f"{health.median_days_between:g} days"
+    useful = "—" if health.average_usefulness is None else f"{health.average_usefulness:.1f} / 5"
+    lines = [
+        f"*Participants:* {health.participants} ({_counts(health.by_role, role_name)})",
+        f"*Match rate:* {_percent(health.match_rate)} ({health.matched} of {health.eligible} active people in a match)",
+        f"*Pairs that met in the last {health.cadence_days} days:* {_percent(health.met_rate)} "
+        f"({health.pairs_met_recently} of {health.active_pairs})",
+        f"*Median days between check-ins:* {median}",
+        f"*Average usefulness:* {useful} over {_plural(health.checkins, 'check-in')} this cycle",
+    ]
+    if health.milestones_done is not None:
+        per_pair = health.milestones_done / health.active_pairs if health.active_pairs else 0.0
+        lines.append(f"*Milestones completed:* {health.milestones_done} ({per_pair:.1f} per active pair)")
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},
+        mrkdwn_section("\n".join(lines)),
+    ]
+    if health.survey:
+        blocks.append(mrkdwn_section(truncate(survey_lines(health.survey), 3000)))
+    departments = [_participation_line(d, d.group or "not given") for d in health.departments]
+    blocks.append(
+        mrkdwn_section(
+            truncate(
+                "*Participation by department* (groups of 5 or more)\n"
+                + ("\n".join(departments) if departments else "_no group of 5 or more yet_"),
+                3000,
+            )
+        )
+    )
+    if health.self_groups is not None:
+        blocks.append(mrkdwn_section(truncate(self_group_lines(health), 3000)))
+    retention = [
+        f"cycle {c} → {c + 1}: {_percent(back / n if n else None)} ({back} of {n})" for c, n, back in health.retention
+    ]
+    if len(health.retention) > 1:
+        blocks.append(mrkdwn_section("*Retention*\n" + "\n".join(retention[:-1])))
+    stalled = health.stalled
+    if stalled:
+        pairs = "; ".join(" & ".join(f"<@{u}>" for u in members) for members in stalled[:20])
+        more = f" and {len(stalled) - 20} more" if len(stalled) > 20 else ""
+        blocks.append(
+            mrkdwn_section(
+                truncate(
+                    f"*Stalled pairs ({len(stalled)})*: no check-in for {2 * health.cadence_days} days. {pairs}{more}",
+                    3000,
+                )
+            )
+        )
+    else:
+        blocks.append(mrkdwn_section("*Stalled pairs:* none"))
+    blocks.append(
+        context(
+            "Only you see this. Private reflections, “rather not” lists, why a match ended and survey comments are "
+            "never shown. `/mentor report --export` sends you CSV files."
+        )
+    )
+    text = (
+        f"{escape(programme_name)} report: {health.participants} participants, "
+        f"match rate {_percent(health.match_rate)}, {_percent(health.met_rate)} of pairs met recently, "
+        f"{len(stalled)} stalled."
+    )
+    return text, blocks
+
+
+SURVEY_LABELS = {"pulse": "Mid-cycle pulse", "exit": "Exit reflection"}
+
+
+def survey_lines(survey: Mapping[str, Mapping[str, Any]]) -> str:
+    """Survey ratings, shown once 5 people answered (fewer could be told apart); free text is never shown."""
+    lines = []
+    for kind, result in survey.items():
+        label, count = SURVEY_LABELS.get(kind, kind), int(result.get("responses") or 0)
+        if count < MIN_GROUP:
+            lines.append(f"{label}: {_plural(count, 'response')} so far (results are shown from {MIN_GROUP})")
+            continue
+        parts = [f"{'satisfaction' if kind == 'pulse' else 'overall'} {float(result['rating']):.1f} / 5"]
+        if result.get("progress") is not None:
+            parts.append(f"progress on goals {float(result['progress']):.1f} / 5")
+        if result.get("would_continue") is not None:
+            parts.append(f"{_percent(float(result['would_continue']))} would go on together")
+        lines.append(f"{label} ({_plural(count, 'response')}): " + ", ".join(parts))
+    return "*Surveys*\n" + "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Middleware for every request: dependencies in the context, and Slack's event retries handled once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot import logs
+from bot.deps import Deps, deps_of
+from gateway.slack import metered
+from store import queries
+
+logger = logging.getLogger(__name__)
+
+
+def provide(deps: Deps) -> Callable[..., Any]:
+    def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
+        context["deps"] = deps
+        if context.get("client") is not None:
+            context["client"] = metered(context["client"])  # Web API calls counted in /metrics
+        # Logs of this request (here and in the listener threads, which copy the context) carry its team and
+        # user; reset afterwards, for threads that serve many requests (Socket Mode).
+        team = logs.TEAM_ID.set(context.get("team_id"))
+        user = logs.USER_ID.set(context.get("user_id"))
+        try:
+            return next()
+        finally:
+            logs.TEAM_ID.reset(team)
+            logs.USER_ID.reset(user)
+
+    return provide_deps
+
+
+def handle_each_event_once(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:
+    """Slack redelivers an event it thinks we missed (`X-Slack-Retry-Num`); the event_id tells them apart."""
+    event_id = body.get("event_id")
+    if body.get("type") != "event_callback" or not event_id:
+        return next()
+    team_id = body.get("team_id") or context.get("team_id") or ""
+    with deps_of(context).db.begin() as session:
+        first = queries.claim_event(session=session, team_id=team_id, event_id=event_id)
+    if not first:
+        logger.info("event delivered again; already handled", extra={"event_id": event_id, "team_id": team_id})
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def register(app: App) -> None:
+    app.use(handle_each_event_once)

@@ -1,0 +1,188 @@
+"""The Slack Web API seam: one client with retries, and the few calls the app makes through it."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.slack_response import SlackResponse
+
+from gateway import metrics
+
+logger = logging.getLogger(__name__)
+
+METHOD_TIERS_FILE = Path(__file__).resolve().parent / "method_tiers.json"
+"""Slack's table of Web API method -> rate tier, copied from slackapi/java-slack-sdk (MIT): see `gateway/README.md`."""
+TIER_PER_MINUTE: dict[str, int] = {"Tier1": 1, "Tier2": 20, "Tier3": 50, "Tier4": 100}
+_DEFAULT_TIERS: dict[str, str] = {"conversations.history": "Tier3", "conversations.open": "Tier3"}
+
+
+@functools.cache
+def method_tiers() -> dict[str, str]:
+    """Web API method -> Slack rate tier (Slack's published table, `gateway/method_tiers.json`)."""
+    tiers = dict(_DEFAULT_TIERS)
+    try:
+        tiers.update(json.loads(METHOD_TIERS_FILE.read_text("utf-8")))
+    except (OSError, ValueError):
+        logger.info("method tiers file not readable; using built-in tiers", extra={"path": str(METHOD_TIERS_FILE)})
+    return tiers
+
+
+def per_minute(method: str) -> int:
+    """Calls a minute Slack allows `method` in one workspace, by its tier (special tiers: 100)."""
+    return TIER_PER_MINUTE.get(method_tiers().get(method, "Tier3"), 100)
+
+
+class MeteredWebClient(WebClient):
+    """A WebClient that counts each call by method and result (`mentor_bot_slack_api_calls`)."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as error:
+            status_code = error.response.status_code
+            data = error.response.data if isinstance(error.response.data, dict) else {}
+            code = str(data.get("error") or f"http_{status_code}")
+            if status_code == 429 or code == "ratelimited":
+                metrics.SLACK_RATELIMITED.labels(method=api_method).inc()
+            metrics.slack_call(api_method, code)
+            raise
+        except OSError:
+            metrics.slack_call(api_method, "connection_error")
+            raise
+        metrics.slack_call(api_method, "ok")
+        return response
+
+
+def metered(client: WebClient) -> WebClient:
+    """The same client (token, URL, retries, team), counted. Bolt makes a plain one for each request."""
+    if isinstance(client, MeteredWebClient):
+        return client
+    copy = MeteredWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.default_params = dict(client.default_params)
+    return copy
+
+
+class CountingRateLimitHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 like slack-sdk's handler, and counts it: these 429s never reach the caller."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retry = bool(super()._can_retry(state=state, request=request, response=response, error=error))
+        if retry:
+            metrics.SLACK_RATELIMITED.labels(method=request.url.rsplit("/", 1)[-1].split("?", 1)[0]).inc()
+        return retry
+
+
+def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, timeout: int = 10) -> WebClient:
+    """A WebClient that waits out 429s (honouring Retry-After) and retries 5xx and dropped connections."""
+    return MeteredWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            CountingRateLimitHandler(max_retry_count=max_retries),
+            ServerErrorRetryHandler(max_retry_count=max_retries),
+            ConnectionErrorRetryHandler(max_retry_count=max_retries),
+        ],
+    )
+
+
+class TeamClients(Protocol):
+    """The Web API client to act in one workspace: what jobs and the outbox use outside a Slack request."""
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        """A client with that workspace's bot token, or None when the app is not installed there."""
+        ...
+
+
+class OneWorkspace:
+    """Single-workspace token mode (SLACK_BOT_TOKEN): the same client whatever the team."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def for_team(self, team_id: str) -> WebClient | None:
+        return self.client
+
+
+def team_clients(client: WebClient | TeamClients) -> TeamClients:
+    """Accept a plain client (one workspace) where a per-team factory is expected."""
+    return OneWorkspace(client) if isinstance(client, WebClient) else client
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    user_id: str
+    name: str
+    title: str
+    timezone: str | None
+    is_admin: bool
+    is_owner: bool
+    deleted: bool
+    is_bot: bool
+
+
+def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
+    """The person's Slack profile (`users.info`), or None if Slack would not give it (logged)."""
+    try:
+        response = client.users_info(user=user_id)
+    except SlackApiError as error:
+        logger.warning("users.info failed", extra={"user_id": user_id, "error": error.response.get("error")})
+        return None
+    user: dict[str, Any] = response.get("user") or {}
+    profile: dict[str, Any] = user.get("profile") or {}
+    return SlackProfile(
+        user_id=user_id,
+        name=profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user_id,
+        title=profile.get("title") or "",
+        timezone=user.get("tz") or None,
+        is_admin=bool(user.get("is_admin")),
+        is_owner=bool(user.get("is_owner")),
+        deleted=bool(user.get("deleted")),
+        is_bot=bool(user.get("is_bot")),
+    )
+
+
+def send_dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:
+    """Post a direct message from the app. Returns the message ts, or None when Slack refused (logged)."""
+    try:
+        response = client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.error(
+            "could not send a direct message: %s",
+            error.response.get("error"),
+            extra={"user_id": user_id, "slack_error": error.response.get("error")},
+        )
+        return None
+    ts: str | None = response.get("ts")
+    return ts

@@ -1,0 +1,97 @@
+"""Slack's reference data (API spec, rate tiers, sample payloads), read from `standin/reference/`.
+
+The files there are copies from Slack's public repositories (MIT): see `standin/reference/README.md`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+# Methods Slack has but the 2020 OpenAPI spec lacks, described in the spec's own parameter format.
+HAND_SPECS: dict[str, list[dict[str, Any]]] = {
+    "files.getUploadURLExternal": [
+        {"name": "filename", "in": "formData", "required": True, "type": "string"},
+        {"name": "length", "in": "formData", "required": True, "type": "integer"},
+        {"name": "alt_txt", "in": "formData", "required": False, "type": "string"},
+        {"name": "snippet_type", "in": "formData", "required": False, "type": "string"},
+    ],
+    "files.completeUploadExternal": [
+        {"name": "files", "in": "formData", "required": True, "type": "string"},
+        {"name": "channel_id", "in": "formData", "required": False, "type": "string"},
+        {"name": "channels", "in": "formData", "required": False, "type": "string"},
+        {"name": "initial_comment", "in": "formData", "required": False, "type": "string"},
+        {"name": "thread_ts", "in": "formData", "required": False, "type": "string"},
+    ],
+    # The 2020 spec predates token rotation: `code` is required there, but a refresh (grant_type=refresh_token)
+    # has none. These are the parameters of https://api.slack.com/methods/oauth.v2.access today.
+    "oauth.v2.access": [
+        {"name": "client_id", "in": "query", "required": False, "type": "string"},
+        {"name": "client_secret", "in": "query", "required": False, "type": "string"},
+        {"name": "code", "in": "query", "required": False, "type": "string"},
+        {"name": "redirect_uri", "in": "query", "required": False, "type": "string"},
+        {"name": "grant_type", "in": "query", "required": False, "type": "string"},
+        {"name": "refresh_token", "in": "query", "required": False, "type": "string"},
+    ],
+}
+
+# Arguments Slack rejects when missing although the 2020 spec does not mark them required.
+EXTRA_REQUIRED: dict[str, list[str]] = {
+    "conversations.create": ["name"],
+    "conversations.invite": ["channel", "users"],
+    "conversations.join": ["channel"],
+    "conversations.info": ["channel"],
+    "conversations.members": ["channel"],
+    "users.info": ["user"],
+    "views.update": ["view"],
+    "chat.scheduleMessage": ["channel", "post_at"],
+    "chat.delete": ["channel", "ts"],
+}
+
+TIER_LIMITS: dict[str, int] = {"Tier1": 1, "Tier2": 20, "Tier3": 50, "Tier4": 100}
+SPECIAL_TIER_LIMIT = 100
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((REFERENCE / "web_api_openapi_v2.json").read_text("utf-8"))
+    return data
+
+
+@cache
+def method_params(method: str) -> tuple[dict[str, Any], ...] | None:
+    """The spec's parameters of a Web API method (token excluded), or None if Slack has no such method."""
+    if method in HAND_SPECS:
+        return tuple(HAND_SPECS[method])
+    path = _spec()["paths"].get(f"/{method}")
+    if path is None:
+        return None
+    operation = path.get("post") or path.get("get") or {}
+    return tuple(p for p in operation.get("parameters", []) if p.get("name") != "token")
+
+
+@cache
+def method_tiers() -> dict[str, str]:
+    data: dict[str, str] = json.loads((REFERENCE / "method_tiers.json").read_text("utf-8"))
+    return data
+
+
+def per_minute_limit(method: str) -> int:
+    tier = method_tiers().get(method, "Tier3")
+    return TIER_LIMITS.get(tier, SPECIAL_TIER_LIMIT)
+
+
+@cache
+def _sample(relative: str) -> str:
+    return (REFERENCE / "samples" / relative).read_text("utf-8")
+
+
+def sample(relative: str) -> dict[str, Any]:
+    """A fresh copy of a sample payload, e.g. sample("events/AppHomeOpenedPayload.json")."""
+    data: dict[str, Any] = json.loads(_sample(relative))
+    return copy.deepcopy(data)
