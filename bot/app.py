@@ -19,14 +19,15 @@ from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from bot import errors, logs, middleware
-from bot.deps import Deps
 from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
 from bot.payloads import listener_of, shape_problem
 from bot.settings import Settings
 from gateway import metrics
 from gateway.slack import make_web_client
+from handlers.deps import Deps
 from prompts.llm import make_helper
-from scheduling.scheduler import worker_id
+from scheduling.hooks import SchedulerJobs
+from scheduling.leader import worker_id
 from store import queries
 from store.db import Database
 from store.installations import InstallationStore
@@ -90,7 +91,15 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
     llm = make_helper(
         settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
     )
-    deps = Deps(settings=settings, db=db, llm=llm, installations=store)
+    deps = Deps(
+        db=db,
+        jobs=SchedulerJobs(db),
+        llm=llm,
+        installations=store,
+        default_programme_name=settings.default_programme_name,
+        guides_dir=settings.guides_dir,
+        data_retention_days=settings.data_retention_days,
+    )
     app.use(middleware.provide(deps))
     middleware.register(app)
     errors.register(app)

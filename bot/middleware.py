@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 
 from bot import logs
-from bot.deps import Deps, deps_of
 from gateway.slack import metered
+from handlers.deps import Deps, deps_of
 from store import queries
 
 logger = logging.getLogger(__name__)

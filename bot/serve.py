@@ -126,7 +126,7 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
         def load(self) -> Any:
             # Runs in each worker after the fork, so every worker has its own engine and HTTP pool.
             from bot.app import create_web_app
-            from scheduling.scheduler import worker_id
+            from scheduling.leader import worker_id
 
             scheduler_id = worker_id(children[0].pid) if children else None
             return create_web_app(settings, scheduler_worker_id=scheduler_id)

@@ -186,3 +186,48 @@ def send_dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, A
         return None
     ts: str | None = response.get("ts")
     return ts
+
+
+def workspace_url(client: WebClient) -> str:
+    """The workspace's address (auth.test), for links to growth threads; Slack's own address if unknown."""
+    try:
+        return str(client.auth_test().get("url") or "https://slack.com/")
+    except (SlackApiError, OSError) as error:
+        logger.warning("auth.test failed; growth-thread links use slack.com", extra={"e": error})
+        return "https://slack.com/"
+
+
+def upload_file(client: WebClient, *, channel: str, file: bytes, filename: str, title: str, alt: str) -> str:
+    """Upload one file (files_upload_v2: Slack's external upload) to a channel. Returns the file id."""
+    response = client.files_upload_v2(channel=channel, file=file, filename=filename, title=title, alt_txt=alt[:1000])
+    files = response.get("files") or [response.get("file") or {}]
+    return str((files[0] or {}).get("id") or "")
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Workspace admins and owners, as Slack says today (`users.info`)."""
+    profile = user_profile(client, user_id)
+    return profile is not None and not profile.deleted and not profile.is_bot and (profile.is_admin or profile.is_owner)
+
+
+def workspace_admin_ids(client: WebClient) -> list[str]:
+    """The workspace's admins and owners (`users.list`, every page), people only. What was read before an error
+    is kept; the error is logged."""
+    admins: list[str] = []
+    cursor = None
+    try:
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                if (
+                    (user.get("is_admin") or user.get("is_owner"))
+                    and not user.get("deleted")
+                    and not user.get("is_bot")
+                ):
+                    admins.append(user["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    except SlackApiError as error:
+        logger.error("users.list failed: %s", error.response.get("error"))
+    return admins

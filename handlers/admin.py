@@ -17,10 +17,10 @@ from blocks import admin as admin_ui
 from blocks import digests as digest_ui
 from blocks.common import Block
 from blocks.text import escape, truncate
-from bot.deps import Deps, deps_of
 from gateway.slack import send_dm, user_profile
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    access_of,
     action_value,
     int_or_none,
     metadata,
@@ -30,11 +30,12 @@ from handlers.common import (
     tell,
     user_of,
 )
+from handlers.deps import Deps, deps_of
 from mentoring import matching
-from mentoring.access import REFUSAL, Access
+from mentoring.access import REFUSAL
+from mentoring.checkins import replan
 from mentoring.insight import health_summary, validate_digest_schedule
 from mentoring.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
-from scheduling.checkins import replan
 from store import queries
 from store.models import ParticipantStatus, Programme, ProgrammeStatus
 from store.types import utcnow
@@ -47,7 +48,7 @@ def admin_section(
 ) -> list[Block] | None:
     """The admin panel for this person, or None if they are not an admin of anything. `with_maps` (App Home) adds
     the skill maps of their programmes."""
-    access = Access.of(client, session, team_id=team_id, user_id=user_id)
+    access = access_of(client, session, team_id=team_id, user_id=user_id)
     if not access.any:
         return None
     all_programmes = list(queries.programmes(session=session, team_id=team_id))
@@ -98,9 +99,7 @@ def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: st
 def admin_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
-        queries.ensure_default_programme(
-            session=session, team_id=inv.team_id, name=deps.settings.default_programme_name
-        )
+        queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
         blocks = admin_section(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
     if blocks is None:
         inv.respond(text=REFUSAL, response_type="ephemeral")
@@ -118,7 +117,7 @@ def programme_for_admin(
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         if programme is None:
             return None, "That programme doesn't exist (any more) in this workspace."
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
     if not access.can_admin(programme.id):
         return None, REFUSAL
     return programme, None
@@ -141,7 +140,7 @@ def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     with deps.db.session() as session:
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
     if not access.can_create():
         tell(client, body, REFUSAL)
         return
@@ -219,7 +218,7 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     programme_id = int_or_none(meta.get("programme_id"))
     today = utcnow().date()
     with deps.db.begin() as session:
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
         existing: Programme | None = None
         if meta.get("programme_id") is not None:  # editing: the id must name a programme of this workspace
             existing = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
@@ -454,7 +453,7 @@ def on_grant_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
     grantee = str(state_value(view, "admin").get("selected_user") or "")
     with deps.db.session() as session:
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
     if programme is None or not access.can_admin(programme.id):
         ack(response_action="errors", errors={"admin": REFUSAL if programme else "That programme doesn't exist."})
         return

@@ -17,8 +17,7 @@ from blocks import checkins as checkin_ui
 from blocks import matching as match_ui
 from blocks.common import mrkdwn_section, option, plain
 from blocks.text import escape, quote
-from bot.deps import deps_of
-from gateway.slack import send_dm
+from gateway.slack import send_dm, workspace_admin_ids
 from handlers.common import (
     action_value,
     int_or_none,
@@ -29,6 +28,7 @@ from handlers.common import (
     tell,
     user_of,
 )
+from handlers.deps import deps_of
 from mentoring import matching
 from store.models import CheckIn, Match, MatchStatus, Participant, Programme
 from store.types import utcnow
@@ -189,7 +189,9 @@ def on_need_help(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
     user_id = user_of(body)
     with deps.db.session() as session:
-        admins = programme_admin_ids(client, session, team_id=match.team_id, programme_id=programme.id or 0)
+        admins = programme_admin_ids(
+            session, team_id=match.team_id, programme_id=programme.id or 0, workspace_admins=workspace_admin_ids(client)
+        )
         logged = len(session.exec(select(CheckIn).where(CheckIn.match_id == match.id)).all())
     pair = ", ".join(f"<@{i}>" for i in ids)
     for admin in admins:

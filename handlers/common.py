@@ -10,7 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from gateway.slack import send_dm
+from gateway.slack import is_workspace_admin, send_dm
+from mentoring.access import Access
+from store.db import Session
 
 logger = logging.getLogger(__name__)
 
@@ -105,3 +107,8 @@ def open_modal_for(client: WebClient, body: dict[str, Any], view: dict[str, Any]
     problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
     if problem:
         tell(client, body, problem)
+
+
+def access_of(client: WebClient, session: Session, *, team_id: str, user_id: str) -> Access:
+    """The signed-in person's admin rights: what Slack says of them today, and the programmes granted to them."""
+    return Access.of(session, team_id=team_id, user_id=user_id, workspace_admin=is_workspace_admin(client, user_id))

@@ -18,11 +18,21 @@ from blocks import culture as culture_ui
 from blocks import skillchart
 from blocks.common import Block
 from blocks.text import escape, truncate
-from bot.deps import deps_of
 from gateway.slack import send_dm
 from handlers.admin import admin_click, programme_for_admin
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from handlers.common import (
+    access_of,
+    action_value,
+    int_or_none,
+    metadata,
+    open_modal_for,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
+from handlers.deps import deps_of
 from mentoring.access import REFUSAL, Access
 from mentoring.skillmap import SkillMap, build_map, sides, to_csv
 from store import queries
@@ -91,10 +101,8 @@ def _pick(session: Session, access: Access, *, team_id: str, wanted: str) -> tup
 def map_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
-        queries.ensure_default_programme(
-            session=session, team_id=inv.team_id, name=deps.settings.default_programme_name
-        )
-        access = Access.of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
+        queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
+        access = access_of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
         programme: Programme | None = None
         problem: str | None = MAP_REFUSAL
         if access.any:
@@ -177,7 +185,7 @@ def on_recruit_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
         programme = queries.get_programme(
             session=session, team_id=team_id, programme_id=int_or_none(meta.get("programme_id"))
         )
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
     if programme is None or not access.can_admin(programme.id):
         ack(response_action="errors", errors={"channel": REFUSAL if programme else "That programme doesn't exist."})
         return
@@ -266,7 +274,7 @@ def on_recruit_join(ack: Ack, body: dict[str, Any], client: WebClient, context: 
 def on_alumni_accept(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """'I'd like to mentor': the join form as a mentor, offering the skills they worked on this cycle."""
     from handlers.join import open_join_modal
-    from scheduling.culture import alumni
+    from mentoring.culture import alumni
 
     ack()
     deps = deps_of(context)

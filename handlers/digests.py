@@ -14,16 +14,13 @@ from slack_sdk.errors import SlackApiError
 from blocks import charts
 from blocks import digests as digest_ui
 from blocks.text import escape, truncate
-from bot.deps import Deps, deps_of
-from gateway.slack import send_dm
+from gateway.slack import send_dm, upload_file, workspace_url
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, team_of, tell, user_of
+from handlers.common import access_of, action_value, int_or_none, team_of, tell, user_of
+from handlers.deps import Deps, deps_of
 from mentoring import export
-from mentoring.access import REFUSAL, Access
+from mentoring.access import REFUSAL
 from mentoring.insight import compute_digest, compute_health, digest_slot, has_chart
-from scheduling.digests import deliver_digest_charts, plan_digest, upload_chart, workspace_url
-from scheduling.outbox import deliver_due
-from scheduling.scheduler import worker_id
 from store import insight, queries
 from store.models import Programme
 from store.types import utcnow
@@ -34,7 +31,7 @@ logger = logging.getLogger(__name__)
 def _pick(deps: Deps, client: WebClient, *, team_id: str, user_id: str, wanted: str) -> tuple[Programme | None, str]:
     """The programme an admin named (name or slug), or their only one; else a message saying what to do."""
     with deps.db.session() as session:
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
         mine = [p for p in queries.programmes(session=session, team_id=team_id) if access.can_admin(p.id)]
     if not access.any:
         return None, REFUSAL
@@ -81,7 +78,11 @@ def send_preview(client: WebClient, deps: Deps, programme: Programme, *, user_id
     if has_chart(stats):
         try:
             channel = client.conversations_open(users=user_id)["channel"]["id"]
-            upload_chart(client, channel=channel, stats=stats, filename=f"digest-preview-{programme.id}.png")
+            png, alt = charts.digest_chart(stats)
+            title = f"{stats.get('programme', '')}: check-ins and milestones per week"
+            upload_file(
+                client, channel=channel, file=png, filename=f"digest-preview-{programme.id}.png", title=title, alt=alt
+            )
         except SlackApiError as error:
             logger.warning("could not upload the preview chart: %s", error.response.get("error"))
     return PREVIEW_SENT.format(name=escape(programme.name))
@@ -89,28 +90,10 @@ def send_preview(client: WebClient, deps: Deps, programme: Programme, *, user_id
 
 def post_now(client: WebClient, deps: Deps, programme: Programme, *, user_id: str) -> str:
     """Post this week's digest now (once: the week's scheduled digest then does not post again)."""
-    assert programme.id is not None
     if not programme.channel_id:
         return f"*{escape(programme.name)}* has no channel yet: pick one with *Edit* first."
-    now = utcnow()
-    week, _ = digest_slot(programme, now)
-    url = workspace_url(client)
-    with deps.db.begin() as session:
-        planned = plan_digest(session, programme, now=now, week=week, workspace_url=url)
-        if planned.digest_id is not None:
-            queries.audit(
-                session=session,
-                team_id=programme.team_id,
-                actor_id=user_id,
-                action="digest.post",
-                programme_id=programme.id,
-                details={"week": week},
-            )
-    if planned.digest_id is None:
+    if not deps.jobs.post_digest_now(client, programme, actor_id=user_id, now=utcnow()):
         return f"This week's digest of *{escape(programme.name)}* is already in <#{programme.channel_id}>."
-    # Send it now rather than at the scheduler's next pass; the outbox still makes it exactly one message.
-    deliver_due(deps.db, client, now=now, worker_id=worker_id(), batch=20, time_budget=10.0)
-    deliver_digest_charts(deps.db, client, now=now)
     return f"Posted this week's digest of *{escape(programme.name)}* in <#{programme.channel_id}>."
 
 
@@ -234,7 +217,7 @@ def _programme_of_button(
         )
         if programme is None:
             return None, "That programme doesn't exist (any more) in this workspace."
-        access = Access.of(client, session, team_id=team_id, user_id=user_id)
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
     if not access.can_admin(programme.id):
         return None, REFUSAL
     return programme, ""

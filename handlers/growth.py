@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from blocks import growth as growth_ui
 from blocks.text import escape, truncate
-from bot.deps import Deps, deps_of
 from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.deps import Deps, deps_of
 from handlers.roadmaps import menu_choice, selected, selected_all
 from mentoring import matching
 from store import queries

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from blocks.common import context, mrkdwn_section, plain
 from blocks.matching import GUIDE_ACTION
-from bot.deps import Deps, deps_of
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, open_modal_for, tell
+from handlers.deps import Deps, deps_of
 from mentoring import matching
 from prompts.guides import Guide, GuideError, Stage, load_guides, render, stage_of
 from store import queries
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 def library(deps: Deps) -> Any:
     try:
-        return load_guides(deps.settings.guides_dir)
+        return load_guides(deps.guides_dir)
     except GuideError:
         logger.exception("the organisation's guide folder has a bad entry; showing the built-in guides only")
         return load_guides()

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import common as ui
-from bot.deps import Deps, deps_of
 from handlers.common import int_or_none
+from handlers.deps import Deps, deps_of
 from mentoring.matching import user_matches
 from store import queries
 from store.types import utcnow
@@ -24,7 +24,7 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
     from handlers.roadmaps import home_section
 
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
+        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.default_programme_name)
         memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
         open_programmes = queries.open_programmes(session=session, team_id=team_id, today=utcnow().date())
         admin_blocks = admin_section(client, session, team_id=team_id, user_id=user_id, with_maps=True) or []

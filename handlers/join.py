@@ -13,13 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from blocks import common as ui
 from blocks.text import escape, truncate
-from bot.deps import Deps, deps_of
 from gateway.slack import send_dm, user_profile
 from handlers.commands import Invocation, subcommand
 from handlers.common import int_or_none, open_modal
+from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring.membership import JoinAnswers, validate_join
-from scheduling.culture import plan_mentor_welcome
 from store import queries
 from store.models import ParticipantStatus, Programme, Role
 from store.types import utcnow
@@ -47,7 +46,7 @@ def choose_programme(
     picker when several programmes fit. `as_role` and `offering` pre-fill the form (an invitation to mentor)."""
     today = utcnow().date()
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.settings.default_programme_name)
+        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.default_programme_name)
         mine = [p for _, p in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)]
         choices = mine if mine_only else queries.open_programmes(session=session, team_id=team_id, today=today)
         programme: Programme | None
@@ -226,7 +225,7 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
             )
             participant_id = participant.id
             if became_mentor:  # once per programme and person, in the mentors' channel if it has one
-                plan_mentor_welcome(session, programme=programme, user_id=user_id, now=utcnow())
+                deps.jobs.welcome_mentor(session, programme=programme, user_id=user_id, now=utcnow())
     except SQLAlchemyError:
         logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
         ack(response_action="errors", errors={"role": SAVE_FAILED})

@@ -13,10 +13,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from blocks import growth as growth_ui
-from bot.deps import deps_of
 from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.deps import deps_of
 from handlers.roadmaps import selected
 from store import queries
 from store.models import Kudos, ParticipantStatus, Programme

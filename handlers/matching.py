@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from blocks import matching as match_ui
 from blocks.text import escape
-from bot.deps import Deps, deps_of
-from gateway.slack import send_dm, user_profile
+from gateway.slack import send_dm, user_profile, workspace_admin_ids
 from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    access_of,
     action_value,
     int_or_none,
     metadata,
@@ -26,8 +26,9 @@ from handlers.common import (
     tell,
     user_of,
 )
+from handlers.deps import Deps, deps_of
 from mentoring import matching
-from mentoring.access import REFUSAL, Access, programme_admin_ids
+from mentoring.access import REFUSAL, programme_admin_ids
 from mentoring.meeting import suggest_slots
 from mentoring.programmes import CADENCE_LABELS
 from prompts.context import Member, PairContext, Stage
@@ -118,7 +119,7 @@ def on_preview_change(ack: Ack, body: dict[str, Any], client: WebClient, context
             return
         programme = session.get(Programme, round_.programme_id)
         assert programme is not None and programme.id is not None and round_.id is not None
-        if not Access.of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id):
+        if not access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id):
             tell(client, body, REFUSAL)
             return
         if choice == "drop" and match.status == MatchStatus.PROPOSED.value:
@@ -170,7 +171,7 @@ def on_release(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
             return
         programme = session.get(Programme, round_.programme_id)
         assert programme is not None
-        allowed = Access.of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id)
+        allowed = access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id)
         status = round_.status
     if not allowed:
         ack(response_action="update", view=_notice_view("Not released", REFUSAL))
@@ -454,7 +455,9 @@ def end_matches(
         if private_reason:
             for _, _, programme in ended:
                 assert programme.id is not None
-                admins[programme.id] = programme_admin_ids(client, session, team_id=team_id, programme_id=programme.id)
+                admins[programme.id] = programme_admin_ids(
+                    session, team_id=team_id, programme_id=programme.id, workspace_admins=workspace_admin_ids(client)
+                )
     for match, partners, programme in ended:
         if match.room_id:
             try:

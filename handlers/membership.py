@@ -12,10 +12,10 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import common as ui
 from blocks.text import escape, truncate
-from bot.deps import deps_of
 from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
 from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.deps import deps_of
 from mentoring.programmes import PauseError, parse_pause
 from store import queries
 from store.models import ParticipantStatus

@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from blocks.common import context, mrkdwn_section, plain
 from blocks.text import escape
-from bot.deps import Deps, deps_of
 from handlers.commands import Invocation, subcommand
 from handlers.common import action_value, team_of, tell, user_of
+from handlers.deps import Deps, deps_of
 from mentoring import matching
 from prompts.context import Member, PairContext
 from prompts.library import load_library, rating_score, stage_for

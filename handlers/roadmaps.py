@@ -15,25 +15,35 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from blocks import roadmaps as roadmap_ui
-from bot.deps import Deps, deps_of
 from gateway.slack import send_dm
 from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import (
+    access_of,
+    action_value,
+    int_or_none,
+    metadata,
+    open_modal,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
+from handlers.deps import Deps, deps_of
 from mentoring import matching
-from mentoring.access import REFUSAL, Access
+from mentoring.access import REFUSAL
 from mentoring.roadmaps import (
     MAX_GOAL,
     MAX_MILESTONES,
     MAX_NOTE,
     OPEN_STATUSES,
     Draft,
+    cancel_nudges,
     check_draft,
     check_text,
     cycle_end,
     cycle_start,
     starter_template,
 )
-from scheduling.roadmaps import cancel_nudges
 from store import queries
 from store.models import Match, MatchMember, MatchStatus, Milestone, MilestoneStatus, Programme, Roadmap, Role
 from store.types import utcnow
@@ -708,7 +718,7 @@ def contributions_command(inv: Invocation) -> None:
         if inv.args:
             found = queries.find_programme(session=session, team_id=inv.team_id, text=inv.args)
             programmes = [found] if found else []
-        access = Access.of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
+        access = access_of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
         mine = [p for p in programmes if access.can_admin(p.id)]
         if not mine:
             inv.respond(text=REFUSAL if programmes else "I don't know that programme.", response_type="ephemeral")

@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from blocks import checkins as checkin_ui
 from blocks.text import escape
-from bot.deps import deps_of
 from handlers.checkins import answered, clicked_match
 from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from handlers.deps import deps_of
 from mentoring import matching
 from store import queries
 from store.models import Match, ParticipantStatus, Programme, SurveyKind, SurveyResponse

@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from blocks import common as ui
 from blocks.text import escape
-from bot.deps import deps_of
 from handlers.common import action_value, int_or_none, team_of, tell, user_of
+from handlers.deps import deps_of
 from store import queries
 from store.models import ParticipantStatus, Programme
 from store.types import utcnow
@@ -59,14 +59,14 @@ def on_uninstalled(body: dict[str, Any], context: Any) -> None:
             session=session,
             team_id=team_id,
             now=utcnow(),
-            retention=timedelta(days=deps.settings.data_retention_days),
+            retention=timedelta(days=deps.data_retention_days),
         )
     if deps.installations is not None:
         deps.installations.delete_team(team_id)  # its tokens are dead: forget them now
     if stopped:
         logger.warning(
             "workspace uninstalled the app: all sending stopped; data deleted after %s days",
-            deps.settings.data_retention_days,
+            deps.data_retention_days,
             extra={"team_id": team_id},
         )
 

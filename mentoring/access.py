@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from gateway.slack import user_profile
 from store.models import ProgrammeAdmin
 
 logger = logging.getLogger(__name__)
-
-
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    """Workspace admins and owners, as Slack says today (`users.info`)."""
-    profile = user_profile(client, user_id)
-    return profile is not None and not profile.deleted and not profile.is_bot and (profile.is_admin or profile.is_owner)
 
 
 def granted_programmes(*, session: Session, team_id: str, user_id: str) -> set[int]:
@@ -37,9 +29,10 @@ class Access:
         self.programmes = programmes
 
     @classmethod
-    def of(cls, client: WebClient, session: Session, *, team_id: str, user_id: str) -> Access:
+    def of(cls, session: Session, *, team_id: str, user_id: str, workspace_admin: bool) -> Access:
+        """`workspace_admin`: what Slack says of the person today (`gateway.slack.is_workspace_admin`)."""
         return cls(
-            workspace_admin=is_workspace_admin(client, user_id),
+            workspace_admin=workspace_admin,
             programmes=granted_programmes(session=session, team_id=team_id, user_id=user_id),
         )
 
@@ -60,28 +53,14 @@ REFUSAL = (
 )
 
 
-def programme_admin_ids(client: WebClient, session: Session, *, team_id: str, programme_id: int) -> list[str]:
-    """Everyone who administers a programme: its granted admins and the workspace's admins and owners."""
+def programme_admin_ids(
+    session: Session, *, team_id: str, programme_id: int, workspace_admins: Sequence[str]
+) -> list[str]:
+    """Everyone who administers a programme: its granted admins, then the workspace's admins and owners
+    (`workspace_admins`, from `gateway.slack.workspace_admin_ids`)."""
     granted = session.exec(
         select(ProgrammeAdmin.slack_user_id).where(
             ProgrammeAdmin.team_id == team_id, ProgrammeAdmin.programme_id == programme_id
         )
     ).all()
-    admins = list(dict.fromkeys(granted))
-    cursor = None
-    try:
-        while True:
-            page = client.users_list(limit=200, cursor=cursor)
-            for user in page.get("members") or []:
-                if (
-                    (user.get("is_admin") or user.get("is_owner"))
-                    and not user.get("deleted")
-                    and not user.get("is_bot")
-                ) and user["id"] not in admins:
-                    admins.append(user["id"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-    except SlackApiError as error:
-        logger.error("users.list failed: %s", error.response.get("error"))
-    return admins
+    return list(dict.fromkeys([*granted, *workspace_admins]))

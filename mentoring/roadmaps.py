@@ -9,7 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from store.models import MilestoneStatus, ProgrammeKind
+from sqlmodel import Session, col, select
+
+from store.models import (
+    MilestoneStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProgrammeKind,
+)
 
 MAX_MILESTONES = 12
 MAX_TITLE = 150
@@ -147,3 +154,20 @@ def reminder_day(due_on: date) -> date:
 
 def overdue_day(due_on: date) -> date:
     return due_on + timedelta(days=OVERDUE_GRACE_DAYS)
+
+
+def cancel_nudges(session: Session, *, team_id: str, milestone_id: int) -> int:
+    """Skip the milestone's nudges not sent yet (it was re-dated, finished or dropped). Returns how many."""
+    rows = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            col(OutboxMessage.key).startswith(f"milestone-due:{milestone_id}:")
+            | col(OutboxMessage.key).startswith(f"milestone-overdue:{milestone_id}:"),
+        )
+    ).all()
+    for row in rows:
+        row.status = OutboxStatus.SKIPPED.value
+        row.last_error = "milestone changed"
+        session.add(row)
+    return len(rows)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time as clock
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from blocks import checkins as checkin_ui
+from mentoring.checkins import replan
 from mentoring.meeting import zone
 from scheduling.hours import WORK_DAYS, WORK_HOURS, Window, next_working_slot
 from scheduling.outbox import message
@@ -458,17 +459,3 @@ def _already_planned(session: Session, team_id: str, key: str) -> bool:
         session.exec(select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.key == key)).first()
         is not None
     )
-
-
-def replan(session: Session, *, programme_id: int | None = None, match_ids: Sequence[int] = ()) -> None:
-    """Look at these matches again on the next pass (a cadence or a cycle changed, someone came back)."""
-    query = select(Match).where(Match.status == MatchStatus.ACTIVE.value)
-    if programme_id is not None:
-        query = query.where(Match.programme_id == programme_id)
-    elif match_ids:
-        query = query.where(col(Match.id).in_(list(match_ids)))
-    else:
-        return
-    for match in session.exec(query).all():
-        match.plan_at = None
-        session.add(match)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from blocks import culture as culture_ui
+from mentoring.culture import alumni
 from prompts.guides import load_guides
 from prompts.guides.circle import question_for_month
 from scheduling.checkins import next_working_slot, nudge_slot
@@ -23,16 +24,11 @@ from scheduling.outbox import enqueue
 from store import queries
 from store.db import Database
 from store.models import (
-    Milestone,
-    MilestoneStatus,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeStatus,
-    Roadmap,
     Role,
-    SurveyKind,
-    SurveyResponse,
 )
 
 logger = logging.getLogger(__name__)
@@ -126,35 +122,7 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
     return planned
 
 
-ALUMNI_RATING = 4  # an exit rating of at least "Very good"
 ALUMNI_WINDOW = timedelta(days=21)  # after the cycle ends, while the invitation still makes sense
-
-
-def alumni(session: Session, programme: Programme) -> dict[str, tuple[int, list[str]]]:
-    """Mentees of the programme's current cycle who rated it well at exit and reached milestones of their own:
-    user id -> (milestones reached, the skills of those milestones)."""
-    rows = session.exec(
-        select(SurveyResponse.slack_user_id, Milestone.skill)
-        .join(Participant, col(Participant.slack_user_id) == col(SurveyResponse.slack_user_id))
-        .join(Roadmap, col(Roadmap.match_id) == col(SurveyResponse.match_id))
-        .join(Milestone, col(Milestone.roadmap_id) == col(Roadmap.id))
-        .where(
-            SurveyResponse.programme_id == programme.id,
-            SurveyResponse.cycle_number == programme.cycle_number,
-            SurveyResponse.kind == SurveyKind.EXIT.value,
-            col(SurveyResponse.rating) >= ALUMNI_RATING,
-            Participant.programme_id == programme.id,
-            Participant.role == Role.MENTEE.value,
-            Participant.status != ParticipantStatus.LEFT.value,
-            col(Roadmap.owner_id) == col(SurveyResponse.slack_user_id),
-            Milestone.status == MilestoneStatus.DONE.value,
-        )
-    ).all()
-    found: dict[str, tuple[int, list[str]]] = {}
-    for user_id, skill in rows:
-        count, skills = found.get(user_id, (0, []))
-        found[user_id] = (count + 1, [*skills, skill] if skill and skill not in skills else skills)
-    return found
 
 
 def plan_alumni_invitations(db: Database, *, now: datetime) -> int:

@@ -29,9 +29,10 @@ from sqlmodel import Session, col, select
 
 from blocks import charts
 from blocks import digests as digest_ui
-from gateway.slack import TeamClients, team_clients
+from gateway.slack import TeamClients, team_clients, upload_file, workspace_url
 from mentoring.insight import compute_digest, digest_slot, has_chart
-from scheduling.outbox import PERMANENT_ERRORS, enqueue
+from scheduling.leader import worker_id
+from scheduling.outbox import PERMANENT_ERRORS, deliver_due, enqueue
 from store import queries
 from store.db import Database
 from store.models import ChartStatus, Digest, OutboxMessage, OutboxStatus, Programme, ProgrammeStatus
@@ -55,15 +56,6 @@ def chart_filename(digest: Digest) -> str:
 class Planned:
     digest_id: int | None  # None: this week's digest already existed
     week: str
-
-
-def workspace_url(client: WebClient) -> str:
-    """The workspace's address (auth.test), for links to growth threads; Slack's own address if unknown."""
-    try:
-        return str(client.auth_test().get("url") or "https://slack.com/")
-    except (SlackApiError, OSError) as error:
-        logger.warning("auth.test failed; growth-thread links use slack.com", extra={"e": error})
-        return "https://slack.com/"
 
 
 def plan_digest(
@@ -215,15 +207,8 @@ def _finish(db: Database, digest: Digest, **values: object) -> None:
 def upload_chart(client: WebClient, *, channel: str, stats: dict[str, object], filename: str) -> str:
     """Upload a digest's chart to a channel (or a DM channel). Returns the file id."""
     png, alt = charts.digest_chart(stats)
-    response = client.files_upload_v2(
-        channel=channel,
-        file=png,
-        filename=filename,
-        title=f"{stats.get('programme', '')}: check-ins and milestones per week",
-        alt_txt=alt[:1000],
-    )
-    files = response.get("files") or [response.get("file") or {}]
-    return str((files[0] or {}).get("id") or "")
+    title = f"{stats.get('programme', '')}: check-ins and milestones per week"
+    return upload_file(client, channel=channel, file=png, filename=filename, title=title, alt=alt)
 
 
 def deliver_digest_charts(db: Database, clients_or_client: WebClient | TeamClients, *, now: datetime) -> int:
@@ -261,3 +246,26 @@ def deliver_digest_charts(db: Database, clients_or_client: WebClient | TeamClien
         _finish(db, digest, chart_status=ChartStatus.UPLOADED.value, chart_file_id=file_id, chart_error="")
         uploaded += 1
     return uploaded
+
+
+def post_digest_now(db: Database, client: WebClient, programme: Programme, *, actor_id: str, now: datetime) -> bool:
+    """An admin's *Post it now*: this week's digest, sent now rather than at the next pass, and audited.
+
+    The outbox still makes it exactly one message. Returns False when this week's digest was already planned."""
+    assert programme.id is not None
+    week, _ = digest_slot(programme, now)
+    with db.begin() as session:
+        planned = plan_digest(session, programme, now=now, week=week, workspace_url=workspace_url(client))
+        if planned.digest_id is None:
+            return False
+        queries.audit(
+            session=session,
+            team_id=programme.team_id,
+            actor_id=actor_id,
+            action="digest.post",
+            programme_id=programme.id,
+            details={"week": week},
+        )
+    deliver_due(db, client, now=now, worker_id=worker_id(), batch=20, time_budget=10.0)
+    deliver_digest_charts(db, client, now=now)
+    return True

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from blocks.text import escape
-from gateway.slack import TeamClients, team_clients
+from gateway.slack import TeamClients, team_clients, workspace_admin_ids
 from mentoring import matching
 from mentoring.access import programme_admin_ids
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
@@ -90,7 +90,12 @@ def admin_lookup(client: WebClient | TeamClients) -> Callable[[Session, str, int
         if (team_id, programme_id) not in cache:
             team_client = clients.for_team(team_id)
             cache[(team_id, programme_id)] = (
-                programme_admin_ids(team_client, session, team_id=team_id, programme_id=programme_id)
+                programme_admin_ids(
+                    session,
+                    team_id=team_id,
+                    programme_id=programme_id,
+                    workspace_admins=workspace_admin_ids(team_client),
+                )
                 if team_client is not None
                 else []
             )

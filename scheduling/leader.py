@@ -10,12 +10,20 @@ SQLite: a file database lives on one host, served by one process, so that proces
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger(__name__)
+
+
+def worker_id(pid: int | None = None) -> str:
+    """This process's name among the replicas (or that of process `pid` on this host)."""
+    return f"{socket.gethostname()}:{pid or os.getpid()}"
+
 
 LOCK_ID = 0x6D656E746F72  # "mentor": the advisory lock key, shared by every replica of this app
 """The advisory lock key, the same for every replica of this app (bigint)."""

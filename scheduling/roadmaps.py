@@ -27,8 +27,6 @@ from store.models import (
     MatchMember,
     MatchStatus,
     Milestone,
-    OutboxMessage,
-    OutboxStatus,
     Participant,
     ParticipantStatus,
     Programme,
@@ -39,23 +37,6 @@ logger = logging.getLogger(__name__)
 
 WEEKDAYS = (0, 1, 2, 3, 4)  # reminders go out on any working weekday, so that they land before the due date
 WORKING_WEEK = Window(days=WEEKDAYS)
-
-
-def cancel_nudges(session: Session, *, team_id: str, milestone_id: int) -> int:
-    """Skip the milestone's nudges not sent yet (it was re-dated, finished or dropped). Returns how many."""
-    rows = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.team_id == team_id,
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-            col(OutboxMessage.key).startswith(f"milestone-due:{milestone_id}:")
-            | col(OutboxMessage.key).startswith(f"milestone-overdue:{milestone_id}:"),
-        )
-    ).all()
-    for row in rows:
-        row.status = OutboxStatus.SKIPPED.value
-        row.last_error = "milestone changed"
-        session.add(row)
-    return len(rows)
 
 
 def _local_start(day: date, timezone: str | None) -> datetime:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,7 +16,7 @@ from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
 from scheduling.digests import deliver_digest_charts, plan_digests
-from scheduling.leader import Leadership
+from scheduling.leader import Leadership, worker_id
 from scheduling.outbox import POST_PER_MINUTE, RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
 from store import queries
@@ -26,11 +24,6 @@ from store.db import Database
 from store.installations import purge_expired_states
 
 logger = logging.getLogger(__name__)
-
-
-def worker_id(pid: int | None = None) -> str:
-    """This process's name among the replicas (or that of process `pid` on this host)."""
-    return f"{socket.gethostname()}:{pid or os.getpid()}"
 
 
 def tick(

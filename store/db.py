@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+__all__ = ["Database", "Session", "make_engine", "normalise_url"]
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (`postgres://`, `postgresql://`) and use the psycopg 3 driver."""

@@ -45,7 +45,7 @@ def _parse(entry: Any, label: str) -> CircleQuestion:
 
 @functools.cache
 def circle_questions() -> tuple[CircleQuestion, ...]:
-    data = resources.files("guides").joinpath("circle.yaml").read_text("utf-8")
+    data = resources.files("prompts.guides").joinpath("circle.yaml").read_text("utf-8")
     questions = read_yaml_entries("guides/circle.yaml", data, _parse, error=GuideError, what="circle questions")
     if len({q.id for q in questions}) != len(questions):
         raise GuideError("guides/circle.yaml: question ids must be unique")

@@ -210,7 +210,7 @@ def _load_group(directory: Traversable, prefix: str, origin: Origin) -> list[Gui
 
 @functools.cache
 def _builtin() -> tuple[Guide, ...]:
-    guides = _load_group(resources.files("guides").joinpath("entries"), "guides/entries/", "builtin")
+    guides = _load_group(resources.files("prompts.guides").joinpath("entries"), "guides/entries/", "builtin")
     if not guides:
         raise GuideError("guides/entries: no guide entries (*.yaml)")
     return tuple(guides)

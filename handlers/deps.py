@@ -1,0 +1,46 @@
+"""What listeners need, built once by the app factory (`bot/app.py`) and handed to them through Bolt's context.
+
+Listeners never import the scheduled side (`scheduling/`): what they need of it ("post the digest now", "welcome
+a new mentor in the mentors' channel") is the `Jobs` port here, which the factory fills with
+`scheduling.hooks.SchedulerJobs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from slack_sdk import WebClient
+
+from prompts.llm import LLMHelper
+from store.db import Database, Session
+from store.installations import InstallationStore
+from store.models import Programme
+
+
+class Jobs(Protocol):
+    def welcome_mentor(self, session: Session, *, programme: Programme, user_id: str, now: datetime) -> bool:
+        """Queue the mentors' channel welcome of a new mentor, in the unit of work that saves the join."""
+        ...
+
+    def post_digest_now(self, client: WebClient, programme: Programme, *, actor_id: str, now: datetime) -> bool:
+        """Post this week's digest now, exactly once; False when this week's digest is already there."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: Database
+    jobs: Jobs
+    llm: LLMHelper | None = None  # None: no OPENAI_API_KEY, the curated library is used
+    installations: InstallationStore | None = None  # None: single-workspace token mode
+    default_programme_name: str = "Mentoring"
+    guides_dir: Path | None = None  # an organisation's own toolbox entries, shown first
+    data_retention_days: int = 30
+
+
+def deps_of(context: Any) -> Deps:
+    deps: Deps = context["deps"]
+    return deps

@@ -1,0 +1,23 @@
+"""The scheduled side's answer to what listeners ask of it (`handlers.deps.Jobs`), wired in by the app factory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from scheduling.culture import plan_mentor_welcome
+from scheduling.digests import post_digest_now
+from store.db import Database, Session
+from store.models import Programme
+
+
+class SchedulerJobs:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def welcome_mentor(self, session: Session, *, programme: Programme, user_id: str, now: datetime) -> bool:
+        return plan_mentor_welcome(session, programme=programme, user_id=user_id, now=now)
+
+    def post_digest_now(self, client: WebClient, programme: Programme, *, actor_id: str, now: datetime) -> bool:
+        return post_digest_now(self.db, client, programme, actor_id=actor_id, now=now)
