@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
         run(BIN / "ruff", "check", ".")
         run(BIN / "ruff", "format", "--check", ".")
         run(BIN / "mypy")
+        run(BIN / "lint-imports")
         run(BIN / "pytest", *rest)
     elif job == "serve":
         setup()

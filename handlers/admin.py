@@ -18,8 +18,8 @@ from blocks import digests as digest_ui
 from blocks.common import Block
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, user_profile
-from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    Invocation,
     access_of,
     action_value,
     int_or_none,
@@ -95,7 +95,6 @@ def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: st
         publish_home(client, deps, team_id=team_id, user_id=user_id)
 
 
-@subcommand("admin", "admin", "programme admins: create and edit programmes, see participants, run cycles")
 def admin_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:

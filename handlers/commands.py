@@ -1,4 +1,4 @@
-"""`/mentor <subcommand>`: one router, subcommands registered by the modules that own them."""
+"""`/mentor <subcommand>`: one router over one explicit table of subcommands, each run by the module that owns it."""
 
 from __future__ import annotations
 
@@ -11,20 +11,8 @@ from slack_sdk import WebClient
 
 from blocks.common import help_message
 from blocks.text import escape, truncate
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """One `/mentor` call: who ran it, where, and the words after the subcommand."""
-
-    team_id: str
-    user_id: str
-    channel_id: str
-    trigger_id: str
-    args: str
-    client: WebClient
-    respond: Respond
-    context: Any
+from handlers import admin, culture, digests, growth, guide, join, kudos, matching, membership, prompt, roadmaps
+from handlers.common import Invocation
 
 
 @dataclass(frozen=True)
@@ -34,15 +22,59 @@ class Subcommand:
     run: Callable[[Invocation], None]
 
 
-SUBCOMMANDS: dict[str, Subcommand] = {}
-
-
-def subcommand(name: str, usage: str, description: str) -> Callable[[Callable[[Invocation], None]], Any]:
-    def decorate(func: Callable[[Invocation], None]) -> Callable[[Invocation], None]:
-        SUBCOMMANDS[name] = Subcommand(usage=usage, description=description, run=func)
-        return func
-
-    return decorate
+# The subcommands, in the order `/mentor help` lists them.
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "admin": Subcommand(
+        "admin", "programme admins: create and edit programmes, see participants, run cycles", admin.admin_command
+    ),
+    "map": Subcommand(
+        "map [programme]",
+        "programme admins: skills wanted and offered, and which mentors to recruit",
+        culture.map_command,
+    ),
+    "digest": Subcommand(
+        "digest [programme] [--post]", "admins: preview the next weekly digest, or post it now", digests.digest_command
+    ),
+    "report": Subcommand(
+        "report [programme] [--export]", "admins: programme health, a dashboard, and CSV files", digests.report_command
+    ),
+    "roadmap": Subcommand(
+        "roadmap", "your roadmap for this cycle: a goal and milestones, from a template", roadmaps.roadmap_command
+    ),
+    "contributions": Subcommand(
+        "contributions [programme]",
+        "programme admins: what each mentor has contributed",
+        roadmaps.contributions_command,
+    ),
+    "grow": Subcommand("grow", "share what you tried, learned and will do next: a growth thread", growth.grow_command),
+    "guide": Subcommand(
+        "guide", "short, practical guidance for your role and where you are in the cycle", guide.guide_command
+    ),
+    "join": Subcommand(
+        "join [programme]", "join a programme as a mentor, mentee or peer (or edit your profile)", join.join_command
+    ),
+    "profile": Subcommand(
+        "profile [programme]", "edit what you told a programme when you joined", join.profile_command
+    ),
+    "kudos": Subcommand(
+        "kudos @person <what for>", "thank a mentor or peer, in the programme channel or privately", kudos.kudos_command
+    ),
+    "rematch": Subcommand(
+        "rematch", "end your current match without blame and join the next round", matching.rematch_command
+    ),
+    "pause": Subcommand(
+        "pause [until DATE | 2w]", "take a break: no nudges and no new matches until then", membership.pause_command
+    ),
+    "resume": Subcommand("resume", "end a pause now", membership.resume_command),
+    "leave": Subcommand("leave [programme]", "leave a programme (your match is told kindly)", membership.leave_command),
+    "my-data": Subcommand(
+        "my-data", "get a file of everything mentor-bot stores about you", membership.my_data_command
+    ),
+    "forget-me": Subcommand(
+        "forget-me", "delete everything mentor-bot stores about you (asks first)", membership.forget_me_command
+    ),
+    "prompt": Subcommand("prompt", "get three conversation prompts that fit your match", prompt.prompt_command),
+}
 
 
 def help_entries() -> list[tuple[str, str]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -112,3 +114,17 @@ def open_modal_for(client: WebClient, body: dict[str, Any], view: dict[str, Any]
 def access_of(client: WebClient, session: Session, *, team_id: str, user_id: str) -> Access:
     """The signed-in person's admin rights: what Slack says of them today, and the programmes granted to them."""
     return Access.of(session, team_id=team_id, user_id=user_id, workspace_admin=is_workspace_admin(client, user_id))
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/mentor` call: who ran it, where, and the words after the subcommand."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    args: str
+    client: WebClient
+    respond: Respond
+    context: Any

@@ -20,8 +20,8 @@ from blocks.common import Block
 from blocks.text import escape, truncate
 from gateway.slack import send_dm
 from handlers.admin import admin_click, programme_for_admin
-from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    Invocation,
     access_of,
     action_value,
     int_or_none,
@@ -97,7 +97,6 @@ def _pick(session: Session, access: Access, *, team_id: str, wanted: str) -> tup
     return None, f"Which programme? `/mentor map <programme>`, one of: {names}."
 
 
-@subcommand("map", "map [programme]", "programme admins: skills wanted and offered, and which mentors to recruit")
 def map_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:

@@ -15,8 +15,7 @@ from blocks import charts
 from blocks import digests as digest_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, upload_file, workspace_url
-from handlers.commands import Invocation, subcommand
-from handlers.common import access_of, action_value, int_or_none, team_of, tell, user_of
+from handlers.common import Invocation, access_of, action_value, int_or_none, team_of, tell, user_of
 from handlers.deps import Deps, deps_of
 from mentoring import export
 from mentoring.access import REFUSAL
@@ -97,7 +96,6 @@ def post_now(client: WebClient, deps: Deps, programme: Programme, *, user_id: st
     return f"Posted this week's digest of *{escape(programme.name)}* in <#{programme.channel_id}>."
 
 
-@subcommand("digest", "digest [programme] [--post]", "admins: preview the next weekly digest, or post it now")
 def digest_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     wanted, post = _split(inv.args, "--post")
@@ -182,7 +180,6 @@ def send_export(client: WebClient, deps: Deps, programme: Programme, health: ins
     )
 
 
-@subcommand("report", "report [programme] [--export]", "admins: programme health, a dashboard, and CSV files")
 def report_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     wanted, wants_export = _split(inv.args, "--export")

@@ -16,8 +16,7 @@ from sqlmodel import Session
 from blocks import growth as growth_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm
-from handlers.commands import Invocation, subcommand
-from handlers.common import int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import Invocation, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
 from handlers.deps import Deps, deps_of
 from handlers.roadmaps import menu_choice, selected, selected_all
 from mentoring import matching
@@ -77,7 +76,6 @@ def open_growth(
     return open_modal(client, trigger_id, view, user_id=user_id)
 
 
-@subcommand("grow", "grow", "share what you tried, learned and will do next: a growth thread")
 def grow_command(inv: Invocation) -> None:
     problem = open_growth(
         inv.client, deps_of(inv.context), team_id=inv.team_id, user_id=inv.user_id, trigger_id=inv.trigger_id

@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 
 from blocks.common import context, mrkdwn_section, plain
 from blocks.matching import GUIDE_ACTION
-from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, open_modal_for, tell
+from handlers.common import Invocation, action_value, open_modal_for, tell
 from handlers.deps import Deps, deps_of
 from mentoring import matching
 from prompts.guides import Guide, GuideError, Stage, load_guides, render, stage_of
@@ -79,7 +78,6 @@ STAGE_WORDS = {
 }
 
 
-@subcommand("guide", "guide", "short, practical guidance for your role and where you are in the cycle")
 def guide_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:

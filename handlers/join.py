@@ -14,8 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from blocks import common as ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, user_profile
-from handlers.commands import Invocation, subcommand
-from handlers.common import int_or_none, open_modal
+from handlers.common import Invocation, int_or_none, open_modal
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring.membership import JoinAnswers, validate_join
@@ -117,12 +116,10 @@ def _open_for(inv: Invocation, *, mine_only: bool) -> None:
         inv.respond(text=problem, response_type="ephemeral")
 
 
-@subcommand("join", "join [programme]", "join a programme as a mentor, mentee or peer (or edit your profile)")
 def join_command(inv: Invocation) -> None:
     _open_for(inv, mine_only=False)
 
 
-@subcommand("profile", "profile [programme]", "edit what you told a programme when you joined")
 def profile_command(inv: Invocation) -> None:
     _open_for(inv, mine_only=True)
 

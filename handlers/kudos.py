@@ -14,8 +14,7 @@ from sqlmodel import Session
 
 from blocks import growth as growth_ui
 from gateway.slack import send_dm
-from handlers.commands import Invocation, subcommand
-from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.common import Invocation, open_modal, state_value, team_of, user_of
 from handlers.deps import deps_of
 from handlers.roadmaps import selected
 from store import queries
@@ -74,7 +73,6 @@ def shared_programme(session: Session, *, team_id: str, giver: str, receiver: st
     return None
 
 
-@subcommand("kudos", "kudos @person <what for>", "thank a mentor or peer, in the programme channel or privately")
 def kudos_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     receiver, name, reason = parse_kudos(inv.args)

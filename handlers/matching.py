@@ -13,8 +13,8 @@ from sqlmodel import Session
 from blocks import matching as match_ui
 from blocks.text import escape
 from gateway.slack import send_dm, user_profile, workspace_admin_ids
-from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    Invocation,
     access_of,
     action_value,
     int_or_none,
@@ -476,7 +476,6 @@ def end_matches(
     return len(ended)
 
 
-@subcommand("rematch", "rematch", "end your current match without blame and join the next round")
 def rematch_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:

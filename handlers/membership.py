@@ -13,8 +13,7 @@ from slack_sdk.errors import SlackApiError
 from blocks import common as ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm
-from handlers.commands import Invocation, subcommand
-from handlers.common import open_modal, state_value, team_of, user_of
+from handlers.common import Invocation, open_modal, state_value, team_of, user_of
 from handlers.deps import deps_of
 from mentoring.programmes import PauseError, parse_pause
 from store import queries
@@ -26,7 +25,6 @@ logger = logging.getLogger(__name__)
 NOT_A_MEMBER = "You're not in any programme yet: `/mentor join` to join one."
 
 
-@subcommand("pause", "pause [until DATE | 2w]", "take a break: no nudges and no new matches until then")
 def pause_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     try:
@@ -57,7 +55,6 @@ def pause_command(inv: Invocation) -> None:
     )
 
 
-@subcommand("resume", "resume", "end a pause now")
 def resume_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
@@ -72,7 +69,6 @@ def resume_command(inv: Invocation) -> None:
     inv.respond(text=text if changed else "You're not paused.", response_type="ephemeral")
 
 
-@subcommand("leave", "leave [programme]", "leave a programme (your match is told kindly)")
 def leave_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
@@ -127,7 +123,6 @@ def leave_command(inv: Invocation) -> None:
     )
 
 
-@subcommand("my-data", "my-data", "get a file of everything mentor-bot stores about you")
 def my_data_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:
@@ -182,7 +177,6 @@ def forget_modal() -> dict[str, Any]:
     }
 
 
-@subcommand("forget-me", "forget-me", "delete everything mentor-bot stores about you (asks first)")
 def forget_me_command(inv: Invocation) -> None:
     problem = open_modal(inv.client, inv.trigger_id, forget_modal(), user_id=inv.user_id)
     if problem:

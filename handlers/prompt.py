@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 
 from blocks.common import context, mrkdwn_section, plain
 from blocks.text import escape
-from handlers.commands import Invocation, subcommand
-from handlers.common import action_value, team_of, tell, user_of
+from handlers.common import Invocation, action_value, team_of, tell, user_of
 from handlers.deps import Deps, deps_of
 from mentoring import matching
 from prompts.context import Member, PairContext
@@ -111,7 +110,6 @@ def prompt_blocks(
     return blocks
 
 
-@subcommand("prompt", "prompt", "get three conversation prompts that fit your match")
 def prompt_command(inv: Invocation) -> None:
     found = suggest_for(deps_of(inv.context), team_id=inv.team_id, user_id=inv.user_id)
     if found is None:

@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from blocks import roadmaps as roadmap_ui
 from gateway.slack import send_dm
-from handlers.commands import Invocation, subcommand
 from handlers.common import (
+    Invocation,
     access_of,
     action_value,
     int_or_none,
@@ -168,7 +168,6 @@ def open_roadmap(
     return open_modal(client, trigger_id, view, user_id=user_id)
 
 
-@subcommand("roadmap", "roadmap", "your roadmap for this cycle: a goal and milestones, from a template")
 def roadmap_command(inv: Invocation) -> None:
     problem = open_roadmap(
         inv.client, deps_of(inv.context), team_id=inv.team_id, user_id=inv.user_id, trigger_id=inv.trigger_id
@@ -710,7 +709,6 @@ def tick_from_checkin(deps: Deps, *, team_id: str, user_id: str, match_id: int, 
 # --- admins: mentors' contributions ---------------------------------------------------------------------
 
 
-@subcommand("contributions", "contributions [programme]", "programme admins: what each mentor has contributed")
 def contributions_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:
