@@ -22,9 +22,11 @@ from handlers.common import (
     Invocation,
     access_of,
     action_value,
+    admin_click,
     int_or_none,
     metadata,
     open_modal_for,
+    programme_for_admin,
     state_value,
     team_of,
     tell,
@@ -105,33 +107,6 @@ def admin_command(inv: Invocation) -> None:
         return
     text, blocks = admin_ui.admin_message(blocks)
     inv.respond(text=text, blocks=blocks, response_type="ephemeral")
-
-
-def programme_for_admin(
-    client: WebClient, deps: Deps, body: dict[str, Any], programme_id: int | None
-) -> tuple[Programme | None, str | None]:
-    """The programme named by a button, if the clicking person may administer it; else a refusal."""
-    team_id, user_id = team_of(body), user_of(body)
-    with deps.db.session() as session:
-        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-        if programme is None:
-            return None, "That programme doesn't exist (any more) in this workspace."
-        access = access_of(client, session, team_id=team_id, user_id=user_id)
-    if not access.can_admin(programme.id):
-        return None, REFUSAL
-    return programme, None
-
-
-def admin_click(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> tuple[Deps, Programme] | None:
-    """Ack a click on a button naming a programme; the programme if the clicking person administers it, else
-    they are told why not and None comes back."""
-    ack()
-    deps = deps_of(context)
-    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
-    if programme is None:
-        tell(client, body, refusal or REFUSAL)
-        return None
-    return deps, programme
 
 
 def on_new_programme(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:

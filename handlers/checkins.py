@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from blocks import checkins as checkin_ui
 from blocks import matching as match_ui
+from blocks import roadmaps as roadmap_ui
 from blocks.common import mrkdwn_section, option, plain
 from blocks.text import escape, quote
 from gateway.slack import send_dm, workspace_admin_ids
@@ -23,6 +24,7 @@ from handlers.common import (
     int_or_none,
     metadata,
     open_modal_for,
+    selected_all,
     state_value,
     team_of,
     tell,
@@ -30,7 +32,13 @@ from handlers.common import (
 )
 from handlers.deps import deps_of
 from mentoring import matching
-from store.models import CheckIn, Match, MatchStatus, Participant, Programme
+from store.models import (
+    CheckIn,
+    Match,
+    MatchStatus,
+    Participant,
+    Programme,
+)
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -164,9 +172,9 @@ def on_not_yet(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) 
         return
     deps, match, _programme, _ = clicked
     answered(deps, match, user_of(body))
-    from handlers.prompt import suggest_for
+    from mentoring.prompting import suggest_for
 
-    found = suggest_for(deps, team_id=match.team_id, user_id=user_of(body))
+    found = suggest_for(deps.db, deps.llm, team_id=match.team_id, user_id=user_of(body))
     prompt = found[0].prompts[0] if found and found[0].prompts else "What has changed for you since you last talked?"
     tell(
         client,
@@ -219,10 +227,10 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
     deps, match, programme, _ = clicked
     answered(deps, match, user_of(body))
     from blocks.roadmaps import checkin_milestones_blocks
-    from handlers.roadmaps import open_milestones
+    from mentoring.roadmaps import open_milestones
 
     view = checkin_modal(match, programme, utcnow().date())
-    view["blocks"] += checkin_milestones_blocks(open_milestones(deps, match_id=match.id or 0))
+    view["blocks"] += checkin_milestones_blocks(open_milestones(deps.db, match_id=match.id or 0))
     open_modal_for(client, body, view)
 
 
@@ -286,9 +294,9 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             )
         )
     ack()
-    from handlers.roadmaps import checkin_ticks, tick_from_checkin
+    from mentoring.roadmaps import tick_from_checkin
 
-    tick_from_checkin(deps, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=checkin_ticks(view))
+    tick_from_checkin(deps.db, team_id=team_id, user_id=user_id, match_id=match.id or 0, ticked=checkin_ticks(view))
     settle_checkin_dms(client, deps, match_id=match.id or 0, author=user_id)
     if match.room_id:
         lines = [f"<@{user_id}> logged your check-in: met on {met_on.isoformat()} for {duration} minutes."]
@@ -373,3 +381,9 @@ def register(app: App) -> None:
     app.action(checkin_ui.NOT_YET_ACTION)(on_not_yet)
     app.action(checkin_ui.HELP_ACTION)(on_need_help)
     app.view(CHECKIN_CALLBACK)(on_checkin_submit)
+
+
+def checkin_ticks(view: dict[str, Any]) -> set[int]:
+    """The ids of the milestones ticked in a submitted check-in modal."""
+    ticked = (int_or_none(value) for value in selected_all(view, roadmap_ui.CHECKIN_MILESTONES_BLOCK))
+    return {i for i in ticked if i is not None}

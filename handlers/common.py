@@ -7,14 +7,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from gateway.slack import is_workspace_admin, send_dm
-from mentoring.access import Access
+from handlers.deps import Deps, deps_of
+from mentoring.access import REFUSAL, Access
+from store import queries
 from store.db import Session
+from store.models import (
+    Programme,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,3 +133,60 @@ class Invocation:
     client: WebClient
     respond: Respond
     context: Any
+
+
+def selected(view: dict[str, Any], block_id: str) -> str:
+    """The value of the option picked in a select or radio input ("" when none, or not shaped like Slack's)."""
+    chosen = state_value(view, block_id).get("selected_option")
+    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+
+
+def selected_all(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values of the options picked in a multi-select or checkboxes input."""
+    chosen = state_value(view, block_id).get("selected_options")
+    if not isinstance(chosen, list):
+        return []
+    return [str(o.get("value") or "") for o in chosen if isinstance(o, dict)]
+
+
+def modal_id(body: dict[str, Any]) -> str | None:
+    """The id of the modal a click came from (None for a click in a message or App Home)."""
+    view = body.get("view")
+    if not isinstance(view, dict) or view.get("type") != "modal" or not isinstance(view.get("id"), str):
+        return None
+    return str(view["id"])
+
+
+def menu_choice(body: dict[str, Any]) -> str:
+    """The value of the option picked in an overflow menu."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    chosen = first.get("selected_option") if isinstance(first, dict) else None
+    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
+
+
+def programme_for_admin(
+    client: WebClient, deps: Deps, body: dict[str, Any], programme_id: int | None
+) -> tuple[Programme | None, str | None]:
+    """The programme named by a button, if the clicking person may administer it; else a refusal."""
+    team_id, user_id = team_of(body), user_of(body)
+    with deps.db.session() as session:
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+        if programme is None:
+            return None, "That programme doesn't exist (any more) in this workspace."
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
+    if not access.can_admin(programme.id):
+        return None, REFUSAL
+    return programme, None
+
+
+def admin_click(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> tuple[Deps, Programme] | None:
+    """Ack a click on a button naming a programme; the programme if the clicking person administers it, else
+    they are told why not and None comes back."""
+    ack()
+    deps = deps_of(context)
+    programme, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
+    if programme is None:
+        tell(client, body, refusal or REFUSAL)
+        return None
+    return deps, programme

@@ -19,14 +19,15 @@ from blocks import skillchart
 from blocks.common import Block
 from blocks.text import escape, truncate
 from gateway.slack import send_dm
-from handlers.admin import admin_click, programme_for_admin
 from handlers.common import (
     Invocation,
     access_of,
     action_value,
+    admin_click,
     int_or_none,
     metadata,
     open_modal_for,
+    programme_for_admin,
     state_value,
     team_of,
     tell,

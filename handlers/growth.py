@@ -16,9 +16,20 @@ from sqlmodel import Session
 from blocks import growth as growth_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm
-from handlers.common import Invocation, int_or_none, metadata, open_modal, state_value, team_of, tell, user_of
+from handlers.common import (
+    Invocation,
+    int_or_none,
+    menu_choice,
+    metadata,
+    open_modal,
+    selected,
+    selected_all,
+    state_value,
+    team_of,
+    tell,
+    user_of,
+)
 from handlers.deps import Deps, deps_of
-from handlers.roadmaps import menu_choice, selected, selected_all
 from mentoring import matching
 from store import queries
 from store.models import GrowthThread, GrowthVisibility, Match, ParticipantStatus, Programme

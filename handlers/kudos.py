@@ -14,9 +14,8 @@ from sqlmodel import Session
 
 from blocks import growth as growth_ui
 from gateway.slack import send_dm
-from handlers.common import Invocation, open_modal, state_value, team_of, user_of
+from handlers.common import Invocation, open_modal, selected, state_value, team_of, user_of
 from handlers.deps import deps_of
-from handlers.roadmaps import selected
 from store import queries
 from store.models import Kudos, ParticipantStatus, Programme
 

@@ -54,7 +54,7 @@ def _names(session: Session, programme: Programme) -> dict[str, str]:
 def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    from handlers.admin import programme_for_admin
+    from handlers.common import programme_for_admin
 
     found, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
     if found is None:
@@ -246,7 +246,8 @@ def release_round(client: WebClient, deps: Deps, *, round_id: int, admin_id: str
 def first_meeting_prompts(client: WebClient, deps: Deps, programme: Programme, match_id: int) -> None:
     """Three questions for the pair's first meeting, written for them by the LLM helper, in the thread of their
     room's introduction (only goals, skills and topics are sent; see prompts/context.py)."""
-    from handlers.prompt import pair_context, prompt_blocks
+    from blocks.prompts import prompt_blocks
+    from mentoring.prompting import pair_context
     from prompts.llm import suggest_prompts
 
     with deps.db.session() as session:
@@ -335,10 +336,10 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
 
 
 def _intro_guide(deps: Deps, programme: Programme, proposal: matching.Proposal) -> tuple[str, str] | None:
-    from handlers.guide import first_meeting_guide, library
+    from mentoring.guidance import first_meeting_guide, library
 
     roles = {m.role for m in proposal.members}
-    guide = library(deps).get(first_meeting_guide("peer" if roles == {"peer"} else "mentor", programme.kind))
+    guide = library(deps.guides_dir).get(first_meeting_guide("peer" if roles == {"peer"} else "mentor", programme.kind))
     return (guide.id, guide.title) if guide else None
 
 

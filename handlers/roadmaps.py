@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -21,8 +21,11 @@ from handlers.common import (
     access_of,
     action_value,
     int_or_none,
+    menu_choice,
     metadata,
+    modal_id,
     open_modal,
+    selected,
     state_value,
     team_of,
     tell,
@@ -40,8 +43,10 @@ from mentoring.roadmaps import (
     cancel_nudges,
     check_draft,
     check_text,
+    complete,
     cycle_end,
     cycle_start,
+    set_status,
     starter_template,
 )
 from store import queries
@@ -205,36 +210,6 @@ def _date(view: dict[str, Any], block_id: str) -> date | None:
         return date.fromisoformat(str(state_value(view, block_id).get("selected_date") or ""))
     except ValueError:
         return None
-
-
-def selected(view: dict[str, Any], block_id: str) -> str:
-    """The value of the option picked in a select or radio input ("" when none, or not shaped like Slack's)."""
-    chosen = state_value(view, block_id).get("selected_option")
-    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
-
-
-def selected_all(view: dict[str, Any], block_id: str) -> list[str]:
-    """The values of the options picked in a multi-select or checkboxes input."""
-    chosen = state_value(view, block_id).get("selected_options")
-    if not isinstance(chosen, list):
-        return []
-    return [str(o.get("value") or "") for o in chosen if isinstance(o, dict)]
-
-
-def modal_id(body: dict[str, Any]) -> str | None:
-    """The id of the modal a click came from (None for a click in a message or App Home)."""
-    view = body.get("view")
-    if not isinstance(view, dict) or view.get("type") != "modal" or not isinstance(view.get("id"), str):
-        return None
-    return str(view["id"])
-
-
-def menu_choice(body: dict[str, Any]) -> str:
-    """The value of the option picked in an overflow menu."""
-    actions = body.get("actions")
-    first = actions[0] if isinstance(actions, list) and actions else None
-    chosen = first.get("selected_option") if isinstance(first, dict) else None
-    return str(chosen.get("value") or "") if isinstance(chosen, dict) else ""
 
 
 def _skill(view: dict[str, Any], block_id: str) -> str:
@@ -446,24 +421,6 @@ def on_milestone_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cl
     else:
         send_dm(client, user_id, notice.replace(":white_check_mark: ", ":white_check_mark: Milestone "))
     _refresh_home(client, deps, team_id=team_id, user_id=user_id)
-
-
-def set_status(session: Session, milestone: Milestone, status: str, *, now: datetime) -> None:
-    """Start, drop or reopen a milestone (completing goes through `complete`)."""
-    milestone.status = status
-    milestone.updated_at = now
-    if status != MilestoneStatus.DONE.value:
-        milestone.completed_at = None
-    if status not in OPEN_STATUSES:
-        cancel_nudges(session, team_id=milestone.team_id, milestone_id=milestone.id or 0)
-    session.add(milestone)
-
-
-def complete(session: Session, milestone: Milestone, *, evidence: str, now: datetime) -> None:
-    set_status(session, milestone, MilestoneStatus.DONE.value, now=now)
-    milestone.completed_at = now
-    milestone.evidence_note = evidence
-    session.add(milestone)
 
 
 def celebrate(client: WebClient, deps: Deps, *, milestone_id: int) -> None:
@@ -679,31 +636,6 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
 
 
 # --- the check-in modal: milestones touched in the meeting -----------------------------------------------
-
-
-def open_milestones(deps: Deps, *, match_id: int) -> list[Milestone]:
-    with deps.db.session() as session:
-        return queries.match_milestones(session=session, match_id=match_id, open_only=True)
-
-
-def checkin_ticks(view: dict[str, Any]) -> list[str]:
-    """The milestones ticked in a submitted check-in modal."""
-    return selected_all(view, roadmap_ui.CHECKIN_MILESTONES_BLOCK)
-
-
-def tick_from_checkin(deps: Deps, *, team_id: str, user_id: str, match_id: int, ticked: list[str]) -> None:
-    """Milestones ticked in a check-in (worked on in the meeting) move from planned to in progress."""
-    ids = {i for i in (int_or_none(t) for t in ticked) if i is not None}
-    if not ids:
-        return
-    with deps.db.begin() as session:
-        for milestone in queries.match_milestones(session=session, match_id=match_id, open_only=True):
-            if (
-                milestone.id in ids
-                and milestone.team_id == team_id
-                and milestone.status == MilestoneStatus.PLANNED.value
-            ):
-                set_status(session, milestone, MilestoneStatus.IN_PROGRESS.value, now=utcnow())
 
 
 # --- admins: mentors' contributions ---------------------------------------------------------------------

@@ -11,12 +11,16 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from store import queries
+from store.db import Database
 from store.models import (
+    Milestone,
     MilestoneStatus,
     OutboxMessage,
     OutboxStatus,
     ProgrammeKind,
 )
+from store.types import utcnow
 
 MAX_MILESTONES = 12
 MAX_TITLE = 150
@@ -171,3 +175,41 @@ def cancel_nudges(session: Session, *, team_id: str, milestone_id: int) -> int:
         row.last_error = "milestone changed"
         session.add(row)
     return len(rows)
+
+
+def set_status(session: Session, milestone: Milestone, status: str, *, now: datetime) -> None:
+    """Start, drop or reopen a milestone (completing goes through `complete`)."""
+    milestone.status = status
+    milestone.updated_at = now
+    if status != MilestoneStatus.DONE.value:
+        milestone.completed_at = None
+    if status not in OPEN_STATUSES:
+        cancel_nudges(session, team_id=milestone.team_id, milestone_id=milestone.id or 0)
+    session.add(milestone)
+
+
+def complete(session: Session, milestone: Milestone, *, evidence: str, now: datetime) -> None:
+    set_status(session, milestone, MilestoneStatus.DONE.value, now=now)
+    milestone.completed_at = now
+    milestone.evidence_note = evidence
+    session.add(milestone)
+
+
+def open_milestones(db: Database, *, match_id: int) -> list[Milestone]:
+    with db.session() as session:
+        return queries.match_milestones(session=session, match_id=match_id, open_only=True)
+
+
+def tick_from_checkin(db: Database, *, team_id: str, user_id: str, match_id: int, ticked: set[int]) -> None:
+    """Milestones ticked in a check-in (worked on in the meeting) move from planned to in progress."""
+    ids = ticked
+    if not ids:
+        return
+    with db.begin() as session:
+        for milestone in queries.match_milestones(session=session, match_id=match_id, open_only=True):
+            if (
+                milestone.id in ids
+                and milestone.team_id == team_id
+                and milestone.status == MilestoneStatus.PLANNED.value
+            ):
+                set_status(session, milestone, MilestoneStatus.IN_PROGRESS.value, now=utcnow())

@@ -18,10 +18,10 @@ from sqlmodel import select
 from blocks import admin as admin_ui
 from blocks import common as ui
 from blocks import digests as digest_ui
-from handlers.prompt import pair_context
 from mentoring import export
 from mentoring.membership import MAX_SELF_GROUP, JoinAnswers, validate_join
 from mentoring.programmes import MAX_GROUP_QUESTION, ProgrammeAnswers, validate_programme
+from mentoring.prompting import pair_context
 from standin import check_blocks, find, render_blocks
 from standin.scenes import Actor, World, join_answers
 from store.db import Database

@@ -1,0 +1,72 @@
+"""Conversation prompts for a pair: what may be sent about them, and three prompts that fit, never repeated."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from mentoring import matching
+from prompts.context import Member, PairContext
+from prompts.library import load_library, rating_score, stage_for
+from prompts.llm import LLMHelper, Suggestions, suggest_prompts
+from store import queries
+from store.db import Database
+from store.models import CheckIn, Match, Programme
+from store.types import utcnow
+
+
+def pair_context(session: Session, match: Match, programme: Programme) -> PairContext:
+    """Only what a programme may send (see prompts/context.py): goals, skills, milestone titles and check-in
+    topics."""
+    people = {
+        p.slack_user_id: p
+        for p in queries.programme_participants(session=session, team_id=match.team_id, programme_id=programme.id or 0)
+    }
+    members = []
+    for member in matching.members(session=session, match_id=match.id or 0):
+        person = people.get(member.slack_user_id)
+        record = (
+            {
+                "goals": person.goals,
+                "skills_offered": person.skills_offered,
+                "skills_wanted": person.skills_wanted,
+                "display_name": person.display_name,  # only to scrub names out of the free text
+            }
+            if person
+            else {}
+        )
+        members.append(Member.from_record(record, role=member.role))
+    topics = [t for c in session.exec(select(CheckIn).where(CheckIn.match_id == match.id)).all() for t in c.topics]
+    started = programme.cycle_started_at or match.released_at
+    day = max((utcnow() - started).days, 0) if started else 0
+    return PairContext.from_members(
+        kind=programme.kind,
+        stage=stage_for(day, programme.cycle_days),
+        members=members,
+        checkin_topics=list(dict.fromkeys(topics))[-10:],
+        milestone_titles=[m.title for m in queries.match_milestones(session=session, match_id=match.id or 0)][:12],
+    )
+
+
+def suggest_for(db: Database, llm: LLMHelper | None, *, team_id: str, user_id: str) -> tuple[Suggestions, Match] | None:
+    """Three prompts for the person's first active match, remembering what the pair has been shown."""
+    with db.begin() as session:
+        current = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
+        if not current:
+            return None
+        match = current[0][0]
+        programme = session.get(Programme, match.programme_id)
+        assert programme is not None
+        pair = pair_context(session, match, programme)
+        votes = queries.prompt_votes(session=session, team_id=team_id)
+        seen = list(match.prompts_seen)
+    ratings = {prompt_id: rating_score(up, down) for prompt_id, (up, down) in votes.items()}
+    helper = llm if programme.llm_enabled else None
+    suggestions = suggest_prompts(
+        helper, pair, library=load_library(), used_ids=seen, ratings=ratings, seed=(match.id or 0) * 1000 + len(seen)
+    )
+    with db.begin() as session:
+        stored = session.get(Match, match.id)
+        assert stored is not None
+        stored.prompts_seen = [*stored.prompts_seen, *suggestions.library_ids]
+        session.add(stored)
+    return suggestions, match
