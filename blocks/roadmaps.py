@@ -25,7 +25,7 @@ from mentoring.roadmaps import (
     progress_by_skill,
 )
 from store.models import Milestone, MilestoneStatus, Roadmap
-from store.queries import MentorContribution
+from store.queries.growth import MentorContribution
 
 SETUP_CALLBACK = "roadmap_setup"
 ROADMAP_CALLBACK = "roadmap_goal"

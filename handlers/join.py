@@ -19,7 +19,7 @@ from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring.membership import JoinAnswers, validate_join
 from store import queries
-from store.models import ParticipantStatus, Programme, Role
+from store.models import Participant, ParticipantStatus, Programme, Role
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def after_join(
                 title=profile.title,
                 timezone=profile.timezone,
             )
-        participant = session.get(queries.Participant, participant_id)
+        participant = session.get(Participant, participant_id)
         assert participant is not None
         programme = session.get(Programme, participant.programme_id)
         assert programme is not None

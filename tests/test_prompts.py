@@ -22,7 +22,7 @@ from prompts.library import (
     stage_for,
 )
 from prompts.text import MAX_PROMPT_CHARS, clip, escape_mrkdwn, one_line
-from store.queries import DEFAULT_SKILLS
+from store.queries.programmes import DEFAULT_SKILLS
 
 LIBRARY = load_library()
 CLOSED_OPENERS = ("do ", "does ", "did ", "is ", "are ", "was ", "were ", "have ", "has ", "can ", "will ", "should ")

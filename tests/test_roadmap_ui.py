@@ -11,7 +11,7 @@ from blocks import roadmaps as roadmap_ui
 from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft
 from standin import check_blocks, check_view
 from store.models import GrowthThread, Milestone, Roadmap
-from store.queries import MentorContribution
+from store.queries.growth import MentorContribution
 
 NASTY = "<!channel> <https://evil.example|click> & "
 DAY = date(2026, 12, 1)

@@ -1,0 +1,195 @@
+"""Participants: joining, profiles, statuses and pauses."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from store.models import (
+    Match,
+    MatchMember,
+    MatchStatus,
+    Participant,
+    ParticipantStatus,
+    Programme,
+)
+from store.types import utcnow
+
+
+def get_participant(*, session: Session, team_id: str, programme_id: int, slack_user_id: str) -> Participant | None:
+    return session.exec(
+        select(Participant).where(
+            Participant.team_id == team_id,
+            Participant.programme_id == programme_id,
+            Participant.slack_user_id == slack_user_id,
+        )
+    ).first()
+
+
+def memberships(*, session: Session, team_id: str, slack_user_id: str) -> list[tuple[Participant, Programme]]:
+    rows = session.exec(
+        select(Participant, Programme)
+        .join(Programme, col(Programme.id) == col(Participant.programme_id))
+        .where(Participant.team_id == team_id, Participant.slack_user_id == slack_user_id)
+        .order_by(col(Programme.id))
+    ).all()
+    return [(participant, programme) for participant, programme in rows]
+
+
+def upsert_participant(
+    *, session: Session, team_id: str, programme: Programme, slack_user_id: str, fields: dict[str, object]
+) -> tuple[Participant, bool]:
+    """Create the person's membership of `programme`, or update it if they joined before.
+
+    Returns the row and whether it was created. Two submissions racing each other end as one row.
+    """
+    assert programme.id is not None
+    now = utcnow()
+    for attempt in range(2):
+        participant = get_participant(
+            session=session, team_id=team_id, programme_id=programme.id, slack_user_id=slack_user_id
+        )
+        if participant is not None:
+            for name, value in fields.items():
+                setattr(participant, name, value)
+            participant.updated_at = now
+            session.add(participant)
+            session.flush()
+            return participant, False
+        participant = Participant(
+            team_id=team_id,
+            programme_id=programme.id,
+            slack_user_id=slack_user_id,
+            joined_at=now,
+            updated_at=now,
+            **fields,  # type: ignore[arg-type]
+        )
+        try:
+            with session.begin_nested():
+                session.add(participant)
+            return participant, True
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def set_participant_profile(
+    *, session: Session, participant_id: int, display_name: str, title: str, timezone: str | None
+) -> None:
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        return
+    participant.display_name = display_name
+    participant.title = title
+    if timezone:
+        participant.timezone = timezone
+    session.add(participant)
+
+
+def participant_counts(*, session: Session, team_id: str) -> dict[int, int]:
+    """Participants per programme, not counting people who left."""
+    rows = session.exec(
+        select(Participant.programme_id, func.count())
+        .where(Participant.team_id == team_id, Participant.status != ParticipantStatus.LEFT.value)
+        .group_by(col(Participant.programme_id))
+    ).all()
+    return {programme_id: count for programme_id, count in rows}
+
+
+def programme_participants(*, session: Session, team_id: str, programme_id: int) -> list[Participant]:
+    return list(
+        session.exec(
+            select(Participant)
+            .where(Participant.team_id == team_id, Participant.programme_id == programme_id)
+            .order_by(col(Participant.joined_at))
+        ).all()
+    )
+
+
+def set_status(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    status: ParticipantStatus,
+    reason: str = "",
+    paused_until: date | None = None,
+    programme_id: int | None = None,
+    only_from: tuple[ParticipantStatus, ...] = (),
+) -> list[Participant]:
+    """Move the person's memberships (all, or one programme's) to `status`. Returns the rows changed."""
+    query = select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
+    if programme_id is not None:
+        query = query.where(Participant.programme_id == programme_id)
+    changed = []
+    now = utcnow()
+    for participant in session.exec(query).all():
+        if only_from and participant.status not in only_from:
+            continue
+        participant.status = status.value
+        participant.status_reason = reason
+        participant.paused_until = paused_until if status is ParticipantStatus.PAUSED else None
+        participant.left_at = now if status is ParticipantStatus.LEFT else None
+        participant.updated_at = now
+        if status is ParticipantStatus.ACTIVE:
+            participant.unanswered_checkins = 0
+        session.add(participant)
+        changed.append(participant)
+    if status is ParticipantStatus.ACTIVE and changed:
+        replan_person(session=session, team_id=team_id, user_id=user_id)
+    return changed
+
+
+def replan_person(*, session: Session, team_id: str, user_id: str) -> None:
+    """The check-in loop looks again at this person's active matches on its next pass (they came back)."""
+
+    in_person = select(MatchMember.match_id).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
+    session.execute(
+        update(Match)
+        .where(col(Match.id).in_(in_person), col(Match.status) == MatchStatus.ACTIVE.value)
+        .values(plan_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pauses_due(*, session: Session, on_or_before: date) -> list[Participant]:
+    """Paused memberships whose pause ends on or before the given date (the caller checks local dates)."""
+    return list(
+        session.exec(
+            select(Participant).where(
+                Participant.status == ParticipantStatus.PAUSED.value,
+                col(Participant.paused_until).is_not(None),
+                col(Participant.paused_until) <= on_or_before,
+            )
+        ).all()
+    )
+
+
+def end_pause(*, session: Session, participant_id: int, today: date) -> bool:
+    """Resume one membership whose pause has ended. True only for the caller that made the change."""
+
+    result = session.execute(
+        update(Participant)
+        .where(
+            col(Participant.id) == participant_id,
+            col(Participant.status) == ParticipantStatus.PAUSED.value,
+            col(Participant.paused_until) <= today,
+        )
+        .values(
+            status=ParticipantStatus.ACTIVE.value,
+            paused_until=None,
+            status_reason="",
+            unanswered_checkins=0,
+            updated_at=utcnow(),
+        )
+    )
+    changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        participant = session.get(Participant, participant_id)
+        if participant is not None:
+            replan_person(session=session, team_id=participant.team_id, user_id=participant.slack_user_id)
+    return changed
