@@ -5,7 +5,7 @@ Run from the repository root: ``.venv/bin/python -m bench.load_bench`` (50, 100 
 between the load markers (``--no-write`` to skip; ``--quick`` never writes).
 
 What runs where:
-- this process: the Slack stand-in (``tests/standin``, rate limits off unless ``--rate-limits``, so that it is
+- this process: the Slack stand-in (``standin/``, rate limits off unless ``--rate-limits``, so that it is
   not what is measured), the database set-up and the report;
 - the app: ``python -m bot serve --http --no-scheduler --no-migrate`` (gunicorn gthread, 2 workers x 8
   threads) on a fresh PostgreSQL database migrated with ``python -m bot db upgrade`` and dropped afterwards;

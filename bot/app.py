@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
-from bot import errors, logs, middleware
+from bot import errors, logs, middleware, monitoring
 from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
 from bot.payloads import listener_of, shape_problem
 from bot.settings import Settings
@@ -139,7 +139,7 @@ class WebApp:
             ready, report = readiness(self.db, scheduler_worker_id=self.scheduler_worker_id)
             return self._json(start_response, "200 OK" if ready else "503 Service Unavailable", report)
         if path == "/metrics":
-            body, content_type = metrics.exposition(self.db)
+            body, content_type = monitoring.exposition(self.db)
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
         request_id = _request_id(environ.get("HTTP_X_REQUEST_ID"))

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     slack_post_per_minute: int = Field(default=600, ge=1, le=100000)
 
     default_programme_name: str = "Mentoring"
-    # A folder of the organisation's own guide entries (YAML, like guides/entries/), shown before the built-ins.
+    # A folder of the organisation's own guide entries (YAML, like prompts/guides/entries/), shown before the built-ins.
     guides_dir: Path | None = None
     # Days a workspace's data is kept after it uninstalls the app, then deleted.
     data_retention_days: int = Field(default=30, ge=0, le=3650)

@@ -11,7 +11,7 @@ import functools
 import math
 import random
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -20,9 +20,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-import yaml
-
 from prompts.context import Kind, PairContext, Stage
+from prompts.entries import load_folder, read_yaml_entries
 from prompts.text import MAX_PROMPT_CHARS, escape_mrkdwn
 
 __all__ = [
@@ -178,31 +177,6 @@ def _parse_entry(entry: Any) -> Prompt:
 T = TypeVar("T")
 
 
-def read_yaml_entries(
-    name: str, data: str, parse: Callable[[Any, str], T], *, error: type[ValueError], what: str
-) -> list[T]:
-    """The entries of one YAML data file (a list), each parsed by `parse(entry, label)`. Any problem raises
-    `error` naming the file and the entry (`label`: "file, entry N (id 'x')"). Shared with the guide library."""
-    try:
-        entries = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise error(f"{name}: not valid YAML: {exc}") from None
-    if entries is None:
-        return []
-    if not isinstance(entries, list):
-        raise error(f"{name}: must be a list of {what}")
-    parsed = []
-    for index, entry in enumerate(entries, start=1):
-        label = f"{name}, entry {index}"
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            label += f" (id {entry['id']!r})"
-        try:
-            parsed.append(parse(entry, label))
-        except ValueError as exc:
-            raise error(f"{label}: {exc}") from None
-    return parsed
-
-
 def _read_file(name: str, data: str) -> list[Prompt]:
     return read_yaml_entries(
         name,
@@ -214,21 +188,17 @@ def _read_file(name: str, data: str) -> list[Prompt]:
 
 
 def _load(directory: Traversable) -> Library:
-    files = sorted((f for f in directory.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
-    if not files:
-        raise LibraryError(f"{directory}: no prompt files (*.yaml)")
-    prompts: list[Prompt] = []
-    ids: dict[str, str] = {}
-    texts: dict[str, str] = {}
-    for file in files:
-        for prompt in _read_file(f"prompts/library/{file.name}", file.read_text(encoding="utf-8")):
-            if prompt.id in ids:
-                raise LibraryError(f"{prompt.origin}: id already used by {ids[prompt.id]}")
-            key = re.sub(r"\W+", " ", prompt.text.casefold()).strip()
-            if key in texts:
-                raise LibraryError(f"{prompt.origin}: same text as {texts[key]}")
-            ids[prompt.id] = texts[key] = prompt.origin
-            prompts.append(prompt)
+    prompts = load_folder(
+        directory,
+        prefix="prompts/library/",
+        read=_read_file,
+        ident=lambda prompt: prompt.id,
+        origin=lambda prompt: prompt.origin,
+        key=lambda prompt: re.sub(r"\W+", " ", prompt.text.casefold()).strip(),
+        same="text",
+        error=LibraryError,
+        no_files=f"{directory}: no prompt files (*.yaml)",
+    )
     return Library(prompts)
 
 

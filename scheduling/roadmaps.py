@@ -30,6 +30,7 @@ from store.models import (
     Participant,
     ParticipantStatus,
     Programme,
+    Roadmap,
     Role,
 )
 
@@ -143,7 +144,5 @@ def _plan_match(
 
 
 def _owner(session: Session, milestone: Milestone) -> str | None:
-    from store.models import Roadmap
-
     roadmap = session.get(Roadmap, milestone.roadmap_id)
     return roadmap.owner_id if roadmap else None

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -69,8 +69,6 @@ class Database:
                 raise
 
     def ping(self) -> bool:
-        from sqlalchemy import text
-
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))

@@ -1,4 +1,4 @@
-"""Mentors' circle questions (`guides/circle.yaml`): one a month, each about mentoring practice and tied to the
+"""Mentors' circle questions (`prompts/guides/circle.yaml`): one a month, each about mentoring practice and tied to the
 guide entry it grows out of, posted in a programme's mentors' channel to start peer exchange among mentors."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from prompts.entries import read_yaml_entries
 from prompts.guides.library import GuideError, load_guides
-from prompts.library import read_yaml_entries
 
 MAX_QUESTION_CHARS = 300
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -1,4 +1,5 @@
-"""The guide library (`guides/entries/*.yaml`, plus an organisation's own folder) and choosing guides for a person.
+"""The guide library (`prompts/guides/entries/*.yaml`, plus an organisation's own folder) and choosing guides
+for a person.
 
 Everything here is offline and deterministic: `load_guides()` reads and validates the YAML files shipped with the
 package once (cached), and, given `extra_dir`, an organisation's own files on every call, listed first.
@@ -19,7 +20,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-from prompts.library import read_yaml_entries
+from prompts.entries import load_folder, read_yaml_entries
 
 __all__ = [
     "MAX_SECTION_CHARS",
@@ -187,25 +188,16 @@ def _read_file(name: str, data: str, origin: Origin) -> list[Guide]:
 
 
 def _load_group(directory: Traversable, prefix: str, origin: Origin) -> list[Guide]:
-    files = sorted((f for f in directory.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
-    guides: list[Guide] = []
-    ids: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    for file in files:
-        name = f"{prefix}{file.name}"
-        try:
-            data = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise GuideError(f"{name}: cannot be read: {exc}") from None
-        for guide in _read_file(name, data, origin):
-            if guide.id in ids:
-                raise GuideError(f"{guide.source}: id already used by {ids[guide.id]}")
-            key = guide.title.casefold()
-            if key in titles:
-                raise GuideError(f"{guide.source}: same title as {titles[key]}")
-            ids[guide.id] = titles[key] = guide.source
-            guides.append(guide)
-    return guides
+    return load_folder(
+        directory,
+        prefix=prefix,
+        read=lambda name, data: _read_file(name, data, origin),
+        ident=lambda guide: guide.id,
+        origin=lambda guide: guide.source,
+        key=lambda guide: guide.title.casefold(),
+        same="title",
+        error=GuideError,
+    )
 
 
 @functools.cache
