@@ -1,14 +1,14 @@
 """Pure pairing engine: plain dataclasses in, plain dataclasses out (no Slack, database or app imports)."""
 
 from pairing.engine import allowed, match, score_pair
-from pairing.model import Candidate, Match, MatchResult, MeetingMode, Mode, PastPair, Role, Rules, Unmatched, Weights
+from pairing.model import Candidate, MatchResult, MeetingMode, Mode, Pairing, PastPair, Role, Rules, Unmatched, Weights
 
 __all__ = [
     "Candidate",
-    "Match",
     "MatchResult",
     "MeetingMode",
     "Mode",
+    "Pairing",
     "PastPair",
     "Role",
     "Rules",

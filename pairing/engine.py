@@ -31,7 +31,7 @@ from pairing.features import (
     roles_compatible,
     weighted_score,
 )
-from pairing.model import Candidate, Match, MatchResult, Mode, PastPair, Rules, Unmatched, Weights
+from pairing.model import Candidate, MatchResult, Mode, Pairing, PastPair, Rules, Unmatched, Weights
 from pairing.solvers import bipartite_b_matching, fractional_matching_successors, general_matching
 
 SCORING_THREADS = 2  # this service runs on 2 cores
@@ -739,7 +739,7 @@ def match(
         groups = [list(p) for p in _solve_peer_pairs(rd)]
     else:
         groups = _solve_circles(rd)
-    matches: list[Match] = []
+    matches: list[Pairing] = []
     objective = 0.0
     for g in groups:
         m = _make_match(rd, g)
@@ -759,20 +759,20 @@ def match(
     )
 
 
-def _make_match(rd: _Round, group: list[int]) -> Match:
+def _make_match(rd: _Round, group: list[int]) -> Pairing:
     people = [rd.people[i] for i in group]
     if rd.mode == "mentoring":
         mentor, mentee = people
         score, reasons = score_pair(mentor, mentee, weights=rd.weights, mode="mentoring")
-        return Match((mentor.id, mentee.id), score, reasons)
+        return Pairing((mentor.id, mentee.id), score, reasons)
     people.sort(key=lambda c: c.id)
     if len(people) == 2:
         score, reasons = score_pair(people[0], people[1], weights=rd.weights, mode=rd.mode)
-        return Match((people[0].id, people[1].id), score, reasons)
+        return Pairing((people[0].id, people[1].id), score, reasons)
     return _circle_match(rd, people)
 
 
-def _circle_match(rd: _Round, people: list[Candidate]) -> Match:
+def _circle_match(rd: _Round, people: list[Candidate]) -> Pairing:
     scores = [score_pair(a, b, weights=rd.weights, mode=rd.mode)[0] for a, b in combinations(people, 2)]
     reasons: list[str] = []
     wanted = [{s.strip().casefold(): s.strip() for s in p.skills_wanted} for p in people]
@@ -802,4 +802,4 @@ def _circle_match(rd: _Round, people: list[Candidate]) -> Match:
     similar = sorted(t for t, k in tokens.items() if k >= 2)
     if similar:
         reasons.append(f"similar goals: {', '.join(similar[:4])}")
-    return Match(tuple(p.id for p in people), round(float(np.mean(scores)), 2), tuple(reasons))
+    return Pairing(tuple(p.id for p in people), round(float(np.mean(scores)), 2), tuple(reasons))

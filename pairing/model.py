@@ -114,7 +114,7 @@ class Rules:
 
 
 @dataclass(frozen=True)
-class Match:
+class Pairing:
     """1:1 mentoring: (mentor_id, mentee_id); peers: 2 ids sorted; circles: 3-6 ids sorted.
 
     Reasons name people by their id; ``pairing.report.name_people`` swaps ids for display names.
@@ -135,7 +135,7 @@ class Unmatched:
 
 @dataclass(frozen=True)
 class MatchResult:
-    matches: tuple[Match, ...]
+    matches: tuple[Pairing, ...]
     unmatched: tuple[Unmatched, ...]
     seed: int
     mode: Mode

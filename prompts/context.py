@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from store.models import ProgrammeKind as Kind  # the kind of programme
+from store.models import Role  # a member's role in a pair or circle
+
 __all__ = [
     "MAX_GOAL_CHARS",
     "MAX_ITEMS",
@@ -39,22 +42,6 @@ class Stage(StrEnum):
     MID_CYCLE = "mid_cycle"
     STUCK = "stuck"
     CLOSING = "closing"
-
-
-class Kind(StrEnum):
-    """The kind of programme (same values as `store.models.ProgrammeKind`)."""
-
-    ONE_TO_ONE = "one_to_one"
-    PEER_PAIRS = "peer_pairs"
-    PEER_CIRCLES = "peer_circles"
-
-
-class Role(StrEnum):
-    """A member's role in a pair or circle."""
-
-    MENTOR = "mentor"
-    MENTEE = "mentee"
-    PEER = "peer"
 
 
 MAX_GOAL_CHARS = 1000
