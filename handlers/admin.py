@@ -14,9 +14,8 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from blocks import admin as admin_ui
-from blocks import digests as digest_ui
-from blocks.common import Block
-from blocks.text import escape, truncate
+from blocks import home as home_ui
+from blocks.text import escape
 from gateway.slack import send_dm, user_profile
 from handlers.common import (
     Invocation,
@@ -33,10 +32,12 @@ from handlers.common import (
     user_of,
 )
 from handlers.deps import Deps, deps_of
+from handlers.home import publish_home
 from mentoring import matching
 from mentoring.access import REFUSAL
 from mentoring.checkins import replan
-from mentoring.insight import health_summary, validate_digest_schedule
+from mentoring.home import AdminArea, admin_area
+from mentoring.insight import validate_digest_schedule
 from mentoring.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
 from store import queries
 from store.models import ParticipantStatus, Programme, ProgrammeStatus
@@ -45,53 +46,19 @@ from store.types import utcnow
 logger = logging.getLogger(__name__)
 
 
-def admin_section(
-    client: WebClient, session: Session, *, team_id: str, user_id: str, with_maps: bool = False
-) -> list[Block] | None:
-    """The admin panel for this person, or None if they are not an admin of anything. `with_maps` (App Home) adds
-    the skill maps of their programmes."""
+def _admin_area(client: WebClient, session: Session, *, team_id: str, user_id: str) -> AdminArea | None:
+    """The admin panel's model for this person, or None if they are not an admin of anything."""
     access = access_of(client, session, team_id=team_id, user_id=user_id)
-    if not access.any:
-        return None
-    all_programmes = list(queries.programmes(session=session, team_id=team_id))
-    manageable = {p.id for p in all_programmes if p.id is not None and access.can_admin(p.id)}
-    counts = queries.participant_counts(session=session, team_id=team_id)
-    notes = digest_notes(session, [p for p in all_programmes if p.id in manageable][:15])
-    blocks = admin_ui.admin_blocks(
-        all_programmes, counts, can_create=access.can_create(), manageable=manageable, notes=notes
-    )
-    if with_maps:
-        from handlers.culture import home_map_blocks  # culture imports this module
-
-        blocks += home_map_blocks(session, [p for p in all_programmes if p.id in manageable])
-    return blocks
-
-
-def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str]:
-    """Per programme: when its digest posts and, for a running cycle, a line of programme health."""
-    now = utcnow()
-    notes: dict[int, str] = {}
-    for programme in programmes:
-        assert programme.id is not None
-        line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
-        if programme.status == ProgrammeStatus.ACTIVE.value:
-            health = health_summary(session, programme, now=now)
-            line += "\n" + digest_ui.health_line(health)
-            if digest_ui.groups_line(health):
-                line += "\n" + truncate(digest_ui.groups_line(health), 1000)
-        notes[programme.id] = line
-    return notes
+    return admin_area(session=session, team_id=team_id, access=access, now=utcnow())
 
 
 def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: str, user_id: str) -> None:
     """Show the admin the panel as it is now: in place of the ephemeral panel, or in App Home."""
-    from handlers.home import publish_home
-
     if body.get("response_url"):
         with deps.db.session() as session:
-            blocks = admin_section(client, session, team_id=team_id, user_id=user_id)
-        if blocks is not None:
-            text, blocks = admin_ui.admin_message(blocks)
+            area = _admin_area(client, session, team_id=team_id, user_id=user_id)
+        if area is not None:
+            text, blocks = admin_ui.admin_message(home_ui.admin_area_blocks(area))
             tell(client, body, text, replace=True, blocks=blocks)
     else:
         publish_home(client, deps, team_id=team_id, user_id=user_id)
@@ -101,11 +68,11 @@ def admin_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
-        blocks = admin_section(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
-    if blocks is None:
+        area = _admin_area(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
+    if area is None:
         inv.respond(text=REFUSAL, response_type="ephemeral")
         return
-    text, blocks = admin_ui.admin_message(blocks)
+    text, blocks = admin_ui.admin_message(home_ui.admin_area_blocks(area))
     inv.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
@@ -264,8 +231,6 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
         programme.channel_id,
     ):
         join_programme_channel(client, programme, admin_id=user_id, mentors=True)
-    from handlers.home import publish_home
-
     publish_home(client, deps, team_id=team_id, user_id=user_id)
 
 

@@ -1,4 +1,5 @@
-"""Joining a programme: `/mentor join [programme]`, the programme picker and the join modal."""
+"""Joining a programme: `/mentor join [programme]`, the programme picker, the join modal and App Home's join and
+edit buttons."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from blocks import common as ui
+from blocks import home as home_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, user_profile
 from handlers.common import Invocation, int_or_none, open_modal
@@ -279,6 +281,42 @@ def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     ack(response_action="update", view=ui.join_modal(programme, participant))
 
 
+def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, wanted: str) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or context.get("team_id") or ""
+    problem = open_join_modal(
+        client,
+        deps_of(context),
+        team_id=team_id,
+        user_id=user_id,
+        trigger_id=body.get("trigger_id", ""),
+        wanted=wanted,
+    )
+    if problem:
+        send_dm(client, user_id, problem)
+
+
+def on_edit_profile(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Edit profile" in App Home: the join form of that programme, filled in."""
+    deps = deps_of(context)
+    wanted = ""
+    programme_id = int_or_none(action.get("value"))
+    if programme_id is not None:
+        team_id = (body.get("team") or {}).get("id") or ""
+        with deps.db.session() as session:
+            programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+            wanted = programme.slug if programme else ""
+    _open_from_home(ack, body, client, context, wanted)
+
+
+def on_join_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Join a programme" in App Home."""
+    _open_from_home(ack, body, client, context, "")
+
+
 def register(app: App) -> None:
+    app.action(home_ui.EDIT_ACTION)(on_edit_profile)
+    app.action(home_ui.JOIN_ACTION)(on_join_button)
     app.view(ui.JOIN_CALLBACK)(on_join_submit)
     app.view(ui.PICK_CALLBACK)(on_pick_submit)
