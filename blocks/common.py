@@ -15,8 +15,6 @@ View = dict[str, Any]
 
 JOIN_CALLBACK = "join_submit"
 PICK_CALLBACK = "join_pick"
-EDIT_ACTION = "home_edit_profile"
-JOIN_ACTION = "home_join"
 
 ROLE_LABELS = {
     Role.MENTOR.value: ("Mentor", "Share what you know with a mentee"),
@@ -357,83 +355,3 @@ def joined_dm(programme: Programme, participant: Participant, *, created: bool) 
         )
     text = f"{headline} Role: {role_name(participant.role)}. Department: {escape(participant.department)}."
     return text, blocks
-
-
-# --- App Home ----------------------------------------------------------------------------------------
-
-
-def home_view(
-    memberships: Sequence[tuple[Participant, Programme]],
-    open_programmes: Sequence[Programme],
-    admin_blocks: Sequence[Block] = (),
-    matches: Sequence[tuple[str, Sequence[str], str | None]] = (),
-    progress_blocks: Sequence[Block] = (),
-) -> View:
-    """`matches`: (programme name, partner ids, room id) of the person's active matches; `progress_blocks`:
-    their roadmaps and contribution."""
-    blocks: list[Block] = [{"type": "header", "text": plain("Your mentoring", 150)}]
-    for programme_name, partners, room_id in matches[:10]:
-        who = ", ".join(f"<@{p}>" for p in partners)
-        where = f" in <#{room_id}>" if room_id else ""
-        blocks.append(mrkdwn_section(f":handshake: In *{escape(programme_name)}* you're matched with {who}{where}."))
-    blocks += list(progress_blocks)
-    if not memberships:
-        blocks.append(
-            mrkdwn_section(
-                "You're not in a mentoring programme yet. Join as a mentor, a mentee or a peer: "
-                "we'll match you with someone who fits your goals."
-            )
-        )
-    for participant, programme in memberships[:8]:
-        status = f" · {status_note(participant)}" if participant.status != "active" else ""
-        blocks.append({"type": "divider"})
-        blocks.append(mrkdwn_section(f"*{escape(programme.name)}*{status}"))
-        blocks.append(mrkdwn_section("\n".join(profile_lines(participant))))
-        if participant.goals:
-            blocks.append(mrkdwn_section("*My goals:*\n" + quote(participant.goals, 500)))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"membership_{participant.id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": EDIT_ACTION,
-                        "text": plain("Edit profile"),
-                        "value": str(programme.id),
-                    }
-                ],
-            }
-        )
-    joined = {programme.id for _, programme in memberships}
-    joinable = [p for p in open_programmes if p.id not in joined]
-    if joinable:
-        blocks.append({"type": "divider"})
-        blocks.append(mrkdwn_section("*Open for enrolment:* " + ", ".join(escape(p.name) for p in joinable[:20])))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "join",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": JOIN_ACTION,
-                        "text": plain("Join a programme"),
-                        "style": "primary",
-                    }
-                ],
-            }
-        )
-    blocks.append(context("Type `/mentor help` in any channel to see everything mentor-bot can do."))
-    blocks += list(admin_blocks)
-    return {"type": "home", "blocks": blocks[:100]}
-
-
-def status_note(participant: Participant) -> str:
-    if participant.status == "paused":
-        return f"paused until {participant.paused_until.isoformat()}" if participant.paused_until else "paused"
-    if participant.status == "left":
-        return "you left"
-    if participant.status == "invited":
-        return "a new cycle is starting: opt in from your DMs"
-    return participant.status

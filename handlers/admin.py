@@ -11,12 +11,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import admin as admin_ui
-from blocks import digests as digest_ui
-from blocks.common import Block
-from blocks.text import escape, truncate
+from blocks import home as home_ui
+from blocks.text import escape
 from gateway.slack import send_dm, user_profile
 from handlers.common import (
     Invocation,
@@ -33,65 +31,33 @@ from handlers.common import (
     user_of,
 )
 from handlers.deps import Deps, deps_of
-from mentoring import matching
+from handlers.home import publish_home
+from handlers.matching import present_round
+from mentoring import matching, programmes
 from mentoring.access import REFUSAL
-from mentoring.checkins import replan
-from mentoring.insight import health_summary, validate_digest_schedule
-from mentoring.programmes import ProgrammeAnswers, TransitionError, plan_transition, validate_programme
+from mentoring.home import AdminArea, admin_area
+from mentoring.programmes import DigestAnswers, ProgrammeAnswers, TransitionError
 from store import queries
+from store.db import Session
 from store.models import ParticipantStatus, Programme, ProgrammeStatus
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-def admin_section(
-    client: WebClient, session: Session, *, team_id: str, user_id: str, with_maps: bool = False
-) -> list[Block] | None:
-    """The admin panel for this person, or None if they are not an admin of anything. `with_maps` (App Home) adds
-    the skill maps of their programmes."""
+def _admin_area(client: WebClient, session: Session, *, team_id: str, user_id: str) -> AdminArea | None:
+    """The admin panel's model for this person, or None if they are not an admin of anything."""
     access = access_of(client, session, team_id=team_id, user_id=user_id)
-    if not access.any:
-        return None
-    all_programmes = list(queries.programmes(session=session, team_id=team_id))
-    manageable = {p.id for p in all_programmes if p.id is not None and access.can_admin(p.id)}
-    counts = queries.participant_counts(session=session, team_id=team_id)
-    notes = digest_notes(session, [p for p in all_programmes if p.id in manageable][:15])
-    blocks = admin_ui.admin_blocks(
-        all_programmes, counts, can_create=access.can_create(), manageable=manageable, notes=notes
-    )
-    if with_maps:
-        from handlers.culture import home_map_blocks  # culture imports this module
-
-        blocks += home_map_blocks(session, [p for p in all_programmes if p.id in manageable])
-    return blocks
-
-
-def digest_notes(session: Session, programmes: list[Programme]) -> dict[int, str]:
-    """Per programme: when its digest posts and, for a running cycle, a line of programme health."""
-    now = utcnow()
-    notes: dict[int, str] = {}
-    for programme in programmes:
-        assert programme.id is not None
-        line = digest_ui.schedule_line(programme.digest_weekday, programme.digest_hour, programme.timezone)
-        if programme.status == ProgrammeStatus.ACTIVE.value:
-            health = health_summary(session, programme, now=now)
-            line += "\n" + digest_ui.health_line(health)
-            if digest_ui.groups_line(health):
-                line += "\n" + truncate(digest_ui.groups_line(health), 1000)
-        notes[programme.id] = line
-    return notes
+    return admin_area(session=session, team_id=team_id, access=access, now=utcnow())
 
 
 def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: str, user_id: str) -> None:
     """Show the admin the panel as it is now: in place of the ephemeral panel, or in App Home."""
-    from handlers.home import publish_home
-
     if body.get("response_url"):
         with deps.db.session() as session:
-            blocks = admin_section(client, session, team_id=team_id, user_id=user_id)
-        if blocks is not None:
-            text, blocks = admin_ui.admin_message(blocks)
+            area = _admin_area(client, session, team_id=team_id, user_id=user_id)
+        if area is not None:
+            text, blocks = admin_ui.admin_message(home_ui.admin_area_blocks(area))
             tell(client, body, text, replace=True, blocks=blocks)
     else:
         publish_home(client, deps, team_id=team_id, user_id=user_id)
@@ -101,11 +67,11 @@ def admin_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
-        blocks = admin_section(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
-    if blocks is None:
+        area = _admin_area(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
+    if area is None:
         inv.respond(text=REFUSAL, response_type="ephemeral")
         return
-    text, blocks = admin_ui.admin_message(blocks)
+    text, blocks = admin_ui.admin_message(home_ui.admin_area_blocks(area))
     inv.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
@@ -175,13 +141,15 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
     )
 
 
-def digest_schedule_answers(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def digest_answers(view: dict[str, Any]) -> DigestAnswers:
     def chosen(block_id: str) -> str | None:
         selected = state_value(view, block_id).get("selected_option")
         return str(selected.get("value")) if isinstance(selected, dict) and selected.get("value") is not None else None
 
-    return validate_digest_schedule(
-        chosen("digest_weekday"), chosen("digest_hour"), _str_or_none(state_value(view, "timezone").get("value"))
+    return DigestAnswers(
+        weekday=chosen("digest_weekday"),
+        hour=chosen("digest_hour"),
+        timezone=_str_or_none(state_value(view, "timezone").get("value")),
     )
 
 
@@ -189,94 +157,37 @@ def on_programme_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     meta = metadata(view)
-    programme_id = int_or_none(meta.get("programme_id"))
-    today = utcnow().date()
     with deps.db.begin() as session:
-        access = access_of(client, session, team_id=team_id, user_id=user_id)
-        existing: Programme | None = None
-        if meta.get("programme_id") is not None:  # editing: the id must name a programme of this workspace
-            existing = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if existing is None:
-                ack(response_action="errors", errors={"name": "This programme doesn't exist in this workspace."})
-                return
-            allowed = access.can_admin(existing.id)
-        else:
-            allowed = access.can_create()
-        if not allowed:
-            ack(response_action="errors", errors={"name": REFUSAL})
-            return
-        form, errors = validate_programme(
-            programme_answers(view),
-            today=today,
-            taken_names=queries.name_taken(session=session, team_id=team_id, exclude_id=programme_id),
-        )
-        schedule, schedule_errors = digest_schedule_answers(view)
-        if form is None or schedule_errors:
-            ack(response_action="errors", errors={**errors, **schedule_errors})
-            return
-        previous_channel = existing.channel_id if existing else None
-        previous_mentors_channel = existing.mentors_channel_id if existing else None
-        if existing is None:
-            programme = Programme(
-                team_id=team_id,
-                slug=_unique_slug(session, team_id, form.name),
-                status=ProgrammeStatus.DRAFT.value,
-                **form.fields(),  # type: ignore[arg-type]
-                **schedule,
-            )
-            session.add(programme)
-            session.flush()
-            assert programme.id is not None
-            if not access.workspace_admin:
-                queries.grant_admin(
-                    session=session, team_id=team_id, programme_id=programme.id, user_id=user_id, granted_by=user_id
-                )
-            action = "programme.create"
-            details: dict[str, Any] = {"name": form.name}
-        else:
-            programme = existing
-            changed = {k: v for k, v in {**form.fields(), **schedule}.items() if getattr(programme, k) != v}
-            for key, value in changed.items():
-                setattr(programme, key, value)
-            programme.updated_at = utcnow()
-            session.add(programme)
-            if changed.keys() & {"cadence", "checkin_days", "checkin_start_hour", "checkin_end_hour"}:
-                replan(session, programme_id=programme.id)  # the check-in loop re-reads them on its next pass
-            action = "programme.update"
-            details = {"changed": sorted(changed)}
-            if "group_question" in changed and not programme.group_question and programme.id is not None:
-                # No longer asked: the answers already given are deleted.
-                deleted = queries.clear_self_groups(session=session, programme_id=programme.id)
-                details["group_answers_deleted"] = deleted
-        queries.audit(
+        saved = programmes.save_programme(
             session=session,
             team_id=team_id,
-            actor_id=user_id,
-            action=action,
-            programme_id=programme.id,
-            details=details,
+            user_id=user_id,
+            access=access_of(client, session, team_id=team_id, user_id=user_id),
+            editing=meta.get("programme_id") is not None,
+            programme_id=int_or_none(meta.get("programme_id")),
+            answers=programme_answers(view),
+            digest=digest_answers(view),
+            now=utcnow(),
         )
+    if saved.programme is None:
+        ack(response_action="errors", errors=saved.errors)
+        return
     ack()
-    if programme.channel_id and programme.channel_id != previous_channel:
-        join_programme_channel(client, programme, admin_id=user_id)
-    if programme.mentors_channel_id and programme.mentors_channel_id not in (
-        previous_mentors_channel,
-        programme.channel_id,
-    ):
-        join_programme_channel(client, programme, admin_id=user_id, mentors=True)
-    from handlers.home import publish_home
-
+    join_new_channels(client, saved, admin_id=user_id)
     publish_home(client, deps, team_id=team_id, user_id=user_id)
 
 
-def _unique_slug(session: Session, team_id: str, name: str) -> str:
-    base = queries.slugify(name)
-    taken = {p.slug for p in queries.programmes(session=session, team_id=team_id)}
-    slug, n = base, 2
-    while slug in taken:
-        slug = f"{base[:75]}-{n}"
-        n += 1
-    return slug
+def join_new_channels(client: WebClient, saved: programmes.Saved, *, admin_id: str) -> None:
+    """The bot joins the programme's channel and mentors' channel when they are new to it."""
+    programme = saved.programme
+    assert programme is not None
+    if programme.channel_id and programme.channel_id != saved.previous_channel:
+        join_programme_channel(client, programme, admin_id=admin_id)
+    if programme.mentors_channel_id and programme.mentors_channel_id not in (
+        saved.previous_mentors_channel,
+        programme.channel_id,
+    ):
+        join_programme_channel(client, programme, admin_id=admin_id, mentors=True)
 
 
 def join_programme_channel(client: WebClient, programme: Programme, *, admin_id: str, mentors: bool = False) -> None:
@@ -338,77 +249,41 @@ def on_participants(ack: Ack, body: dict[str, Any], client: WebClient, context: 
     open_modal_for(client, body, view)
 
 
+def _lifecycle_request(raw: str) -> tuple[int, str] | None:
+    """The lifecycle button's value: (programme id, status to move to); None when it is not shaped like ours."""
+    try:
+        request = json.loads(raw)
+        return int(request["programme_id"]), str(request["to"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def on_lifecycle(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    try:
-        request = json.loads(action_value(body))
-        programme_id, to = int(request["programme_id"]), str(request["to"])
-    except (ValueError, KeyError, TypeError):
+    request = _lifecycle_request(action_value(body))
+    if request is None:
         tell(client, body, "That button is out of date. Run `/mentor admin` again.")
         return
+    programme_id, to = request
     programme, refusal = programme_for_admin(client, deps, body, programme_id)
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
-    now = utcnow()
-    invited: list[str] = []
-    with deps.db.begin() as session:
-        programme = session.get(Programme, programme_id)
-        assert programme is not None
-        try:
-            move = plan_transition(
-                status=programme.status,
-                to=to,
-                now=now,
-                cycle_days=programme.cycle_days,
-                cycle_number=programme.cycle_number,
+    try:
+        with deps.db.begin() as session:
+            moved = programmes.move_programme(
+                session=session, team_id=team_id, actor_id=user_id, programme_id=programme_id, to=to, now=utcnow()
             )
-        except TransitionError as refused:
-            tell(client, body, str(refused))
-            return
-        closing_cycle = programme.status == ProgrammeStatus.ACTIVE.value and to == ProgrammeStatus.CLOSED.value
-        for key, value in move.changes.items():
-            setattr(programme, key, value)
-        programme.updated_at = now
-        session.add(programme)
-        if closing_cycle:
-            matching.carry_over(session, programme_id=programme_id, now=now)
-        if move.new_cycle:
-            continuing: set[str] = set()
-            for match, group in matching.active_matches(session=session, programme_id=programme_id):
-                match.cycle_number = programme.cycle_number
-                match.continue_votes = []
-                match.plan_at = None
-                session.add(match)
-                continuing.update(m.slack_user_id for m in group)
-            for participant in queries.programme_participants(
-                session=session, team_id=team_id, programme_id=programme_id
-            ):
-                if participant.slack_user_id in continuing and participant.status == ParticipantStatus.ACTIVE.value:
-                    continue  # goes on with their match: already in
-                if participant.status in (ParticipantStatus.ACTIVE.value, ParticipantStatus.PAUSED.value):
-                    participant.status = ParticipantStatus.INVITED.value
-                    participant.paused_until = None
-                    session.add(participant)
-                    invited.append(participant.slack_user_id)
-        queries.audit(
-            session=session,
-            team_id=team_id,
-            actor_id=user_id,
-            action="programme.lifecycle",
-            programme_id=programme_id,
-            details={"to": to, "cycle": programme.cycle_number},
-        )
-    for person in invited:
-        text, blocks = admin_ui.opt_in_message(programme)
-        send_dm(client, person, text, blocks)
+    except TransitionError as refused:
+        tell(client, body, str(refused))
+        return
+    for person in moved.invited:
+        send_dm(client, person, *admin_ui.opt_in_message(moved.programme))
     if to == ProgrammeStatus.ACTIVE.value:
         # A cycle starts with its first round of matches: previewed for approval, or released at once.
-        from handlers.matching import present_round
-
-        present_round(client, deps, body, programme)
+        present_round(client, deps, body, moved.programme)
     _refresh(client, deps, body, team_id=team_id, user_id=user_id)
 
 
@@ -420,16 +295,27 @@ def on_grant(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) ->
     open_modal_for(client, body, admin_ui.grant_modal(programme))
 
 
+def _programme_to_grant(
+    client: WebClient, deps: Deps, view: dict[str, Any], *, team_id: str, user_id: str
+) -> tuple[Programme | None, str]:
+    """The programme the grant form is about, if this person administers it; else why not."""
+    with deps.db.session() as session:
+        programme = queries.get_programme(
+            session=session, team_id=team_id, programme_id=int_or_none(metadata(view).get("programme_id"))
+        )
+        access = access_of(client, session, team_id=team_id, user_id=user_id)
+    if programme is None or not access.can_admin(programme.id):
+        return None, REFUSAL if programme else "That programme doesn't exist."
+    return programme, ""
+
+
 def on_grant_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    programme_id = int_or_none(metadata(view).get("programme_id"))
     grantee = str(state_value(view, "admin").get("selected_user") or "")
-    with deps.db.session() as session:
-        programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-        access = access_of(client, session, team_id=team_id, user_id=user_id)
-    if programme is None or not access.can_admin(programme.id):
-        ack(response_action="errors", errors={"admin": REFUSAL if programme else "That programme doesn't exist."})
+    programme, refusal = _programme_to_grant(client, deps, view, team_id=team_id, user_id=user_id)
+    if programme is None:
+        ack(response_action="errors", errors={"admin": refusal})
         return
     profile = user_profile(client, grantee) if grantee else None
     if profile is None or profile.deleted or profile.is_bot:
@@ -437,18 +323,9 @@ def on_grant_save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: 
         return
     assert programme.id is not None
     with deps.db.begin() as session:
-        added = queries.grant_admin(
-            session=session, team_id=team_id, programme_id=programme.id, user_id=grantee, granted_by=user_id
+        added = programmes.add_admin(
+            session=session, team_id=team_id, programme_id=programme.id, grantee=grantee, granted_by=user_id
         )
-        if added:
-            queries.audit(
-                session=session,
-                team_id=team_id,
-                actor_id=user_id,
-                action="programme.grant_admin",
-                programme_id=programme.id,
-                subject_id=grantee,
-            )
     ack()
     if added:
         send_dm(

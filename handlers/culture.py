@@ -42,7 +42,6 @@ from store.models import Programme, ProgrammeStatus, Role
 logger = logging.getLogger(__name__)
 
 MAP_REFUSAL = "The skill map is for programme admins: it shows what a programme's people want and offer. " + REFUSAL
-HOME_MAPS = 3  # programmes whose map App Home shows (enrolling and active first)
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
 
 
@@ -116,23 +115,6 @@ def map_command(inv: Invocation) -> None:
     inv.respond(text=text, blocks=blocks, response_type="ephemeral")
     if failed:
         inv.respond(text=failed, response_type="ephemeral")
-
-
-def home_map_blocks(session: Session, programmes: Sequence[Programme]) -> list[Block]:
-    """The skill maps of the programmes an admin manages, for the admin area of App Home (enrolling and active
-    first, at most HOME_MAPS, to stay inside the Home tab's 100 blocks)."""
-    order = {ProgrammeStatus.ENROLLING.value: 0, ProgrammeStatus.ACTIVE.value: 1}
-    shown = sorted(
-        (p for p in programmes if p.status != ProgrammeStatus.CLOSED.value), key=lambda p: order.get(p.status, 2)
-    )[:HOME_MAPS]
-    if not shown:
-        return []
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Skill map: who to recruit", "emoji": True}}
-    ]
-    for programme in shown:
-        blocks += culture_ui.home_map_blocks(programme, skill_map_of(session, programme))
-    return blocks
 
 
 def on_map_files(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -1,4 +1,5 @@
-"""Joining a programme: `/mentor join [programme]`, the programme picker and the join modal."""
+"""Joining a programme: `/mentor join [programme]`, the programme picker, the join modal and App Home's join and
+edit buttons."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from blocks import common as ui
+from blocks import home as home_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, user_profile
 from handlers.common import Invocation, int_or_none, open_modal
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
-from mentoring.membership import JoinAnswers, validate_join
+from mentoring import joining
+from mentoring.membership import JoinAnswers
 from store import queries
-from store.models import Participant, ParticipantStatus, Programme, Role
+from store.models import Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -171,65 +173,31 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     deps = deps_of(context)
     team_id = (body.get("team") or {}).get("id") or view.get("team_id") or ""
     user_id = body["user"]["id"]
-    programme_id = _programme_id(view)
     answers = answers_from_state(state_values(view))
     try:
-        with deps.db.begin() as session:
-            programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
-            if programme is None:
-                ack(
-                    response_action="errors",
-                    errors={"role": "This programme no longer exists. Close this form and run /mentor join again."},
-                )
-                return
-            assert programme.id is not None
-            existing = queries.get_participant(
-                session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
-            )
-            if existing is None and not programme.accepts_joins(utcnow().date()):
-                ack(
-                    response_action="errors",
-                    errors={"role": f"{programme.name} closed its enrolment while you were filling this in."},
-                )
-                return
-            form, errors = validate_join(
-                answers,
-                skills=programme.skills,
-                max_capacity=programme.max_capacity,
-                user_id=user_id,
-                asks_group=bool(programme.group_question),
-            )
-            if form is None:
-                ack(response_action="errors", errors=errors)
-                return
-            fields = form.fields(consented_at=utcnow())
-            if existing is not None and existing.status in (
-                ParticipantStatus.LEFT.value,
-                ParticipantStatus.INVITED.value,
-            ):
-                fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
-            became_mentor = form.role is Role.MENTOR and (
-                existing is None
-                or existing.role != Role.MENTOR.value
-                or existing.status in (ParticipantStatus.LEFT.value, ParticipantStatus.INVITED.value)
-            )
-            participant, created = queries.upsert_participant(
+        with joining.saving(), deps.db.begin() as session:
+            joined = joining.save_join(
                 session=session,
                 team_id=team_id,
-                programme=programme,
-                slack_user_id=user_id,
-                fields=fields,
+                user_id=user_id,
+                programme_id=_programme_id(view),
+                answers=answers,
+                now=utcnow(),
             )
-            participant_id = participant.id
-            if became_mentor:  # once per programme and person, in the mentors' channel if it has one
-                deps.jobs.welcome_mentor(session, programme=programme, user_id=user_id, now=utcnow())
-    except SQLAlchemyError:
+            # once per programme and person, in the mentors' channel if it has one
+            if joined.became_mentor and joined.programme is not None:
+                deps.jobs.welcome_mentor(session, programme=joined.programme, user_id=user_id, now=utcnow())
+    except joining.SaveFailed:
         logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
         ack(response_action="errors", errors={"role": SAVE_FAILED})
         return
+    if joined.participant_id is None:
+        ack(response_action="errors", errors=joined.errors)
+        return
     ack()
-    assert participant_id is not None
-    after_join(client, deps, team_id=team_id, user_id=user_id, participant_id=participant_id, created=created)
+    after_join(
+        client, deps, team_id=team_id, user_id=user_id, participant_id=joined.participant_id, created=joined.created
+    )
 
 
 def after_join(
@@ -237,19 +205,9 @@ def after_join(
 ) -> None:
     """After the modal closed: take name, title and timezone from Slack, confirm by DM, refresh App Home."""
     profile = user_profile(client, user_id)
+    facts = joining.SlackFacts(profile.name, profile.title, profile.timezone) if profile is not None else None
     with deps.db.begin() as session:
-        if profile is not None:
-            queries.set_participant_profile(
-                session=session,
-                participant_id=participant_id,
-                display_name=profile.name,
-                title=profile.title,
-                timezone=profile.timezone,
-            )
-        participant = session.get(Participant, participant_id)
-        assert participant is not None
-        programme = session.get(Programme, participant.programme_id)
-        assert programme is not None
+        participant, programme = joining.take_profile(session=session, participant_id=participant_id, facts=facts)
     text, blocks = ui.joined_dm(programme, participant, created=created)
     send_dm(client, user_id, text, blocks)
     publish_home(client, deps, team_id=team_id, user_id=user_id)
@@ -279,6 +237,42 @@ def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
     ack(response_action="update", view=ui.join_modal(programme, participant))
 
 
+def _open_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, wanted: str) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or context.get("team_id") or ""
+    problem = open_join_modal(
+        client,
+        deps_of(context),
+        team_id=team_id,
+        user_id=user_id,
+        trigger_id=body.get("trigger_id", ""),
+        wanted=wanted,
+    )
+    if problem:
+        send_dm(client, user_id, problem)
+
+
+def on_edit_profile(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Edit profile" in App Home: the join form of that programme, filled in."""
+    deps = deps_of(context)
+    wanted = ""
+    programme_id = int_or_none(action.get("value"))
+    if programme_id is not None:
+        team_id = (body.get("team") or {}).get("id") or ""
+        with deps.db.session() as session:
+            programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+            wanted = programme.slug if programme else ""
+    _open_from_home(ack, body, client, context, wanted)
+
+
+def on_join_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Join a programme" in App Home."""
+    _open_from_home(ack, body, client, context, "")
+
+
 def register(app: App) -> None:
+    app.action(home_ui.EDIT_ACTION)(on_edit_profile)
+    app.action(home_ui.JOIN_ACTION)(on_join_button)
     app.view(ui.JOIN_CALLBACK)(on_join_submit)
     app.view(ui.PICK_CALLBACK)(on_pick_submit)

@@ -666,41 +666,6 @@ def contributions_command(inv: Invocation) -> None:
 # --- App Home ------------------------------------------------------------------------------------------
 
 
-def home_section(session: Session, *, team_id: str, user_id: str) -> list[dict[str, Any]]:
-    """The person's roadmaps (their own, and their mentees' or partners'), and what they gave as a mentor."""
-    items = []
-    contributions = []
-    for match, members in matching.user_matches(session=session, team_id=team_id, user_id=user_id):
-        programme = session.get(Programme, match.programme_id)
-        if programme is None:
-            continue
-        me = next((m for m in members if m.slack_user_id == user_id), None)
-        owners = [user_id] if me is None or me.role != Role.MENTOR.value else []
-        owners += [m.slack_user_id for m in members if m.slack_user_id != user_id and m.role != Role.MENTOR.value]
-        for owner in owners:
-            roadmap = queries.roadmap_for(session=session, team_id=team_id, match_id=match.id or 0, owner_id=owner)
-            milestones = queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0) if roadmap else []
-            if owner != user_id and not milestones:
-                continue
-            items.append(
-                roadmap_ui.HomeRoadmap(
-                    programme_name=programme.name,
-                    match_id=match.id or 0,
-                    owner_id=owner,
-                    own=owner == user_id,
-                    goal=roadmap.goal if roadmap else "",
-                    milestones=milestones,
-                )
-            )
-    for participant, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id):
-        if participant.role == Role.MENTOR.value:
-            found = queries.mentor_contributions(
-                session=session, team_id=team_id, programme_id=programme.id or 0, mentor_id=user_id
-            )
-            contributions += [(programme.name, c) for c in found]
-    return roadmap_ui.home_blocks(items, contributions)
-
-
 def register(app: App) -> None:
     app.action(roadmap_ui.OPEN_ACTION)(on_open)
     app.action(roadmap_ui.ADD_ACTION)(on_add)

@@ -1,6 +1,7 @@
 """Programme rules: what a valid programme is, how its lifecycle moves, and how long a pause lasts.
 
-Pure functions over plain values: no Slack, no database.
+The rules are pure functions over plain values (no Slack, no database); the use cases that apply them to the
+store (saving a programme, moving its lifecycle, adding an admin) take the unit of work's `session`.
 """
 
 from __future__ import annotations
@@ -8,8 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from store.models import Cadence, ProgrammeKind, ProgrammeStatus
+from sqlmodel import Session
+
+from mentoring import matching
+from mentoring.access import REFUSAL, Access
+from mentoring.checkins import replan
+from mentoring.insight import validate_digest_schedule
+from store import queries
+from store.models import Cadence, ParticipantStatus, Programme, ProgrammeKind, ProgrammeStatus
 
 MAX_NAME = 80
 MAX_OBJECTIVES = 2000
@@ -237,6 +246,152 @@ def validate_programme(
     )
 
 
+# --- saving a programme ------------------------------------------------------------------------------
+
+CHECKIN_FIELDS = frozenset({"cadence", "checkin_days", "checkin_start_hour", "checkin_end_hour"})
+
+
+@dataclass(frozen=True)
+class DigestAnswers:
+    """The programme modal's digest schedule, as picked (None where nothing was)."""
+
+    weekday: str | None = None
+    hour: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What saving the programme modal did: the programme and the channels it had before, or inline errors."""
+
+    programme: Programme | None = None
+    previous_channel: str | None = None
+    previous_mentors_channel: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def save_programme(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    access: Access,
+    editing: bool,
+    programme_id: int | None,
+    answers: ProgrammeAnswers,
+    digest: DigestAnswers,
+    now: datetime,
+) -> Saved:
+    """Create (`editing` False) or edit the programme `programme_id`, if `access` allows it and the answers are
+    valid; audited."""
+    existing: Programme | None = None
+    if editing:  # the id must name a programme of this workspace
+        existing = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+        if existing is None:
+            return Saved(errors={"name": "This programme doesn't exist in this workspace."})
+        allowed = access.can_admin(existing.id)
+    else:
+        allowed = access.can_create()
+    if not allowed:
+        return Saved(errors={"name": REFUSAL})
+    form, errors = validate_programme(
+        answers,
+        today=now.date(),
+        taken_names=queries.name_taken(session=session, team_id=team_id, exclude_id=programme_id),
+    )
+    schedule, schedule_errors = validate_digest_schedule(digest.weekday, digest.hour, digest.timezone)
+    if form is None or schedule_errors:
+        return Saved(errors={**errors, **schedule_errors})
+    previous_channel = existing.channel_id if existing else None
+    previous_mentors_channel = existing.mentors_channel_id if existing else None
+    if existing is None:
+        programme = _create(session, team_id=team_id, user_id=user_id, access=access, form=form, schedule=schedule)
+        action = "programme.create"
+        details: dict[str, Any] = {"name": form.name}
+    else:
+        programme = existing
+        action = "programme.update"
+        details = _update(session, programme, form=form, schedule=schedule, now=now)
+    queries.audit(
+        session=session,
+        team_id=team_id,
+        actor_id=user_id,
+        action=action,
+        programme_id=programme.id,
+        details=details,
+    )
+    return Saved(
+        programme=programme, previous_channel=previous_channel, previous_mentors_channel=previous_mentors_channel
+    )
+
+
+def _create(
+    session: Session, *, team_id: str, user_id: str, access: Access, form: ProgrammeForm, schedule: dict[str, Any]
+) -> Programme:
+    """A new draft programme; its creator administers it (workspace admins already do)."""
+    programme = Programme(
+        team_id=team_id,
+        slug=unique_slug(session, team_id, form.name),
+        status=ProgrammeStatus.DRAFT.value,
+        **form.fields(),  # type: ignore[arg-type]
+        **schedule,
+    )
+    session.add(programme)
+    session.flush()
+    assert programme.id is not None
+    if not access.workspace_admin:
+        queries.grant_admin(
+            session=session, team_id=team_id, programme_id=programme.id, user_id=user_id, granted_by=user_id
+        )
+    return programme
+
+
+def _update(
+    session: Session, programme: Programme, *, form: ProgrammeForm, schedule: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Apply what changed; the audit details."""
+    changed = {k: v for k, v in {**form.fields(), **schedule}.items() if getattr(programme, k) != v}
+    for key, value in changed.items():
+        setattr(programme, key, value)
+    programme.updated_at = now
+    session.add(programme)
+    if changed.keys() & CHECKIN_FIELDS:
+        replan(session, programme_id=programme.id)  # the check-in loop re-reads them on its next pass
+    details: dict[str, Any] = {"changed": sorted(changed)}
+    if "group_question" in changed and not programme.group_question and programme.id is not None:
+        # No longer asked: the answers already given are deleted.
+        deleted = queries.clear_self_groups(session=session, programme_id=programme.id)
+        details["group_answers_deleted"] = deleted
+    return details
+
+
+def unique_slug(session: Session, team_id: str, name: str) -> str:
+    base = queries.slugify(name)
+    taken = {p.slug for p in queries.programmes(session=session, team_id=team_id)}
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base[:75]}-{n}"
+        n += 1
+    return slug
+
+
+def add_admin(*, session: Session, team_id: str, programme_id: int, grantee: str, granted_by: str) -> bool:
+    """Make `grantee` an admin of the programme, audited. False if they already were."""
+    added = queries.grant_admin(
+        session=session, team_id=team_id, programme_id=programme_id, user_id=grantee, granted_by=granted_by
+    )
+    if added:
+        queries.audit(
+            session=session,
+            team_id=team_id,
+            actor_id=granted_by,
+            action="programme.grant_admin",
+            programme_id=programme_id,
+            subject_id=grantee,
+        )
+    return added
+
+
 # --- lifecycle ---------------------------------------------------------------------------------------
 
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -282,6 +437,69 @@ def plan_transition(*, status: str, to: str, now: datetime, cycle_days: int, cyc
         changes["cycle_started_at"] = None
         changes["cycle_ends_at"] = None
     return Transition(to=to, changes=changes, new_cycle=new_cycle)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A lifecycle move made: the programme as it is now, and who is invited to opt in to its new cycle."""
+
+    programme: Programme
+    invited: list[str]
+
+
+def move_programme(
+    *, session: Session, team_id: str, actor_id: str, programme_id: int, to: str, now: datetime
+) -> Moved:
+    """Move the programme's lifecycle to `to` (TransitionError if it cannot go there from where it is), audited.
+    Closing a cycle carries over the matches that continue; a new cycle keeps them and invites everyone else."""
+    programme = session.get(Programme, programme_id)
+    assert programme is not None
+    move = plan_transition(
+        status=programme.status,
+        to=to,
+        now=now,
+        cycle_days=programme.cycle_days,
+        cycle_number=programme.cycle_number,
+    )
+    closing_cycle = programme.status == ProgrammeStatus.ACTIVE.value and to == ProgrammeStatus.CLOSED.value
+    for key, value in move.changes.items():
+        setattr(programme, key, value)
+    programme.updated_at = now
+    session.add(programme)
+    if closing_cycle:
+        matching.carry_over(session, programme_id=programme_id, now=now)
+    invited = _start_new_cycle(session, programme, team_id=team_id) if move.new_cycle else []
+    queries.audit(
+        session=session,
+        team_id=team_id,
+        actor_id=actor_id,
+        action="programme.lifecycle",
+        programme_id=programme_id,
+        details={"to": to, "cycle": programme.cycle_number},
+    )
+    return Moved(programme=programme, invited=invited)
+
+
+def _start_new_cycle(session: Session, programme: Programme, *, team_id: str) -> list[str]:
+    """Continuing matches move to the new cycle; everyone else active or paused is invited to opt in again."""
+    assert programme.id is not None
+    continuing: set[str] = set()
+    for match, group in matching.active_matches(session=session, programme_id=programme.id):
+        match.cycle_number = programme.cycle_number
+        match.continue_votes = []
+        match.plan_at = None
+        session.add(match)
+        continuing.update(m.slack_user_id for m in group)
+    invited: list[str] = []
+    for participant in queries.programme_participants(session=session, team_id=team_id, programme_id=programme.id):
+        if participant.slack_user_id in continuing and participant.status == ParticipantStatus.ACTIVE.value:
+            continue  # goes on with their match: already in
+        if participant.status in (ParticipantStatus.ACTIVE.value, ParticipantStatus.PAUSED.value):
+            participant.status = ParticipantStatus.INVITED.value
+            participant.paused_until = None
+            session.add(participant)
+            invited.append(participant.slack_user_id)
+    return invited
 
 
 # --- pauses ------------------------------------------------------------------------------------------
