@@ -21,6 +21,9 @@ from mentoring.roadmaps import (
     STATUS_EMOJI,
     STATUS_LABELS,
     Draft,
+    MilestoneSaved,
+    RoadmapPage,
+    RoadmapSetup,
     bar,
     progress_by_skill,
 )
@@ -191,6 +194,20 @@ def roadmap_modal(
     if editable:
         view["submit"] = plain("Save goal", 24)
     return view
+
+
+def roadmap_view(page: RoadmapPage, *, notice: str | None = None) -> View:
+    """The modal for what the person sees: the setup form for an owner with no milestones yet, else the roadmap."""
+    if isinstance(page, RoadmapSetup):
+        return setup_modal(page.match_id, goal=page.goal, drafts=page.drafts, skills=page.skills, end=page.end)
+    return roadmap_modal(page.roadmap, page.milestones, editable=page.editable, end=page.end, notice=notice)
+
+
+def saved_notice(saved: MilestoneSaved) -> str:
+    """What the roadmap modal says after the milestone form was saved."""
+    if saved.added:
+        return ":white_check_mark: Milestone added."
+    return f":white_check_mark: Saved{', now due ' + _day(saved.redated_to) if saved.redated_to else ''}."
 
 
 def milestone_modal(

@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import growth as growth_ui
 from blocks.text import escape, truncate
@@ -22,6 +21,7 @@ from handlers.common import (
     menu_choice,
     metadata,
     open_modal,
+    open_modal_for,
     selected,
     selected_all,
     state_value,
@@ -30,40 +30,24 @@ from handlers.common import (
     user_of,
 )
 from handlers.deps import Deps, deps_of
-from mentoring import matching
-from store import queries
-from store.models import GrowthThread, GrowthVisibility, Match, ParticipantStatus, Programme
+from mentoring.growth import (
+    Where,
+    count_reaction,
+    count_reply,
+    delete_thread,
+    edit_thread,
+    may_edit,
+    record_post,
+    record_thread,
+    thread_and_programme,
+    thread_of,
+    where_for,
+    withdraw,
+)
+from store.models import GrowthThread, GrowthVisibility, Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Where:
-    """Where a person can share a growth thread: their programme's channel and their match room."""
-
-    programme: Programme
-    match: Match | None
-
-    def channel_for(self, visibility: str) -> str | None:
-        if visibility == GrowthVisibility.CHANNEL.value:
-            return self.programme.channel_id
-        if visibility == GrowthVisibility.ROOM.value and self.match is not None:
-            return self.match.room_id
-        return None
-
-
-def where_for(session: Session, *, team_id: str, user_id: str, programme_id: int | None = None) -> Where | None:
-    """The person's programme (the one named, or their first active one) and their room in it."""
-    for participant, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id):
-        if participant.status != ParticipantStatus.ACTIVE.value:
-            continue
-        if programme_id is not None and programme.id != programme_id:
-            continue
-        found = matching.user_matches(session=session, team_id=team_id, user_id=user_id, programme_id=programme.id)
-        match = found[0][0] if found else None
-        return Where(programme, match)
-    return None
 
 
 def open_growth(
@@ -71,7 +55,7 @@ def open_growth(
 ) -> str | None:
     """Open the growth-thread form; returns a message for the person when there is nowhere to share."""
     with deps.db.session() as session:
-        where = where_for(session, team_id=team_id, user_id=user_id)
+        where = where_for(session=session, team_id=team_id, user_id=user_id)
     if where is None:
         return "Growth threads are shared in a programme: join one first with `/mentor join`."
     has_room = where.match is not None and bool(where.match.room_id)
@@ -128,68 +112,102 @@ def author_card(client: WebClient, user_id: str) -> tuple[str, str | None]:
     return str(name), str(avatar) if avatar else None
 
 
+@dataclass(frozen=True)
+class _Form:
+    """The growth-thread form as submitted: the three texts, skill tags, where to share it, and what it edits."""
+
+    texts: dict[str, str]
+    skills: list[str]
+    visibility: str
+    thread_id: int | None
+    programme_id: int | None
+
+
+def _form(view: dict[str, Any]) -> _Form:
+    meta = metadata(view)
+    return _Form(
+        texts={key: str(state_value(view, key).get("value") or "").strip() for key, _ in growth_ui.FIELDS},
+        skills=selected_all(view, "skills"),
+        visibility=selected(view, "visibility"),
+        thread_id=int_or_none(meta.get("thread_id")),
+        programme_id=int_or_none(meta.get("programme_id")),
+    )
+
+
+def _errors(form: _Form, where: Where, existing: GrowthThread | None, *, team_id: str, user_id: str) -> dict[str, str]:
+    """The form's problems: the texts, the skills and where it goes, or who may edit it."""
+    errors: dict[str, str] = {}
+    for key, value in form.texts.items():
+        if len(value) > growth_ui.MAX_FIELD:
+            errors[key] = f"At most {growth_ui.MAX_FIELD} characters (this is {len(value)})."
+    if not form.texts["learned"]:
+        errors["learned"] = "Say what you learned: it's the heart of a growth thread."
+    if len(form.skills) > growth_ui.MAX_SKILL_TAGS or any(s not in where.programme.skills for s in form.skills):
+        errors["skills"] = f"Pick up to {growth_ui.MAX_SKILL_TAGS} skills from the list."
+    if form.thread_id is not None:
+        if not may_edit(existing, team_id=team_id, user_id=user_id):
+            errors = {"learned": "Only its author can edit this growth thread (and it must still exist)."}
+    elif where.channel_for(form.visibility) is None:
+        errors["visibility"] = "Pick where to share it."
+    return errors
+
+
 def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    meta = metadata(view)
-    texts = {key: str(state_value(view, key).get("value") or "").strip() for key, _ in growth_ui.FIELDS}
-    errors: dict[str, str] = {}
-    for key, value in texts.items():
-        if len(value) > growth_ui.MAX_FIELD:
-            errors[key] = f"At most {growth_ui.MAX_FIELD} characters (this is {len(value)})."
-    if not texts["learned"]:
-        errors["learned"] = "Say what you learned: it's the heart of a growth thread."
-    skills = selected_all(view, "skills")
-    visibility = selected(view, "visibility")
-    thread_id = int_or_none(meta.get("thread_id"))
+    form = _form(view)
     with deps.db.session() as session:
-        where = where_for(session, team_id=team_id, user_id=user_id, programme_id=int_or_none(meta.get("programme_id")))
-        existing = session.get(GrowthThread, thread_id) if thread_id is not None else None
+        where = where_for(session=session, team_id=team_id, user_id=user_id, programme_id=form.programme_id)
+        existing = thread_of(session=session, thread_id=form.thread_id)
     if where is None:
         ack(response_action="errors", errors={"learned": "You're not in this programme any more."})
         return
-    if len(skills) > growth_ui.MAX_SKILL_TAGS or any(s not in where.programme.skills for s in skills):
-        errors["skills"] = f"Pick up to {growth_ui.MAX_SKILL_TAGS} skills from the list."
-    if thread_id is not None:
-        if existing is None or existing.team_id != team_id or existing.author_id != user_id or existing.deleted_at:
-            errors = {"learned": "Only its author can edit this growth thread (and it must still exist)."}
-    elif where.channel_for(visibility) is None:
-        errors["visibility"] = "Pick where to share it."
+    errors = _errors(form, where, existing, team_id=team_id, user_id=user_id)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     ack()
     name, avatar = author_card(client, user_id)
     if existing is not None:
-        _edit(client, deps, existing, texts, skills, name=name, avatar=avatar)
-        return
+        _edit(client, deps, existing, form.texts, form.skills, name=name, avatar=avatar)
+    else:
+        _post(client, deps, where, form, team_id=team_id, user_id=user_id, author=(name, avatar))
+
+
+def _post(
+    client: WebClient,
+    deps: Deps,
+    where: Where,
+    form: _Form,
+    *,
+    team_id: str,
+    user_id: str,
+    author: tuple[str, str | None],
+) -> None:
+    """Record the growth thread, post it for the author, and tell them where it is (or give back what they
+    wrote when Slack would not post it)."""
+    texts, visibility = form.texts, form.visibility
     channel = where.channel_for(visibility)
     assert channel is not None
     with deps.db.begin() as session:
-        thread = GrowthThread(
+        thread = record_thread(
+            session=session,
             team_id=team_id,
-            programme_id=where.programme.id or 0,
-            match_id=where.match.id if where.match else None,
+            where=where,
             author_id=user_id,
             channel_id=channel,
             visibility=visibility,
-            tried=texts["tried"],
-            learned=texts["learned"],
-            next_step=texts["next_step"],
-            skills=skills,
+            texts=texts,
+            skills=form.skills,
         )
-        session.add(thread)
-    text, blocks = growth_ui.growth_message(thread, author_name=name, avatar_url=avatar)
+    text, blocks = growth_ui.growth_message(thread, author_name=author[0], avatar_url=author[1])
     try:
         response = client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except SlackApiError as error:
         code = error.response.get("error")
         logger.error("could not post a growth thread: %s", code, extra={"user_id": user_id, "channel": channel})
         with deps.db.begin() as session:
-            failed = session.get(GrowthThread, thread.id)
-            if failed is not None:
-                failed.deleted_at = utcnow()
-                session.add(failed)
+            withdraw(session=session, thread_id=thread.id, now=utcnow())
         send_dm(
             client,
             user_id,
@@ -198,11 +216,12 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
         )
         return
     with deps.db.begin() as session:
-        posted = session.get(GrowthThread, thread.id)
-        if posted is not None:
-            posted.channel_id = str(response.get("channel") or channel)
-            posted.ts = str(response.get("ts") or "") or None
-            session.add(posted)
+        record_post(
+            session=session,
+            thread_id=thread.id,
+            channel_id=str(response.get("channel") or channel),
+            ts=str(response.get("ts") or "") or None,
+        )
     where_text = "your room" if visibility == GrowthVisibility.ROOM.value else "the programme channel"
     send_dm(client, user_id, f":seedling: Your growth thread is up in {where_text} (<#{channel}>). Thanks for sharing!")
 
@@ -218,14 +237,8 @@ def _edit(
     avatar: str | None,
 ) -> None:
     with deps.db.begin() as session:
-        stored = session.get(GrowthThread, thread.id)
-        if stored is None:
-            return
-        stored.tried, stored.learned, stored.next_step = texts["tried"], texts["learned"], texts["next_step"]
-        stored.skills = skills
-        stored.updated_at = utcnow()
-        session.add(stored)
-    if not stored.channel_id or not stored.ts:
+        stored = edit_thread(session=session, thread_id=thread.id, texts=texts, skills=skills, now=utcnow())
+    if stored is None or not stored.channel_id or not stored.ts:
         return
     text, blocks = growth_ui.growth_message(stored, author_name=name, avatar_url=avatar)
     try:
@@ -237,6 +250,21 @@ def _edit(
         )
 
 
+def _menu_view(verb: str, thread: GrowthThread, programme: Programme) -> dict[str, Any] | None:
+    """The form a menu choice opens: editing the growth thread, or confirming its deletion."""
+    if verb == "edit":
+        return growth_ui.growth_modal(
+            programme_id=programme.id or 0,
+            skills=programme.skills,
+            channel_name=programme.name,
+            has_room=thread.match_id is not None,
+            thread=thread,
+        )
+    if verb == "delete":
+        return growth_ui.delete_modal(thread)
+    return None
+
+
 def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """Edit or delete, from the overflow on the post: only its author may."""
     ack()
@@ -244,43 +272,28 @@ def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> 
     team_id, user_id = team_of(body, context), user_of(body)
     verb, _, ident = menu_choice(body).partition("|")
     with deps.db.session() as session:
-        thread = session.get(GrowthThread, int_or_none(ident) or -1)
-        programme = session.get(Programme, thread.programme_id) if thread else None
-        has_room = thread is not None and thread.match_id is not None
+        thread, programme = thread_and_programme(session=session, thread_id=int_or_none(ident))
     if thread is None or programme is None or thread.team_id != team_id or thread.deleted_at is not None:
         tell(client, body, "That growth thread doesn't exist any more.")
         return
     if thread.author_id != user_id:
         tell(client, body, f"Only <@{thread.author_id}> can edit or delete their growth thread.")
         return
-    if verb == "edit":
-        view = growth_ui.growth_modal(
-            programme_id=programme.id or 0,
-            skills=programme.skills,
-            channel_name=programme.name,
-            has_room=has_room,
-            thread=thread,
-        )
-    elif verb == "delete":
-        view = growth_ui.delete_modal(thread)
-    else:
-        return
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_id)
-    if problem:
-        tell(client, body, problem)
+    view = _menu_view(verb, thread, programme)
+    if view is not None:
+        open_modal_for(client, body, view)
 
 
 def on_delete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
+    thread_id = int_or_none(metadata(view).get("thread_id"))
     with deps.db.begin() as session:
-        thread = session.get(GrowthThread, int_or_none(metadata(view).get("thread_id")) or -1)
-        if thread is None or thread.team_id != team_id or thread.author_id != user_id or thread.deleted_at:
+        thread = delete_thread(session=session, team_id=team_id, user_id=user_id, thread_id=thread_id, now=utcnow())
+        if thread is None:
             ack()
             send_dm(client, user_id, "That growth thread was already deleted, or isn't yours.")
             return
-        thread.deleted_at = utcnow()
-        session.add(thread)
         channel, ts = thread.channel_id, thread.ts
     ack()
     if channel and ts:
@@ -310,9 +323,7 @@ def on_message(event: dict[str, Any], body: dict[str, Any], context: Any) -> Non
         return
     team_id = str(body.get("team_id") or context.get("team_id") or "")
     with deps_of(context).db.begin() as session:
-        queries.count_growth_activity(
-            session=session, team_id=team_id, channel_id=str(channel), ts=str(thread_ts), replies=delta
-        )
+        count_reply(session=session, team_id=team_id, channel_id=str(channel), thread_ts=str(thread_ts), delta=delta)
 
 
 def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
@@ -324,8 +335,8 @@ def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> No
     delta = 1 if event.get("type") == "reaction_added" else -1
     team_id = str(body.get("team_id") or context.get("team_id") or "")
     with deps_of(context).db.begin() as session:
-        queries.count_growth_activity(
-            session=session, team_id=team_id, channel_id=str(item["channel"]), ts=str(item["ts"]), reactions=delta
+        count_reaction(
+            session=session, team_id=team_id, channel_id=str(item["channel"]), ts=str(item["ts"]), delta=delta
         )
 
 

@@ -10,14 +10,15 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
+from slack_sdk.web import SlackResponse
 
 from blocks import growth as growth_ui
 from gateway.slack import send_dm
 from handlers.common import Invocation, open_modal, selected, state_value, team_of, user_of
-from handlers.deps import deps_of
+from handlers.deps import Deps, deps_of
+from mentoring.kudos import record_kudos, shared_programme
 from store import queries
-from store.models import Kudos, ParticipantStatus, Programme
+from store.models import Programme
 
 logger = logging.getLogger(__name__)
 
@@ -59,19 +60,6 @@ def find_user(client: WebClient, name: str) -> str | None:
         return None
 
 
-def shared_programme(session: Session, *, team_id: str, giver: str, receiver: str) -> Programme | None:
-    """The first programme both people are active in: where the kudos is posted and counted."""
-    mine = {
-        p.id: p
-        for part, p in queries.memberships(session=session, team_id=team_id, slack_user_id=giver)
-        if part.status == ParticipantStatus.ACTIVE.value
-    }
-    for part, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=receiver):
-        if programme.id in mine and part.status != ParticipantStatus.LEFT.value:
-            return programme
-    return None
-
-
 def kudos_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     receiver, name, reason = parse_kudos(inv.args)
@@ -95,13 +83,18 @@ def kudos_command(inv: Invocation) -> None:
         inv.respond(text=problem, response_type="ephemeral")
 
 
-def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
-    deps = deps_of(context)
-    team_id, giver = team_of(body, context), user_of(body)
+def _kudos_form(view: dict[str, Any]) -> tuple[str, str, bool]:
+    """Who to thank, what for, and whether in the programme channel."""
     chosen = state_value(view, "receiver").get("selected_user")
     receiver = chosen if isinstance(chosen, str) else ""
     reason = str(state_value(view, "reason").get("value") or "").strip()
-    public = selected(view, "where") == "public"
+    return receiver, reason, selected(view, "where") == "public"
+
+
+def _check(
+    deps: Deps, *, team_id: str, giver: str, receiver: str, reason: str, public: bool
+) -> tuple[Programme | None, dict[str, str]]:
+    """The programme the two share (where the kudos goes), and the form's problems."""
     errors: dict[str, str] = {}
     if not reason:
         errors["reason"] = "Say what you're thanking them for."
@@ -114,35 +107,49 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
         errors["receiver"] = "Kudos are for someone else: pick a mentor or peer."
     else:
         with deps.db.session() as session:
-            programme = shared_programme(session, team_id=team_id, giver=giver, receiver=receiver)
+            programme = shared_programme(session=session, team_id=team_id, giver=giver, receiver=receiver)
         if programme is None:
             errors["receiver"] = "They aren't in a mentoring programme with you."
     if programme is not None and public and not programme.channel_id:
         errors["where"] = "Your programme has no channel: send it privately."
+    return programme, errors
+
+
+def _deliver(client: WebClient, *, giver: str, channel: str, text: str, blocks: list[Any]) -> SlackResponse | None:
+    """Post the kudos; None (and the giver is told) when Slack would not."""
+    try:
+        return client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackApiError as error:
+        logger.error("could not send kudos: %s", error.response.get("error"), extra={"user_id": giver})
+        send_dm(client, giver, f"Slack would not deliver your kudos ({error.response.get('error')}). Please try again.")
+        return None
+
+
+def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, giver = team_of(body, context), user_of(body)
+    receiver, reason, public = _kudos_form(view)
+    programme, errors = _check(deps, team_id=team_id, giver=giver, receiver=receiver, reason=reason, public=public)
     if errors or programme is None:
         ack(response_action="errors", errors=errors)
         return
     ack()
     text, blocks = growth_ui.kudos_message(giver, receiver, reason, public=public)
     channel = programme.channel_id if public else receiver
-    try:
-        response = client.chat_postMessage(channel=channel or receiver, text=text, blocks=blocks)
-    except SlackApiError as error:
-        logger.error("could not send kudos: %s", error.response.get("error"), extra={"user_id": giver})
-        send_dm(client, giver, f"Slack would not deliver your kudos ({error.response.get('error')}). Please try again.")
+    response = _deliver(client, giver=giver, channel=channel or receiver, text=text, blocks=blocks)
+    if response is None:
         return
     with deps.db.begin() as session:
-        session.add(
-            Kudos(
-                team_id=team_id,
-                programme_id=programme.id or 0,
-                giver_id=giver,
-                receiver_id=receiver,
-                reason=reason,
-                public=public,
-                channel_id=str(response.get("channel") or channel),
-                ts=str(response.get("ts") or "") or None,
-            )
+        record_kudos(
+            session=session,
+            team_id=team_id,
+            programme=programme,
+            giver=giver,
+            receiver=receiver,
+            reason=reason,
+            public=public,
+            channel_id=str(response.get("channel") or channel),
+            ts=str(response.get("ts") or "") or None,
         )
     where = f"in <#{programme.channel_id}>" if public else "privately"
     send_dm(client, giver, f":sparkles: Your kudos to <@{receiver}> was sent {where}. Thank you for saying it!")

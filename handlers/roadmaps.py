@@ -5,16 +5,15 @@ re-dated, completed and dropped, the celebration in the room and the mentor's co
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import roadmaps as roadmap_ui
+from blocks.text import escape
 from gateway.slack import send_dm
 from handlers.common import (
     Invocation,
@@ -32,122 +31,40 @@ from handlers.common import (
     user_of,
 )
 from handlers.deps import Deps, deps_of
+from handlers.home import publish_home
 from mentoring import matching
 from mentoring.access import REFUSAL
 from mentoring.roadmaps import (
     MAX_GOAL,
     MAX_MILESTONES,
     MAX_NOTE,
-    OPEN_STATUSES,
     Draft,
-    cancel_nudges,
+    Place,
+    celebration_of,
+    changeable_milestone,
     check_draft,
     check_text,
-    complete,
-    cycle_end,
-    cycle_start,
+    comment_on,
+    commentable_milestone,
+    complete_milestone,
+    drop_milestone,
+    editable_roadmap,
+    page_for,
+    place_for,
+    record_celebration,
+    roadmap_page,
+    save_milestone,
+    save_setup,
+    set_goal,
     set_status,
-    starter_template,
+    today,
 )
 from store import queries
-from store.models import Match, MatchMember, MatchStatus, Milestone, MilestoneStatus, Programme, Roadmap, Role
+from store.db import Session
+from store.models import Milestone, MilestoneStatus, Programme, Role
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Place:
-    """A roadmap as one person sees it: the match, its programme, whose roadmap, and whether they may edit."""
-
-    match: Match
-    programme: Programme
-    members: list[MatchMember]
-    owner_id: str
-    editable: bool
-
-    @property
-    def start(self) -> date:
-        return cycle_start(started=self.programme.cycle_started_at, released=self.match.released_at, today=today())
-
-    @property
-    def end(self) -> date:
-        return cycle_end(ends=self.programme.cycle_ends_at, start=self.start, cycle_days=self.programme.cycle_days)
-
-
-def today() -> date:
-    return utcnow().date()
-
-
-def owner_for(members: list[MatchMember], viewer: str) -> str:
-    """Whose roadmap the viewer sees: a mentor sees their mentee's; mentees and peers their own."""
-    me = next((m for m in members if m.slack_user_id == viewer), None)
-    if me is not None and me.role == Role.MENTOR.value:
-        mentee = next((m for m in members if m.role == Role.MENTEE.value), None)
-        if mentee is not None:
-            return mentee.slack_user_id
-    return viewer
-
-
-def place_for(
-    session: Session, *, team_id: str, user_id: str, match_id: int | None = None, owner_id: str | None = None
-) -> Place | None:
-    """The viewer's active match (the one named, or their first) and whose roadmap they see in it: `owner_id`'s
-    if they are a mentee or peer in it, else the viewer's own (a mentor: their mentee's)."""
-    found = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
-    for match, members in found:
-        if match_id is not None and match.id != match_id:
-            continue
-        programme = session.get(Programme, match.programme_id)
-        if programme is None:
-            continue
-        owners = {m.slack_user_id for m in members if m.role != Role.MENTOR.value}
-        owner = owner_id if owner_id in owners else owner_for(members, user_id)
-        return Place(match, programme, members, owner, editable=owner == user_id)
-    return None
-
-
-def place_of_roadmap(session: Session, *, team_id: str, roadmap: Roadmap, user_id: str) -> Place | None:
-    """A roadmap as `user_id` sees it, if they are in its (active) match."""
-    place = place_for(session, team_id=team_id, user_id=user_id, match_id=roadmap.match_id)
-    if place is None:
-        return None
-    return Place(place.match, place.programme, place.members, roadmap.owner_id, editable=roadmap.owner_id == user_id)
-
-
-def roadmap_view(session: Session, place: Place, *, notice: str | None = None) -> dict[str, Any]:
-    """The modal for this place: the setup form for an owner with no milestones yet, else the roadmap."""
-    roadmap = queries.roadmap_for(
-        session=session, team_id=place.match.team_id, match_id=place.match.id or 0, owner_id=place.owner_id
-    )
-    milestones = queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0) if roadmap else []
-    if place.editable and not milestones:
-        person = queries.get_participant(
-            session=session,
-            team_id=place.match.team_id,
-            programme_id=place.programme.id or 0,
-            slack_user_id=place.owner_id,
-        )
-        skills = [s for s in (person.skills_wanted if person else []) if s in place.programme.skills]
-        drafts = starter_template(
-            place.programme.kind,
-            skills=skills or place.programme.skills[:1],
-            start=place.start,
-            end=place.end,
-            today=today(),
-        )
-        goal = roadmap.goal if roadmap and roadmap.goal else (person.goals if person else "")
-        return roadmap_ui.setup_modal(
-            place.match.id or 0, goal=goal, drafts=drafts, skills=place.programme.skills, end=place.end
-        )
-    if roadmap is None:
-        roadmap = Roadmap(
-            team_id=place.match.team_id,
-            programme_id=place.programme.id or 0,
-            match_id=place.match.id or 0,
-            owner_id=place.owner_id,
-        )
-    return roadmap_ui.roadmap_modal(roadmap, milestones, editable=place.editable, end=place.end, notice=notice)
 
 
 def open_roadmap(
@@ -162,15 +79,14 @@ def open_roadmap(
 ) -> str | None:
     """Open the roadmap modal; returns a message for the person when there is nothing to open."""
     with deps.db.session() as session:
-        place = place_for(session, team_id=team_id, user_id=user_id, match_id=match_id, owner_id=owner_id)
-        if place is None:
-            return (
-                "Roadmaps belong to a match: you don't have an active one right now."
-                if match_id is None
-                else "That roadmap belongs to a match you're not in (or one that has ended)."
-            )
-        view = roadmap_view(session, place)
-    return open_modal(client, trigger_id, view, user_id=user_id)
+        page = page_for(session=session, team_id=team_id, user_id=user_id, match_id=match_id, owner_id=owner_id)
+    if page is None:
+        return (
+            "Roadmaps belong to a match: you don't have an active one right now."
+            if match_id is None
+            else "That roadmap belongs to a match you're not in (or one that has ended)."
+        )
+    return open_modal(client, trigger_id, roadmap_ui.roadmap_view(page), user_id=user_id)
 
 
 def roadmap_command(inv: Invocation) -> None:
@@ -216,16 +132,8 @@ def _skill(view: dict[str, Any], block_id: str) -> str:
     return selected(view, block_id)
 
 
-def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
-    deps = deps_of(context)
-    team_id, user_id = team_of(body, context), user_of(body)
-    with deps.db.session() as session:
-        place = place_for(
-            session, team_id=team_id, user_id=user_id, match_id=int_or_none(metadata(view).get("match_id"))
-        )
-    if place is None or not place.editable:
-        ack(response_action="errors", errors={"goal": "This roadmap belongs to a match you're not in any more."})
-        return
+def _setup_form(view: dict[str, Any], place: Place) -> tuple[str, list[Draft], dict[str, str]]:
+    """The goal and the milestones typed in the setup form, and the problems with them (keyed by block)."""
     errors: dict[str, str] = {}
     goal = _text(view, "goal")
     if problem := check_text(goal, MAX_GOAL):
@@ -241,33 +149,34 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client
         drafts.append(draft)
     if not drafts and "title_0" not in errors:
         errors["title_0"] = "Add at least one milestone: you can change it any time."
+    return goal, drafts, errors
+
+
+def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    match_id = int_or_none(metadata(view).get("match_id"))
+    with deps.db.session() as session:
+        place = place_for(session=session, team_id=team_id, user_id=user_id, match_id=match_id)
+    if place is None or not place.editable:
+        ack(response_action="errors", errors={"goal": "This roadmap belongs to a match you're not in any more."})
+        return
+    goal, drafts, errors = _setup_form(view, place)
     if errors:
         ack(response_action="errors", errors=errors)
         return
     with deps.db.begin() as session:
-        roadmap = queries.ensure_roadmap(session=session, team_id=team_id, match=place.match, owner_id=user_id)
-        roadmap.goal = goal
-        roadmap.updated_at = utcnow()
-        session.add(roadmap)
-        existing = len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0))
-        for draft in drafts[: MAX_MILESTONES - existing]:
-            session.add(_new_milestone(roadmap, draft))
-        session.flush()
-        updated = roadmap_view(session, place, notice=":white_check_mark: Roadmap saved.")
-    ack(response_action="update", view=updated)
-
-
-def _new_milestone(roadmap: Roadmap, draft: Draft) -> Milestone:
-    assert draft.due_on is not None
-    return Milestone(
-        team_id=roadmap.team_id,
-        roadmap_id=roadmap.id or 0,
-        match_id=roadmap.match_id,
-        programme_id=roadmap.programme_id,
-        title=draft.title,
-        skill=draft.skill,
-        due_on=draft.due_on,
-    )
+        save_setup(
+            session=session,
+            team_id=team_id,
+            owner_id=user_id,
+            match=place.match,
+            goal=goal,
+            drafts=drafts,
+            now=utcnow(),
+        )
+        page = roadmap_page(session=session, place=place)
+    ack(response_action="update", view=roadmap_ui.roadmap_view(page, notice=":white_check_mark: Roadmap saved."))
 
 
 def on_goal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -277,39 +186,15 @@ def on_goal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     if problem := check_text(goal, MAX_GOAL):
         ack(response_action="errors", errors={"goal": problem})
         return
+    roadmap_id = int_or_none(metadata(view).get("roadmap_id"))
     with deps.db.begin() as session:
-        roadmap = session.get(Roadmap, int_or_none(metadata(view).get("roadmap_id")) or -1)
-        if roadmap is None or roadmap.team_id != team_id or roadmap.owner_id != user_id:
+        if not set_goal(
+            session=session, team_id=team_id, user_id=user_id, roadmap_id=roadmap_id, goal=goal, now=utcnow()
+        ):
             ack(response_action="errors", errors={"goal": "Only the roadmap's owner can change its goal."})
             return
-        roadmap.goal = goal
-        roadmap.updated_at = utcnow()
-        session.add(roadmap)
     ack()
     _refresh_home(client, deps, team_id=team_id, user_id=user_id)
-
-
-def _owned_milestone(session: Session, *, team_id: str, user_id: str, milestone_id: int | None) -> Milestone | None:
-    """The milestone, if the person owns its roadmap and its match is still active."""
-    milestone = queries.get_milestone(session=session, team_id=team_id, milestone_id=milestone_id)
-    if milestone is None:
-        return None
-    roadmap = session.get(Roadmap, milestone.roadmap_id)
-    match = session.get(Match, milestone.match_id)
-    if roadmap is None or roadmap.owner_id != user_id or match is None or match.status != MatchStatus.ACTIVE.value:
-        return None
-    return milestone
-
-
-def _place_of(session: Session, milestone_or_roadmap: Milestone | Roadmap, user_id: str) -> Place | None:
-    roadmap = (
-        milestone_or_roadmap
-        if isinstance(milestone_or_roadmap, Roadmap)
-        else session.get(Roadmap, milestone_or_roadmap.roadmap_id)
-    )
-    if roadmap is None:
-        return None
-    return place_of_roadmap(session, team_id=roadmap.team_id, roadmap=roadmap, user_id=user_id)
 
 
 def _refresh_parent(
@@ -319,20 +204,25 @@ def _refresh_parent(
     if not isinstance(parent, str) or not parent:
         return
     with deps.db.session() as session:
-        place = place_for(session, team_id=team_id, user_id=user_id, match_id=match_id)
-        view = roadmap_view(session, place, notice=notice) if place is not None else None
-    if view is None:
+        page = page_for(session=session, team_id=team_id, user_id=user_id, match_id=match_id)
+    if page is None:
         return
     try:
-        client.views_update(view_id=parent, view=view)
+        client.views_update(view_id=parent, view=roadmap_ui.roadmap_view(page, notice=notice))
     except SlackApiError as error:
         logger.info("could not redraw the roadmap modal: %s", error.response.get("error"))
 
 
 def _refresh_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
-    from handlers.home import publish_home
-
     publish_home(client, deps, team_id=team_id, user_id=user_id)
+
+
+def _redraw(
+    client: WebClient, deps: Deps, parent: Any, *, team_id: str, user_id: str, match_id: int, notice: str
+) -> None:
+    """After a change: the roadmap modal underneath (if any), then the App Home."""
+    _refresh_parent(client, deps, parent, team_id=team_id, user_id=user_id, match_id=match_id, notice=notice)
+    _refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
 
 def on_add(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -340,21 +230,18 @@ def on_add(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> N
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     with deps.db.session() as session:
-        roadmap = session.get(Roadmap, int_or_none(action_value(body)) or -1)
-        place = _place_of(session, roadmap, user_id) if roadmap and roadmap.team_id == team_id else None
-        full = (
-            roadmap is not None
-            and len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0)) >= MAX_MILESTONES
+        editing = editable_roadmap(
+            session=session, team_id=team_id, user_id=user_id, roadmap_id=int_or_none(action_value(body))
         )
-    if roadmap is None or place is None or not place.editable:
+    if editing is None:
         tell(client, body, "Only the roadmap's owner can add milestones to it.")
         return
-    if full:
+    if editing.full:
         tell(client, body, f"A roadmap holds at most {MAX_MILESTONES} milestones: drop or finish one first.")
         return
-    parent = modal_id(body)
+    place = editing.place
     view = roadmap_ui.milestone_modal(
-        roadmap.id or 0, None, skills=place.programme.skills, end=place.end, parent=parent
+        editing.roadmap.id or 0, None, skills=place.programme.skills, end=place.end, parent=modal_id(body)
     )
     _push_or_open(client, body, view)
 
@@ -378,45 +265,25 @@ def on_milestone_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cl
     team_id, user_id = team_of(body, context), user_of(body)
     meta = metadata(view)
     draft = Draft(_text(view, "title"), _skill(view, "skill"), _date(view, "due_on"))
+    roadmap_id, milestone_id = int_or_none(meta.get("roadmap_id")), int_or_none(meta.get("milestone_id"))
     with deps.db.begin() as session:
-        roadmap = session.get(Roadmap, int_or_none(meta.get("roadmap_id")) or -1)
-        place = _place_of(session, roadmap, user_id) if roadmap and roadmap.team_id == team_id else None
-        if roadmap is None or place is None or not place.editable:
-            ack(response_action="errors", errors={"title": "Only the roadmap's owner can change its milestones."})
-            return
-        milestone_id = int_or_none(meta.get("milestone_id"))
-        milestone = (
-            _owned_milestone(session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
-            if milestone_id is not None
-            else None
+        saved = save_milestone(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            roadmap_id=roadmap_id,
+            milestone_id=milestone_id,
+            draft=draft,
+            now=utcnow(),
         )
-        errors = check_draft(draft, skills=place.programme.skills, today=today(), end=place.end)
-        if milestone_id is not None and milestone is None:
-            errors = {"title": "That milestone doesn't exist any more."}
-        count = len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0))
-        if milestone is None and count >= MAX_MILESTONES:
-            errors["title"] = f"A roadmap holds at most {MAX_MILESTONES} milestones: drop or finish one first."
-        if errors:
-            ack(response_action="errors", errors=errors)
+        if saved.errors:
+            ack(response_action="errors", errors=saved.errors)
             return
-        assert draft.due_on is not None
-        if milestone is None:
-            session.add(_new_milestone(roadmap, draft))
-            notice = ":white_check_mark: Milestone added."
-        else:
-            redated = milestone.due_on != draft.due_on
-            milestone.title, milestone.skill = draft.title, draft.skill
-            if redated:
-                cancel_nudges(session, team_id=team_id, milestone_id=milestone.id or 0)
-                milestone.due_on = draft.due_on
-                milestone.reminded_for = milestone.overdue_asked_for = None
-            milestone.updated_at = utcnow()
-            session.add(milestone)
-            notice = f":white_check_mark: Saved{', now due ' + draft.due_on.strftime('%a %d %b') if redated else ''}."
     ack()
+    notice = roadmap_ui.saved_notice(saved)
     if meta.get("parent"):
         _refresh_parent(
-            client, deps, meta.get("parent"), team_id=team_id, user_id=user_id, match_id=roadmap.match_id, notice=notice
+            client, deps, meta.get("parent"), team_id=team_id, user_id=user_id, match_id=saved.match_id, notice=notice
         )
     else:
         send_dm(client, user_id, notice.replace(":white_check_mark: ", ":white_check_mark: Milestone "))
@@ -426,38 +293,37 @@ def on_milestone_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cl
 def celebrate(client: WebClient, deps: Deps, *, milestone_id: int) -> None:
     """Post (or refresh) the celebration of a reached milestone in the pair's room."""
     with deps.db.session() as session:
-        milestone = session.get(Milestone, milestone_id)
-        roadmap = session.get(Roadmap, milestone.roadmap_id) if milestone else None
-        match = session.get(Match, milestone.match_id) if milestone else None
-        commenter = _commenter(session, match, roadmap) if match and roadmap else None
-    if milestone is None or roadmap is None or match is None or not match.room_id:
+        shown = celebration_of(session=session, milestone_id=milestone_id)
+    if shown is None:
         return
-    text, blocks = roadmap_ui.celebration(milestone, roadmap.owner_id, commenter=commenter)
+    milestone = shown.milestone
+    text, blocks = roadmap_ui.celebration(milestone, shown.owner_id, commenter=shown.commenter)
     try:
         if milestone.celebration_ts and milestone.celebration_channel:
             client.chat_update(
                 channel=milestone.celebration_channel, ts=milestone.celebration_ts, text=text, blocks=blocks
             )
             return
-        response = client.chat_postMessage(channel=match.room_id, text=text, blocks=blocks)
+        response = client.chat_postMessage(channel=shown.room_id, text=text, blocks=blocks)
     except SlackApiError as error:
         logger.error("could not celebrate a milestone in the room: %s", error.response.get("error"))
         return
     with deps.db.begin() as session:
-        stored = session.get(Milestone, milestone_id)
-        if stored is not None:
-            stored.celebration_channel = str(response.get("channel") or match.room_id)
-            stored.celebration_ts = str(response.get("ts") or "") or None
-            session.add(stored)
+        record_celebration(
+            session=session,
+            milestone_id=milestone_id,
+            channel=str(response.get("channel") or shown.room_id),
+            ts=str(response.get("ts") or "") or None,
+        )
 
 
-def _commenter(session: Session, match: Match, roadmap: Roadmap) -> str | None:
-    others = [
-        m for m in matching.members(session=session, match_id=match.id or 0) if m.slack_user_id != roadmap.owner_id
-    ]
-    mentor = next((m for m in others if m.role == Role.MENTOR.value), None)
-    chosen = mentor or (others[0] if len(others) == 1 else None)
-    return chosen.slack_user_id if chosen else None
+# The overflow menu's verbs that change a milestone's status in place, and what the roadmap modal then says.
+_MENU_STATUS = {
+    "start": MilestoneStatus.IN_PROGRESS.value,
+    "drop": MilestoneStatus.DROPPED.value,
+    "reopen": MilestoneStatus.IN_PROGRESS.value,
+}
+_MENU_NOTICE = {"start": "Marked in progress.", "drop": "Dropped. Plans change; that's fine.", "reopen": "Reopened."}
 
 
 def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -468,35 +334,30 @@ def on_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> 
     verb, _, ident = menu_choice(body).partition("|")
     parent = modal_id(body)
     with deps.db.begin() as session:
-        milestone = _owned_milestone(session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(ident))
-        place = _place_of(session, milestone, user_id) if milestone else None
-        if milestone is None or place is None:
-            tell(client, body, "Only the roadmap's owner can change that milestone, while the match is active.")
-            return
-        if verb == "edit":
-            view = roadmap_ui.milestone_modal(
-                milestone.roadmap_id, milestone, skills=place.programme.skills, end=place.end, parent=parent
-            )
-        elif verb == "done":
-            view = roadmap_ui.done_modal(milestone, parent=parent)
-        elif verb in ("start", "drop", "reopen"):
-            status = {
-                "start": MilestoneStatus.IN_PROGRESS.value,
-                "drop": MilestoneStatus.DROPPED.value,
-                "reopen": MilestoneStatus.IN_PROGRESS.value,
-            }[verb]
-            set_status(session, milestone, status, now=utcnow())
-            view = None
-        else:
-            return
-    if view is not None:
-        _push_or_open(client, body, view)
+        found = changeable_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(ident))
+        if found is not None and verb in _MENU_STATUS:
+            set_status(session, found[0], _MENU_STATUS[verb], now=utcnow())
+    if found is None:
+        tell(client, body, "Only the roadmap's owner can change that milestone, while the match is active.")
         return
-    notice = {"start": "Marked in progress.", "drop": "Dropped. Plans change; that's fine.", "reopen": "Reopened."}
-    _refresh_parent(
-        client, deps, parent, team_id=team_id, user_id=user_id, match_id=milestone.match_id, notice=notice[verb]
-    )
-    _refresh_home(client, deps, team_id=team_id, user_id=user_id)
+    milestone, place = found
+    form = _menu_form(verb, milestone, place, parent)
+    if form is not None:
+        _push_or_open(client, body, form)
+    elif verb in _MENU_STATUS:
+        notice = _MENU_NOTICE[verb]
+        _redraw(client, deps, parent, team_id=team_id, user_id=user_id, match_id=milestone.match_id, notice=notice)
+
+
+def _menu_form(verb: str, milestone: Milestone, place: Place, parent: str | None) -> dict[str, Any] | None:
+    """The form a menu choice opens: editing or completing the milestone (other choices open none)."""
+    if verb == "edit":
+        return roadmap_ui.milestone_modal(
+            milestone.roadmap_id, milestone, skills=place.programme.skills, end=place.end, parent=parent
+        )
+    if verb == "done":
+        return roadmap_ui.done_modal(milestone, parent=parent)
+    return None
 
 
 def on_done_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -507,47 +368,40 @@ def on_done_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     if problem := check_text(evidence, MAX_NOTE):
         ack(response_action="errors", errors={"evidence": problem})
         return
+    wanted, parent = int_or_none(meta.get("milestone_id")), meta.get("parent")
     with deps.db.begin() as session:
-        milestone = _owned_milestone(
-            session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(meta.get("milestone_id"))
+        milestone = complete_milestone(
+            session=session, team_id=team_id, user_id=user_id, milestone_id=wanted, evidence=evidence, now=utcnow()
         )
         if milestone is None:
             ack(response_action="errors", errors={"evidence": "Only the roadmap's owner can complete this milestone."})
             return
-        complete(session, milestone, evidence=evidence, now=utcnow())
-        milestone_id, match_id = milestone.id or 0, milestone.match_id
+        done_id, match_id = milestone.id or 0, milestone.match_id
     ack()
-    celebrate(client, deps, milestone_id=milestone_id)
-    _refresh_parent(
-        client,
-        deps,
-        meta.get("parent"),
-        team_id=team_id,
-        user_id=user_id,
-        match_id=match_id,
-        notice=":tada: Well done!",
-    )
-    _refresh_home(client, deps, team_id=team_id, user_id=user_id)
+    celebrate(client, deps, milestone_id=done_id)
+    _redraw(client, deps, parent, team_id=team_id, user_id=user_id, match_id=match_id, notice=":tada: Well done!")
 
 
 # --- buttons in reminders -------------------------------------------------------------------------------
 
 
-def _button_milestone(deps: Deps, body: dict[str, Any], context: Any) -> tuple[Milestone | None, Place | None]:
+def _button_milestone(deps: Deps, body: dict[str, Any], context: Any) -> tuple[Milestone, Place] | None:
     with deps.db.session() as session:
-        milestone = _owned_milestone(
-            session, team_id=team_of(body, context), user_id=user_of(body), milestone_id=int_or_none(action_value(body))
+        return changeable_milestone(
+            session=session,
+            team_id=team_of(body, context),
+            user_id=user_of(body),
+            milestone_id=int_or_none(action_value(body)),
         )
-        place = _place_of(session, milestone, user_of(body)) if milestone else None
-    return milestone, place
 
 
 def on_done_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    milestone, place = _button_milestone(deps_of(context), body, context)
-    if milestone is None or place is None:
+    found = _button_milestone(deps_of(context), body, context)
+    if found is None:
         tell(client, body, "That milestone isn't yours to change (or its match has ended).")
         return
+    milestone, _ = found
     if milestone.status == MilestoneStatus.DONE.value:
         tell(client, body, "That milestone is already done. :tada:")
         return
@@ -556,10 +410,11 @@ def on_done_button(ack: Ack, body: dict[str, Any], client: WebClient, context: A
 
 def on_redate_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
-    milestone, place = _button_milestone(deps_of(context), body, context)
-    if milestone is None or place is None:
+    found = _button_milestone(deps_of(context), body, context)
+    if found is None:
         tell(client, body, "That milestone isn't yours to change (or its match has ended).")
         return
+    milestone, place = found
     view = roadmap_ui.milestone_modal(milestone.roadmap_id, milestone, skills=place.programme.skills, end=place.end)
     _push_or_open(client, body, view)
 
@@ -569,19 +424,16 @@ def on_drop_button(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     with deps.db.begin() as session:
-        milestone = _owned_milestone(
-            session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(action_value(body))
+        title = drop_milestone(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            milestone_id=int_or_none(action_value(body)),
+            now=utcnow(),
         )
-        if milestone is not None and milestone.status in OPEN_STATUSES:
-            set_status(session, milestone, MilestoneStatus.DROPPED.value, now=utcnow())
-            title = milestone.title
-        else:
-            title = None
     if title is None:
         tell(client, body, "That milestone isn't open any more, or isn't yours to change.")
         return
-    from blocks.text import escape
-
     tell(client, body, f"Dropped *{escape(title)}*. Plans change; that's fine.", replace=True)
     _refresh_home(client, deps, team_id=team_id, user_id=user_id)
 
@@ -589,22 +441,15 @@ def on_drop_button(ack: Ack, body: dict[str, Any], client: WebClient, context: A
 # --- the mentor's comment -------------------------------------------------------------------------------
 
 
-def _commentable(session: Session, *, team_id: str, user_id: str, milestone_id: int | None) -> Milestone | None:
-    """The milestone, if the person is in its match and it isn't their own (the mentor, or a peer)."""
-    milestone = queries.get_milestone(session=session, team_id=team_id, milestone_id=milestone_id)
-    roadmap = session.get(Roadmap, milestone.roadmap_id) if milestone else None
-    if milestone is None or roadmap is None or roadmap.owner_id == user_id:
-        return None
-    ids = {m.slack_user_id for m in matching.members(session=session, match_id=milestone.match_id)}
-    return milestone if user_id in ids else None
-
-
 def on_comment_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
     with deps.db.session() as session:
-        milestone = _commentable(
-            session, team_id=team_of(body, context), user_id=user_of(body), milestone_id=int_or_none(action_value(body))
+        milestone = commentable_milestone(
+            session=session,
+            team_id=team_of(body, context),
+            user_id=user_of(body),
+            milestone_id=int_or_none(action_value(body)),
         )
     if milestone is None:
         tell(client, body, "Only their mentor or partner can comment on this milestone.")
@@ -620,19 +465,16 @@ def on_comment_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     if problem:
         ack(response_action="errors", errors={"comment": problem})
         return
+    milestone_id = int_or_none(metadata(view).get("milestone_id"))
     with deps.db.begin() as session:
-        milestone = _commentable(
-            session, team_id=team_id, user_id=user_id, milestone_id=int_or_none(metadata(view).get("milestone_id"))
+        commented = comment_on(
+            session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id, comment=comment, now=utcnow()
         )
-        if milestone is None:
+        if commented is None:
             ack(response_action="errors", errors={"comment": "Only their mentor or partner can comment on this."})
             return
-        milestone.mentor_comment = comment
-        milestone.updated_at = utcnow()
-        session.add(milestone)
-        milestone_id = milestone.id or 0
     ack()
-    celebrate(client, deps, milestone_id=milestone_id)
+    celebrate(client, deps, milestone_id=commented)
 
 
 # --- the check-in modal: milestones touched in the meeting -----------------------------------------------

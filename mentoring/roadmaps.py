@@ -1,6 +1,8 @@
 """Roadmap rules: starter templates, what a valid milestone is, progress per skill, when reminders are due.
 
-Pure functions over plain values: no Slack, no database.
+The rules are pure functions over plain values; below them, the use cases that read and change roadmaps and
+milestones (whose roadmap someone sees, saving the setup, adding, editing, completing, dropping and commenting
+on milestones, the celebration in the room) take the session. No Slack.
 """
 
 from __future__ import annotations
@@ -11,14 +13,21 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from mentoring import matching
 from store import queries
 from store.db import Database
 from store.models import (
+    Match,
+    MatchMember,
+    MatchStatus,
     Milestone,
     MilestoneStatus,
     OutboxMessage,
     OutboxStatus,
+    Programme,
     ProgrammeKind,
+    Roadmap,
+    Role,
 )
 from store.types import utcnow
 
@@ -213,3 +222,370 @@ def tick_from_checkin(db: Database, *, team_id: str, user_id: str, match_id: int
                 and milestone.status == MilestoneStatus.PLANNED.value
             ):
                 set_status(session, milestone, MilestoneStatus.IN_PROGRESS.value, now=utcnow())
+
+
+# --- whose roadmap someone sees -------------------------------------------------------------------------
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+@dataclass(frozen=True)
+class Place:
+    """A roadmap as one person sees it: the match, its programme, whose roadmap, and whether they may edit."""
+
+    match: Match
+    programme: Programme
+    members: list[MatchMember]
+    owner_id: str
+    editable: bool
+
+    @property
+    def start(self) -> date:
+        return cycle_start(started=self.programme.cycle_started_at, released=self.match.released_at, today=today())
+
+    @property
+    def end(self) -> date:
+        return cycle_end(ends=self.programme.cycle_ends_at, start=self.start, cycle_days=self.programme.cycle_days)
+
+
+def owner_for(members: list[MatchMember], viewer: str) -> str:
+    """Whose roadmap the viewer sees: a mentor sees their mentee's; mentees and peers their own."""
+    me = next((m for m in members if m.slack_user_id == viewer), None)
+    if me is not None and me.role == Role.MENTOR.value:
+        mentee = next((m for m in members if m.role == Role.MENTEE.value), None)
+        if mentee is not None:
+            return mentee.slack_user_id
+    return viewer
+
+
+def place_for(
+    *, session: Session, team_id: str, user_id: str, match_id: int | None = None, owner_id: str | None = None
+) -> Place | None:
+    """The viewer's active match (the one named, or their first) and whose roadmap they see in it: `owner_id`'s
+    if they are a mentee or peer in it, else the viewer's own (a mentor: their mentee's)."""
+    found = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
+    for match, members in found:
+        if match_id is not None and match.id != match_id:
+            continue
+        programme = session.get(Programme, match.programme_id)
+        if programme is None:
+            continue
+        owners = {m.slack_user_id for m in members if m.role != Role.MENTOR.value}
+        owner = owner_id if owner_id in owners else owner_for(members, user_id)
+        return Place(match, programme, members, owner, editable=owner == user_id)
+    return None
+
+
+def place_of_roadmap(*, session: Session, team_id: str, roadmap: Roadmap, user_id: str) -> Place | None:
+    """A roadmap as `user_id` sees it, if they are in its (active) match."""
+    place = place_for(session=session, team_id=team_id, user_id=user_id, match_id=roadmap.match_id)
+    if place is None:
+        return None
+    return Place(place.match, place.programme, place.members, roadmap.owner_id, editable=roadmap.owner_id == user_id)
+
+
+def place_of(*, session: Session, item: Milestone | Roadmap, user_id: str) -> Place | None:
+    """The roadmap of a milestone (or the roadmap itself) as `user_id` sees it."""
+    roadmap = item if isinstance(item, Roadmap) else session.get(Roadmap, item.roadmap_id)
+    if roadmap is None:
+        return None
+    return place_of_roadmap(session=session, team_id=roadmap.team_id, roadmap=roadmap, user_id=user_id)
+
+
+# --- what the roadmap modal shows -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoadmapSetup:
+    """An owner with no milestones yet: their goal and starter milestones from the programme kind's template."""
+
+    match_id: int
+    goal: str
+    drafts: list[Draft]
+    skills: list[str]
+    end: date
+
+
+@dataclass(frozen=True)
+class RoadmapShown:
+    """A roadmap (perhaps not saved yet) and its milestones, editable by its owner only."""
+
+    roadmap: Roadmap
+    milestones: list[Milestone]
+    editable: bool
+    end: date
+
+
+RoadmapPage = RoadmapSetup | RoadmapShown
+
+
+def roadmap_page(*, session: Session, place: Place) -> RoadmapPage:
+    """What the modal shows for this place: the setup for an owner with no milestones yet, else the roadmap."""
+    roadmap = queries.roadmap_for(
+        session=session, team_id=place.match.team_id, match_id=place.match.id or 0, owner_id=place.owner_id
+    )
+    milestones = queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0) if roadmap else []
+    if place.editable and not milestones:
+        person = queries.get_participant(
+            session=session,
+            team_id=place.match.team_id,
+            programme_id=place.programme.id or 0,
+            slack_user_id=place.owner_id,
+        )
+        skills = [s for s in (person.skills_wanted if person else []) if s in place.programme.skills]
+        drafts = starter_template(
+            place.programme.kind,
+            skills=skills or place.programme.skills[:1],
+            start=place.start,
+            end=place.end,
+            today=today(),
+        )
+        goal = roadmap.goal if roadmap and roadmap.goal else (person.goals if person else "")
+        return RoadmapSetup(place.match.id or 0, goal=goal, drafts=drafts, skills=place.programme.skills, end=place.end)
+    if roadmap is None:
+        roadmap = Roadmap(
+            team_id=place.match.team_id,
+            programme_id=place.programme.id or 0,
+            match_id=place.match.id or 0,
+            owner_id=place.owner_id,
+        )
+    return RoadmapShown(roadmap, milestones, editable=place.editable, end=place.end)
+
+
+def page_for(
+    *, session: Session, team_id: str, user_id: str, match_id: int | None = None, owner_id: str | None = None
+) -> RoadmapPage | None:
+    """What the roadmap modal shows the viewer in their match (see `place_for`); None when they have none."""
+    place = place_for(session=session, team_id=team_id, user_id=user_id, match_id=match_id, owner_id=owner_id)
+    return roadmap_page(session=session, place=place) if place is not None else None
+
+
+# --- changing a roadmap ---------------------------------------------------------------------------------
+
+
+def new_milestone(roadmap: Roadmap, draft: Draft) -> Milestone:
+    assert draft.due_on is not None
+    return Milestone(
+        team_id=roadmap.team_id,
+        roadmap_id=roadmap.id or 0,
+        match_id=roadmap.match_id,
+        programme_id=roadmap.programme_id,
+        title=draft.title,
+        skill=draft.skill,
+        due_on=draft.due_on,
+    )
+
+
+def save_setup(
+    *, session: Session, team_id: str, owner_id: str, match: Match, goal: str, drafts: Sequence[Draft], now: datetime
+) -> None:
+    """The owner's goal and first milestones (as many as still fit), from the setup form."""
+    roadmap = queries.ensure_roadmap(session=session, team_id=team_id, match=match, owner_id=owner_id)
+    roadmap.goal = goal
+    roadmap.updated_at = now
+    session.add(roadmap)
+    existing = len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0))
+    for draft in drafts[: MAX_MILESTONES - existing]:
+        session.add(new_milestone(roadmap, draft))
+    session.flush()
+
+
+def set_goal(*, session: Session, team_id: str, user_id: str, roadmap_id: int | None, goal: str, now: datetime) -> bool:
+    """Change the roadmap's goal; False (nothing changed) unless `user_id` owns it."""
+    roadmap = session.get(Roadmap, roadmap_id or -1)
+    if roadmap is None or roadmap.team_id != team_id or roadmap.owner_id != user_id:
+        return False
+    roadmap.goal = goal
+    roadmap.updated_at = now
+    session.add(roadmap)
+    return True
+
+
+@dataclass(frozen=True)
+class Editing:
+    """A roadmap its owner is changing: where it is, and how many milestones it holds."""
+
+    roadmap: Roadmap
+    place: Place
+    count: int
+
+    @property
+    def full(self) -> bool:
+        return self.count >= MAX_MILESTONES
+
+
+def editable_roadmap(*, session: Session, team_id: str, user_id: str, roadmap_id: int | None) -> Editing | None:
+    """The roadmap, if `user_id` owns it and its match is still active."""
+    roadmap = session.get(Roadmap, roadmap_id or -1)
+    place = place_of(session=session, item=roadmap, user_id=user_id) if roadmap and roadmap.team_id == team_id else None
+    if roadmap is None or place is None or not place.editable:
+        return None
+    count = len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0))
+    return Editing(roadmap, place, count)
+
+
+def owned_milestone(*, session: Session, team_id: str, user_id: str, milestone_id: int | None) -> Milestone | None:
+    """The milestone, if the person owns its roadmap and its match is still active."""
+    milestone = queries.get_milestone(session=session, team_id=team_id, milestone_id=milestone_id)
+    if milestone is None:
+        return None
+    roadmap = session.get(Roadmap, milestone.roadmap_id)
+    match = session.get(Match, milestone.match_id)
+    if roadmap is None or roadmap.owner_id != user_id or match is None or match.status != MatchStatus.ACTIVE.value:
+        return None
+    return milestone
+
+
+def changeable_milestone(
+    *, session: Session, team_id: str, user_id: str, milestone_id: int | None
+) -> tuple[Milestone, Place] | None:
+    """The owner's milestone and where its roadmap is, while its match is active."""
+    milestone = owned_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
+    place = place_of(session=session, item=milestone, user_id=user_id) if milestone else None
+    if milestone is None or place is None:
+        return None
+    return milestone, place
+
+
+@dataclass(frozen=True)
+class MilestoneSaved:
+    """What saving the milestone form did: the problems to show (nothing saved), else added or edited (and to
+    which day it was re-dated, if it was)."""
+
+    errors: dict[str, str]
+    match_id: int = 0
+    added: bool = False
+    redated_to: date | None = None
+
+
+def save_milestone(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    roadmap_id: int | None,
+    milestone_id: int | None,
+    draft: Draft,
+    now: datetime,
+) -> MilestoneSaved:
+    """Add a milestone to the owner's roadmap, or edit / re-date one (its pending nudges are skipped)."""
+    editing = editable_roadmap(session=session, team_id=team_id, user_id=user_id, roadmap_id=roadmap_id)
+    if editing is None:
+        return MilestoneSaved({"title": "Only the roadmap's owner can change its milestones."})
+    milestone = (
+        owned_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
+        if milestone_id is not None
+        else None
+    )
+    errors = check_draft(draft, skills=editing.place.programme.skills, today=now.date(), end=editing.place.end)
+    if milestone_id is not None and milestone is None:
+        errors = {"title": "That milestone doesn't exist any more."}
+    if milestone is None and editing.full:
+        errors["title"] = f"A roadmap holds at most {MAX_MILESTONES} milestones: drop or finish one first."
+    if errors:
+        return MilestoneSaved(errors)
+    assert draft.due_on is not None
+    match_id = editing.roadmap.match_id
+    if milestone is None:
+        session.add(new_milestone(editing.roadmap, draft))
+        return MilestoneSaved({}, match_id, added=True)
+    redated = milestone.due_on != draft.due_on
+    milestone.title, milestone.skill = draft.title, draft.skill
+    if redated:
+        cancel_nudges(session, team_id=team_id, milestone_id=milestone.id or 0)
+        milestone.due_on = draft.due_on
+        milestone.reminded_for = milestone.overdue_asked_for = None
+    milestone.updated_at = now
+    session.add(milestone)
+    return MilestoneSaved({}, match_id, redated_to=draft.due_on if redated else None)
+
+
+def complete_milestone(
+    *, session: Session, team_id: str, user_id: str, milestone_id: int | None, evidence: str, now: datetime
+) -> Milestone | None:
+    """Mark the owner's milestone done with its evidence; None (nothing changed) if it isn't theirs to change."""
+    milestone = owned_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
+    if milestone is None:
+        return None
+    complete(session, milestone, evidence=evidence, now=now)
+    return milestone
+
+
+def drop_milestone(
+    *, session: Session, team_id: str, user_id: str, milestone_id: int | None, now: datetime
+) -> str | None:
+    """Drop the owner's open milestone; its title, or None when it isn't open or isn't theirs."""
+    milestone = owned_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
+    if milestone is None or milestone.status not in OPEN_STATUSES:
+        return None
+    set_status(session, milestone, MilestoneStatus.DROPPED.value, now=now)
+    return milestone.title
+
+
+# --- the celebration and the partner's comment ----------------------------------------------------------
+
+
+def commentable_milestone(
+    *, session: Session, team_id: str, user_id: str, milestone_id: int | None
+) -> Milestone | None:
+    """The milestone, if the person is in its match and it isn't their own (the mentor, or a peer)."""
+    milestone = queries.get_milestone(session=session, team_id=team_id, milestone_id=milestone_id)
+    roadmap = session.get(Roadmap, milestone.roadmap_id) if milestone else None
+    if milestone is None or roadmap is None or roadmap.owner_id == user_id:
+        return None
+    ids = {m.slack_user_id for m in matching.members(session=session, match_id=milestone.match_id)}
+    return milestone if user_id in ids else None
+
+
+def comment_on(
+    *, session: Session, team_id: str, user_id: str, milestone_id: int | None, comment: str, now: datetime
+) -> int | None:
+    """Save the partner's comment on a milestone; its id, or None when they may not comment on it."""
+    milestone = commentable_milestone(session=session, team_id=team_id, user_id=user_id, milestone_id=milestone_id)
+    if milestone is None:
+        return None
+    milestone.mentor_comment = comment
+    milestone.updated_at = now
+    session.add(milestone)
+    return milestone.id or 0
+
+
+@dataclass(frozen=True)
+class Celebration:
+    """A reached milestone, whose it is, the pair's room, and who may comment on it."""
+
+    milestone: Milestone
+    owner_id: str
+    room_id: str
+    commenter: str | None
+
+
+def _commenter(session: Session, match: Match, roadmap: Roadmap) -> str | None:
+    others = [
+        m for m in matching.members(session=session, match_id=match.id or 0) if m.slack_user_id != roadmap.owner_id
+    ]
+    mentor = next((m for m in others if m.role == Role.MENTOR.value), None)
+    chosen = mentor or (others[0] if len(others) == 1 else None)
+    return chosen.slack_user_id if chosen else None
+
+
+def celebration_of(*, session: Session, milestone_id: int) -> Celebration | None:
+    """What the room's celebration of a milestone shows; None when there is no room to post it in."""
+    milestone = session.get(Milestone, milestone_id)
+    roadmap = session.get(Roadmap, milestone.roadmap_id) if milestone else None
+    match = session.get(Match, milestone.match_id) if milestone else None
+    commenter = _commenter(session, match, roadmap) if match and roadmap else None
+    if milestone is None or roadmap is None or match is None or not match.room_id:
+        return None
+    return Celebration(milestone, roadmap.owner_id, match.room_id, commenter)
+
+
+def record_celebration(*, session: Session, milestone_id: int, channel: str, ts: str | None) -> None:
+    """Where the celebration was posted, so that a comment refreshes it instead of posting again."""
+    stored = session.get(Milestone, milestone_id)
+    if stored is not None:
+        stored.celebration_channel = channel
+        stored.celebration_ts = ts
+        session.add(stored)
