@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from blocks import matching as match_ui
 from blocks.admin import button
 from blocks.common import Block, context, mrkdwn_section, option, plain
-from blocks.text import escape
+from blocks.text import escape, quote
+from mentoring.checkins import Entry
+from store.models import Match, Programme
 
 YES_ACTION = "checkin_yes"
 NOT_YET_ACTION = "checkin_not_yet"
@@ -29,8 +32,6 @@ def checkin_dm(
 ) -> tuple[str, list[Block]]:
     """'Did you meet?' with Yes / Not yet / We need help; the first one (`guide_for` = the person's role) also
     links the toolbox guide for their role in the cycle."""
-    from blocks.matching import GUIDE_ACTION
-
     who = " and ".join(f"<@{p}>" for p in partners) or "your match"
     text = f"Did you and {who} meet since {since.strftime('%d %b')}?"
     value = str(match_id)
@@ -53,11 +54,143 @@ def checkin_dm(
                 "type": "section",
                 "block_id": "guide",
                 "text": {"type": "mrkdwn", "text": "New to this? A one-minute read on making the most of the cycle."},
-                "accessory": button("Read the guide", GUIDE_ACTION, guide),
+                "accessory": button("Read the guide", match_ui.GUIDE_ACTION, guide),
             }
         )
     blocks.append(context("One logged check-in counts for both of you. `/mentor pause` if you need a break."))
     return text, blocks
+
+
+# --- logging a check-in: the modal, the note in the pair's room, the DMs it settles ---------------------------
+
+CHECKIN_CALLBACK = "checkin_submit"
+MAX_TEXT = 1000
+
+
+def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, Any]:
+    def text_input(block_id: str, label: str, hint: str | None = None) -> dict[str, Any]:
+        block: dict[str, Any] = {
+            "type": "input",
+            "block_id": block_id,
+            "optional": True,
+            "label": plain(label),
+            "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": MAX_TEXT},
+        }
+        if hint:
+            block["hint"] = plain(hint, 2000)
+        return block
+
+    return {
+        "type": "modal",
+        "callback_id": CHECKIN_CALLBACK,
+        "private_metadata": json.dumps({"match_id": match.id}),
+        "title": plain("Log a check-in", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "met_on",
+                "label": plain("When did you meet?"),
+                "element": {"type": "datepicker", "action_id": "value", "initial_date": today.isoformat()},
+            },
+            {
+                "type": "input",
+                "block_id": "duration",
+                "label": plain("For how long (minutes)?"),
+                "element": {
+                    "type": "number_input",
+                    "action_id": "value",
+                    "is_decimal_allowed": False,
+                    "min_value": "5",
+                    "max_value": "480",
+                    "initial_value": "30",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "topics",
+                "optional": True,
+                "label": plain("Topics"),
+                "element": {
+                    "type": "multi_static_select",
+                    "action_id": "value",
+                    "options": [option(s, s) for s in programme.skills[:100]],
+                    "max_selected_items": 10,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "other_topics",
+                "optional": True,
+                "label": plain("Other topics"),
+                "hint": plain("Anything else you talked about, separated by commas.", 2000),
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 300},
+            },
+            {
+                "type": "input",
+                "block_id": "usefulness",
+                "label": plain("How useful was it?"),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "options": [
+                        option(label, str(n))
+                        for n, label in enumerate(
+                            ("Not useful", "A little", "Useful", "Very useful", "Excellent"), start=1
+                        )
+                    ],
+                },
+            },
+            text_input("learned", "What I learned"),
+            text_input("next_step", "Next step"),
+            text_input(
+                "reflection", "Private reflection", "Only you will ever see this: not your partner, not admins."
+            ),
+        ],
+    }
+
+
+def checkin_shared(author_id: str, entry: Entry) -> tuple[str, list[Block]]:
+    """The logged check-in in the pair's room: never the author's private reflection."""
+    lines = [
+        f"<@{author_id}> logged your check-in: met on {entry.met_on.isoformat()} for {entry.duration_minutes} minutes."
+    ]
+    if entry.topics:
+        lines.append("*Topics:* " + ", ".join(escape(t) for t in entry.topics))
+    if entry.learned:
+        lines.append("*What I learned:*\n" + quote(entry.learned))
+    if entry.next_step:
+        lines.append("*Next step:*\n" + quote(entry.next_step))
+    return lines[0], [mrkdwn_section("\n".join(lines))]
+
+
+def checkin_settled(author_id: str) -> tuple[str, list[Block]]:
+    """What a check-in DM already sent says once the pair logged their check-in."""
+    text = f":white_check_mark: <@{author_id}> logged your check-in. Thank you both!"
+    return text, [mrkdwn_section(text)]
+
+
+def not_yet_answer(prompt: str | None) -> str:
+    """'Not yet': a question to start with when they do meet (`prompt`, or a general one when there is none)."""
+    question = "What has changed for you since you last talked?" if prompt is None else prompt
+    return (
+        "No problem: life gets busy. When you do meet, here's a question to start with:\n> "
+        + question
+        + "\nI'll ask again at the next check-in."
+    )
+
+
+def help_request_dm(
+    user_id: str, programme_name: str, member_ids: Sequence[str], *, released_at: datetime | None, logged: int
+) -> str:
+    """To a programme admin: someone asked for help with their match. The pair's context, no private notes."""
+    pair = ", ".join(f"<@{i}>" for i in member_ids)
+    return (
+        f"<@{user_id}> asked for help with their match in *{escape(programme_name)}* ({pair}). "
+        f"Matched {released_at.date().isoformat() if released_at else 'recently'}; "
+        f"{logged} check-in{'s' if logged != 1 else ''} logged. A short message to them goes a long way."
+    )
 
 
 # --- the rest of the loop: nudges, escalations, a pause question, the pulse and the exit reflection --------
@@ -82,8 +215,6 @@ def _names(ids: Sequence[str]) -> str:
 
 def room_nudge(match_id: int, member_ids: Sequence[str]) -> tuple[str, list[Block]]:
     """A gentle word in a quiet pair's room: no blame, a way back in."""
-    from blocks import matching as match_ui
-
     text = f"Hi {_names(member_ids)}: it's been a little while since your last check-in."
     blocks: list[Block] = [
         mrkdwn_section(
@@ -269,3 +400,30 @@ def exit_modal(match_id: int) -> dict[str, Any]:
             _radio("rating", "How would you rate the programme?", RATING_LABELS),
         ],
     }
+
+
+def survey_thanks_modal() -> dict[str, Any]:
+    """What the pulse or the exit reflection turns into once answered."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Thank you"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "Thank you! Your answers help the programme admins make the next cycle better.",
+                },
+            }
+        ],
+    }
+
+
+def continue_vote_answer(*, keep: bool, everyone: bool) -> str:
+    """What a member hears after choosing 'Continue together' (`keep`) or 'Wrap up' in the closing message."""
+    if keep and everyone:
+        return "You all chose to continue: you'll stay matched into the next cycle. :tada:"
+    if keep:
+        return "Noted: you'd like to continue. If your partner chooses the same, you stay matched."
+    return "Noted: this match will close kindly at the end of the cycle. Thank you for taking part!"

@@ -8,8 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from blocks.common import mrkdwn_section, plain
-from blocks.guides import STAGE_WORDS, guide_blocks
+from blocks.guides import guide_modal, guides_message
 from blocks.matching import GUIDE_ACTION
 from handlers.common import Invocation, action_value, open_modal_for, tell
 from handlers.deps import deps_of
@@ -21,14 +20,10 @@ logger = logging.getLogger(__name__)
 def guide_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:
-        role, stage = where_they_are(session, team_id=inv.team_id, user_id=inv.user_id)
+        role, stage = where_they_are(session=session, team_id=inv.team_id, user_id=inv.user_id)
     guides = library(deps.guides_dir).for_person(role, stage, limit=3)
-    text = f"Guides for a {role} {STAGE_WORDS[stage]}: " + ", ".join(g.title for g in guides)
-    inv.respond(
-        text=text,
-        blocks=[mrkdwn_section(f"*Guides for a {role} {STAGE_WORDS[stage]}*"), *guide_blocks(guides)],
-        response_type="ephemeral",
-    )
+    text, blocks = guides_message(role, stage, guides)
+    inv.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 def on_open_guide(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -37,13 +32,7 @@ def on_open_guide(ack: Ack, body: dict[str, Any], client: WebClient, context: An
     if guide is None:
         tell(client, body, "That guide is no longer available: `/mentor guide` shows the current ones.")
         return
-    view = {
-        "type": "modal",
-        "title": plain("Guide", 24),
-        "close": plain("Done", 24),
-        "blocks": guide_blocks([guide]),
-    }
-    open_modal_for(client, body, view)
+    open_modal_for(client, body, guide_modal(guide))
 
 
 def register(app: App) -> None:

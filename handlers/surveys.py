@@ -9,16 +9,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from blocks import checkins as checkin_ui
 from blocks.text import escape
 from handlers.checkins import answered, clicked_match
 from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
 from handlers.deps import deps_of
-from mentoring import matching
+from mentoring import checkins, surveys
+from mentoring.surveys import Answers
 from store import queries
-from store.models import Match, ParticipantStatus, Programme, SurveyKind, SurveyResponse
+from store.models import ParticipantStatus, SurveyKind
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -85,79 +85,58 @@ def _text(view: dict[str, Any], block_id: str) -> str:
     return str(state_value(view, block_id).get("value") or "").strip()
 
 
+def _answers(kind: SurveyKind, view: dict[str, Any]) -> tuple[Answers | None, dict[str, str]]:
+    """The answers a submitted pulse or exit reflection holds, and the errors to show inline."""
+    errors: dict[str, str] = {}
+    rating = int_or_none(_choice(view, "rating"))
+    if rating is None or not 1 <= rating <= 5:
+        errors["rating"] = "Pick one."
+    progress = would_continue = None
+    blocking = what_changed = ""
+    if kind is SurveyKind.PULSE:
+        progress = int_or_none(_choice(view, "progress"))
+        if progress is None or not 1 <= progress <= 5:
+            errors["progress"] = "Pick one."
+        blocking = _text(view, "blocking")
+        if len(blocking) > checkin_ui.MAX_SURVEY_TEXT:
+            errors["blocking"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+    else:
+        answer = _choice(view, "would_continue")
+        if answer not in ("yes", "no"):
+            errors["would_continue"] = "Pick yes or no."
+        would_continue = answer == "yes"
+        what_changed = _text(view, "what_changed")
+        if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
+            errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+    if rating is None:
+        return None, errors
+    return Answers(rating, progress, would_continue, blocking, what_changed), errors
+
+
 def on_submit(kind: SurveyKind) -> Any:
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
         deps = deps_of(context)
         team_id, user_id = team_of(body, context), user_of(body)
-        errors: dict[str, str] = {}
-        rating = int_or_none(_choice(view, "rating"))
-        if rating is None or not 1 <= rating <= 5:
-            errors["rating"] = "Pick one."
-        progress = would_continue = None
-        blocking = what_changed = ""
-        if kind is SurveyKind.PULSE:
-            progress = int_or_none(_choice(view, "progress"))
-            if progress is None or not 1 <= progress <= 5:
-                errors["progress"] = "Pick one."
-            blocking = _text(view, "blocking")
-            if len(blocking) > checkin_ui.MAX_SURVEY_TEXT:
-                errors["blocking"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
-        else:
-            answer = _choice(view, "would_continue")
-            if answer not in ("yes", "no"):
-                errors["would_continue"] = "Pick yes or no."
-            would_continue = answer == "yes"
-            what_changed = _text(view, "what_changed")
-            if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
-                errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+        answers, errors = _answers(kind, view)
         with deps.db.session() as session:
-            match = session.get(Match, int_or_none(metadata(view).get("match_id")) or -1)
-            ids = (
-                {m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)} if match else set()
-            )
-            programme = session.get(Programme, match.programme_id) if match is not None else None
-        if match is None or programme is None or match.team_id != team_id or user_id not in ids:
+            found = checkins.named_match(session=session, match_id=int_or_none(metadata(view).get("match_id")))
+        if found is None or not found.has(team_id=team_id, user_id=user_id):
             errors = {"rating": "This survey belongs to a match you're not in."}
-        if errors or match is None or programme is None or rating is None:
+        if errors or found is None or found.programme is None or answers is None:
             ack(response_action="errors", errors=errors)
             return
         with deps.db.begin() as session:
-            row = session.exec(
-                select(SurveyResponse).where(
-                    SurveyResponse.match_id == match.id,
-                    SurveyResponse.slack_user_id == user_id,
-                    SurveyResponse.kind == kind.value,
-                )
-            ).first() or SurveyResponse(
+            surveys.save_answers(
+                session=session,
                 team_id=team_id,
-                programme_id=programme.id or 0,
-                match_id=match.id or 0,
-                cycle_number=match.cycle_number,
-                slack_user_id=user_id,
-                kind=kind.value,
-                rating=rating,
+                programme=found.programme,
+                match=found.match,
+                user_id=user_id,
+                kind=kind,
+                answers=answers,
+                now=utcnow(),
             )
-            row.rating, row.progress, row.would_continue = rating, progress, would_continue
-            row.blocking, row.what_changed = blocking, what_changed
-            row.created_at = utcnow()
-            session.add(row)
-        ack(
-            response_action="update",
-            view={
-                "type": "modal",
-                "title": {"type": "plain_text", "text": "Thank you"},
-                "close": {"type": "plain_text", "text": "Close"},
-                "blocks": [
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": "Thank you! Your answers help the programme admins make the next cycle better.",
-                        },
-                    }
-                ],
-            },
-        )
+        ack(response_action="update", view=checkin_ui.survey_thanks_modal())
 
     return submit
 
@@ -172,19 +151,8 @@ def on_continue_vote(keep: bool) -> Any:
         deps, match, _programme, ids = clicked
         user_id = user_of(body)
         with deps.db.begin() as session:
-            row = session.get(Match, match.id)
-            assert row is not None
-            votes = [v for v in row.continue_votes if v != user_id] + ([user_id] if keep else [])
-            row.continue_votes = votes
-            session.add(row)
-        everyone = set(ids) <= set(votes)
-        if keep and everyone:
-            text = "You all chose to continue: you'll stay matched into the next cycle. :tada:"
-        elif keep:
-            text = "Noted: you'd like to continue. If your partner chooses the same, you stay matched."
-        else:
-            text = "Noted: this match will close kindly at the end of the cycle. Thank you for taking part!"
-        tell(client, body, text)
+            votes = surveys.vote_to_continue(session=session, match_id=match.id, user_id=user_id, keep=keep)
+        tell(client, body, checkin_ui.continue_vote_answer(keep=keep, everyone=set(ids) <= set(votes)))
 
     return vote
 

@@ -25,7 +25,7 @@ def library(guides_dir: Path | None) -> GuideLibrary:
         return load_guides()
 
 
-def where_they_are(session: Session, *, team_id: str, user_id: str) -> tuple[str, Stage]:
+def where_they_are(*, session: Session, team_id: str, user_id: str) -> tuple[str, Stage]:
     """The person's role (in their first active programme) and their stage of the cycle."""
     current = [
         (p, prog)
