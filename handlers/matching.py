@@ -203,11 +203,7 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
     match_id = proposal.match.id
     assert match_id is not None
     if gone:
-        with deps.db.begin() as session:
-            matching.abandon(session=session, match_id=match_id, team_id=programme.team_id, gone=gone, now=utcnow())
-        for uid in ids:
-            if uid not in gone:
-                send_dm(client, uid, match_ui.partner_gone_dm(programme))
+        _abandon(client, deps, programme, match_id, ids, gone)
         return False
     names = [_first_name(p.name if p else uid) for uid, p in profiles.items()]
     room_id, kind = _create_room(client, programme, names, ids)
@@ -233,6 +229,17 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
     for uid in ids:
         send_dm(client, uid, match_ui.matched_dm(programme, [o for o in ids if o != uid], room_id))
     return True
+
+
+def _abandon(
+    client: WebClient, deps: Deps, programme: Programme, match_id: int, ids: list[str], gone: list[str]
+) -> None:
+    """Someone left Slack before the room opened: end the match, pause them, and tell whoever is still here."""
+    with deps.db.begin() as session:
+        matching.abandon(session=session, match_id=match_id, team_id=programme.team_id, gone=gone, now=utcnow())
+    for uid in ids:
+        if uid not in gone:
+            send_dm(client, uid, match_ui.partner_gone_dm(programme))
 
 
 def _intro_guide(deps: Deps, programme: Programme, proposal: matching.Proposal) -> tuple[str, str] | None:
