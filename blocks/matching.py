@@ -131,6 +131,11 @@ def released_view(programme: Programme, matches: int, unmatched: int) -> View:
     }
 
 
+def notice_view(title: str, text: str) -> View:
+    """A modal that only says something: why a preview was not released, or that it is being released."""
+    return {"type": "modal", "title": plain(title, 24), "close": plain("Done", 24), "blocks": [mrkdwn_section(text)]}
+
+
 def intro_message(
     programme: Programme,
     proposal: Proposal,
@@ -193,6 +198,13 @@ def matched_dm(programme: Programme, partners: Sequence[str], room_id: str) -> s
     )
 
 
+def partner_gone_dm(programme: Programme) -> str:
+    return (
+        f"Your match in *{escape(programme.name)}* couldn't start: your partner is no longer in this "
+        "Slack workspace. You're first in line for the next round."
+    )
+
+
 def unmatched_dm(programme: Programme, reason: str) -> str:
     return (
         f"We couldn't match you in this round of *{escape(programme.name)}*: {escape(reason)}. It's not about you: "
@@ -210,6 +222,11 @@ def slots_message(slots: Sequence[datetime], timezones: Mapping[str, str | None]
         )
         lines.append(f"• {local}")
     return "Times inside everyone's working hours (30 minutes):\n" + "\n".join(lines)
+
+
+def rematch_options(matches: Sequence[tuple[int, Sequence[str]]]) -> list[tuple[int, str]]:
+    """(match id, a label naming the partners) for `rematch_modal`, from each match's id and partners' names."""
+    return [(match_id, "With " + " & ".join(names)) for match_id, names in matches]
 
 
 def rematch_modal(matches: Sequence[tuple[int, str]]) -> View:
@@ -260,4 +277,11 @@ def ended_partner_dm(programme: Programme) -> str:
     return (
         f"Your match in *{escape(programme.name)}* has ended. That happens, and it's nobody's fault. You're on the "
         "waiting list and will be matched again in the next round."
+    )
+
+
+def ended_admin_dm(programme: Programme, ended_by: str, private_reason: str) -> str:
+    return (
+        f"A match in *{escape(programme.name)}* was ended by <@{ended_by}>. Their private note for admins:\n"
+        f"> {escape(private_reason)}"
     )

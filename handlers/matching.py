@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import matching as match_ui
+from blocks.prompts import prompt_blocks
 from blocks.text import escape
 from gateway.slack import send_dm, user_profile, workspace_admin_ids
 from handlers.common import (
@@ -21,6 +21,7 @@ from handlers.common import (
     metadata,
     open_modal,
     open_modal_for,
+    programme_for_admin,
     state_value,
     team_of,
     tell,
@@ -28,13 +29,14 @@ from handlers.common import (
 )
 from handlers.deps import Deps, deps_of
 from mentoring import matching
-from mentoring.access import REFUSAL, programme_admin_ids
+from mentoring.access import REFUSAL
+from mentoring.guidance import first_meeting_guide, library
 from mentoring.meeting import suggest_slots
 from mentoring.programmes import CADENCE_LABELS
-from prompts.context import Member, PairContext, Stage
-from prompts.library import load_library, select_prompts
-from store import queries
-from store.models import Match, MatchRound, MatchStatus, ParticipantStatus, Programme, RoundStatus
+from mentoring.prompting import pair_context
+from prompts.library import load_library
+from prompts.llm import suggest_prompts
+from store.models import MatchStatus, Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -43,19 +45,9 @@ MATCHABLE = ("enrolling", "active")
 HELD_BACK = "your programme admins are looking for a better fit for you"
 
 
-def _names(session: Session, programme: Programme) -> dict[str, str]:
-    assert programme.id is not None
-    return {
-        p.slack_user_id: (p.display_name or p.slack_user_id)
-        for p in queries.programme_participants(session=session, team_id=programme.team_id, programme_id=programme.id)
-    }
-
-
 def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     ack()
     deps = deps_of(context)
-    from handlers.common import programme_for_admin
-
     found, refusal = programme_for_admin(client, deps, body, int_or_none(action_value(body)))
     if found is None:
         tell(client, body, refusal or REFUSAL)
@@ -66,32 +58,32 @@ def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     present_round(client, deps, body, found)
 
 
+def _preview_modal(preview: matching.Preview, notice: str | None = None) -> dict[str, Any]:
+    return match_ui.preview_modal(preview.programme, preview.round_, preview.proposals, preview.names, notice=notice)
+
+
 def present_round(client: WebClient, deps: Deps, body: dict[str, Any], found: Programme) -> None:
     """Run a round for an admin who clicked: open the preview (approval on) or release at once (approval off)."""
     user_id = user_of(body)
     with deps.db.begin() as session:
-        programme = session.get(Programme, found.id)
-        assert programme is not None and programme.id is not None
-        round_ = matching.run_round(session=session, programme=programme, admin_id=user_id, now=utcnow())
-        queries.audit(
-            session=session,
-            team_id=programme.team_id,
-            actor_id=user_id,
-            action="match.preview",
-            programme_id=programme.id,
-            details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
-        )
-        round_id = round_.id
-        assert round_id is not None
-        view = match_ui.preview_modal(
-            programme, round_, matching.proposals(session=session, round_id=round_id), _names(session, programme)
-        )
-        needs_approval = programme.requires_approval
+        preview = matching.start_round(session=session, programme_id=found.id, admin_id=user_id, now=utcnow())
+        view = _preview_modal(preview)
+        needs_approval = preview.programme.requires_approval
     if needs_approval:
         open_modal_for(client, body, view)
         return
-    released, unmatched = release_round(client, deps, round_id=round_id, admin_id=user_id)
+    released, unmatched = release_round(client, deps, round_id=preview.round_id, admin_id=user_id)
     tell(client, body, f"Released {released} matches in *{escape(found.name)}*; {unmatched} people were not matched.")
+
+
+def _preview_choice(body: dict[str, Any]) -> tuple[int | None, str, int | None]:
+    """The match changed in the preview, the change ("drop", "restore", "swap:<match id>") and the match to swap
+    with."""
+    action = (body.get("actions") or [{}])[0]
+    choice = str((action.get("selected_option") or {}).get("value") or "")
+    match_id = int_or_none(str(action.get("block_id") or "").removeprefix("match_"))
+    swap_with = int_or_none(choice.removeprefix("swap:")) if choice.startswith("swap:") else None
+    return match_id, choice, swap_with
 
 
 def on_preview_change(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -99,65 +91,36 @@ def on_preview_change(ack: Ack, body: dict[str, Any], client: WebClient, context
     ack()
     deps = deps_of(context)
     view = body.get("view") or {}
-    action = (body.get("actions") or [{}])[0]
-    choice = str((action.get("selected_option") or {}).get("value") or "")
-    match_id = int_or_none(str(action.get("block_id") or "").removeprefix("match_"))
+    match_id, choice, swap_with = _preview_choice(body)
     round_id = int_or_none(metadata(view).get("round_id"))
     team_id, user_id = team_of(body, context), user_of(body)
-    notice = None
     with deps.db.begin() as session:
-        round_ = session.get(MatchRound, round_id) if round_id is not None else None
-        match = session.get(Match, match_id) if match_id is not None else None
-        if (
-            round_ is None
-            or match is None
-            or round_.team_id != team_id
-            or match.round_id != round_.id
-            or round_.status != RoundStatus.PREVIEW.value
-        ):
+        target = matching.preview_target(session=session, team_id=team_id, round_id=round_id, match_id=match_id)
+        if target is None:
             tell(client, body, "This preview is out of date: press *Match now* again.")
             return
-        programme = session.get(Programme, round_.programme_id)
-        assert programme is not None and programme.id is not None and round_.id is not None
-        if not access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id):
+        if not access_of(client, session, team_id=team_id, user_id=user_id).can_admin(target.programme.id):
             tell(client, body, REFUSAL)
             return
-        if choice == "drop" and match.status == MatchStatus.PROPOSED.value:
-            match.status = MatchStatus.DROPPED.value
-        elif choice == "restore" and match.status == MatchStatus.DROPPED.value:
-            match.status = MatchStatus.PROPOSED.value
-        elif choice.startswith("swap:"):
-            other = session.get(Match, int_or_none(choice.removeprefix("swap:")) or -1)
-            if other is None or other.round_id != round_.id or other.status != MatchStatus.PROPOSED.value:
-                notice = "That match is no longer in this preview."
-            else:
-                try:
-                    with session.begin_nested():
-                        matching.swap(session=session, programme=programme, first=match, second=other, now=utcnow())
-                except matching.SwapRefused as refused:
-                    notice = f"Not swapped: {refused}."
-        session.add(match)
-        session.flush()
-        if notice is None:
-            queries.audit(
-                session=session,
-                team_id=team_id,
-                actor_id=user_id,
-                action="match.preview_change",
-                programme_id=programme.id,
-                details={"round_id": round_.id, "match_id": match.id, "change": choice},
-            )
-        new_view = match_ui.preview_modal(
-            programme,
-            round_,
-            matching.proposals(session=session, round_id=round_.id),
-            _names(session, programme),
-            notice=notice,
+        notice = matching.change_preview(
+            session=session, target=target, choice=choice, swap_with=swap_with, actor_id=user_id, now=utcnow()
         )
+        preview = matching.preview(session=session, programme=target.programme, round_=target.round_)
+        new_view = _preview_modal(preview, notice)
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=new_view)
     except SlackApiError as error:
         logger.warning("could not redraw the preview: %s", error.response.get("error"))
+
+
+def _release_refusal(found: matching.RoundOf | None, allowed: bool) -> str | None:
+    if found is None:
+        return "This preview no longer exists."
+    if not allowed:
+        return REFUSAL
+    if not found.in_preview:
+        return "This preview is out of date or already released: press *Match now* again."
+    return None
 
 
 def on_release(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -165,103 +128,61 @@ def on_release(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
     team_id, user_id = team_of(body, context), user_of(body)
     round_id = int_or_none(metadata(view).get("round_id"))
     with deps.db.session() as session:
-        round_ = session.get(MatchRound, round_id) if round_id is not None else None
-        if round_ is None or round_.team_id != team_id:
-            ack(response_action="update", view=_notice_view("Not released", "This preview no longer exists."))
-            return
-        programme = session.get(Programme, round_.programme_id)
-        assert programme is not None
-        allowed = access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme.id)
-        status = round_.status
-    if not allowed:
-        ack(response_action="update", view=_notice_view("Not released", REFUSAL))
-        return
-    if status != RoundStatus.PREVIEW.value:
-        ack(
-            response_action="update",
-            view=_notice_view(
-                "Not released", "This preview is out of date or already released: press *Match now* again."
-            ),
+        found = matching.round_of(session=session, team_id=team_id, round_id=round_id)
+        allowed = found is not None and access_of(client, session, team_id=team_id, user_id=user_id).can_admin(
+            found.programme.id
         )
+    refusal = _release_refusal(found, allowed)
+    if refusal is not None:
+        ack(response_action="update", view=match_ui.notice_view("Not released", refusal))
         return
     ack(
         response_action="update",
-        view=_notice_view("Releasing matches", "Opening a room for each match and introducing people…"),
+        view=match_ui.notice_view("Releasing matches", "Opening a room for each match and introducing people…"),
     )
-    assert round_id is not None
+    assert found is not None and round_id is not None
     released, unmatched = release_round(client, deps, round_id=round_id, admin_id=user_id)
     try:
-        client.views_update(view_id=view.get("id"), view=match_ui.released_view(programme, released, unmatched))
+        client.views_update(view_id=view.get("id"), view=match_ui.released_view(found.programme, released, unmatched))
     except SlackApiError as error:
         logger.info("could not show the release summary: %s", error.response.get("error"))
-
-
-def _notice_view(title: str, text: str) -> dict[str, Any]:
-    from blocks.common import mrkdwn_section, plain
-
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Done", 24), "blocks": [mrkdwn_section(text)]}
 
 
 def release_round(client: WebClient, deps: Deps, *, round_id: int, admin_id: str) -> tuple[int, int]:
     """Release a previewed round: rooms, introductions, and a kind note to everyone left out."""
     now = utcnow()
     with deps.db.begin() as session:
-        round_ = session.get(MatchRound, round_id)
-        assert round_ is not None
-        if round_.status != RoundStatus.PREVIEW.value:
-            return 0, 0
-        programme = session.get(Programme, round_.programme_id)
-        assert programme is not None
-        released = matching.release(session=session, round_=round_, now=now)
-        held_back = [
-            m.slack_user_id
-            for p in matching.proposals(session=session, round_id=round_id)
-            if p.match.status == MatchStatus.DROPPED.value
-            for m in p.members
-        ]
-        unmatched = list(round_.unmatched)
-        queries.audit(
-            session=session,
-            team_id=round_.team_id,
-            actor_id=admin_id,
-            action="match.release",
-            programme_id=programme.id,
-            details={"round_id": round_id, "matches": len(released), "unmatched": len(unmatched) + len(held_back)},
-        )
+        done = matching.release_preview(session=session, round_id=round_id, admin_id=admin_id, now=now)
+    if done is None:
+        return 0, 0
+    programme = done.programme
     opened = 0
-    for proposal in released:
+    for proposal in done.matches:
         if open_room(client, deps, programme, proposal):
             opened += 1
-    for person in unmatched:
+    for person in done.unmatched:
         send_dm(client, person["user_id"], match_ui.unmatched_dm(programme, person["reason"]))
-    for user_id in held_back:
+    for user_id in done.held_back:
         send_dm(client, user_id, match_ui.unmatched_dm(programme, HELD_BACK))
     if programme.llm_enabled and deps.llm is not None:
         # Last, once every room is open and everyone told: the model can take its time, and fails to the library.
-        for proposal in released:
+        for proposal in done.matches:
             first_meeting_prompts(client, deps, programme, proposal.match.id or 0)
-    return opened, len(unmatched) + len(held_back)
+    return opened, len(done.unmatched) + len(done.held_back)
 
 
 def first_meeting_prompts(client: WebClient, deps: Deps, programme: Programme, match_id: int) -> None:
     """Three questions for the pair's first meeting, written for them by the LLM helper, in the thread of their
     room's introduction (only goals, skills and topics are sent; see prompts/context.py)."""
-    from blocks.prompts import prompt_blocks
-    from mentoring.prompting import pair_context
-    from prompts.llm import suggest_prompts
-
     with deps.db.session() as session:
-        match = session.get(Match, match_id)
-        if match is None or not match.room_id or match.status != MatchStatus.ACTIVE.value:
+        match = matching.room_match(session=session, match_id=match_id)
+        if match is None or match.room_id is None:
             return
         pair = pair_context(session, match, programme)
         seen = list(match.prompts_seen)
     suggestions = suggest_prompts(deps.llm, pair, library=load_library(), used_ids=seen, seed=match_id * 1000)
     with deps.db.begin() as session:
-        stored = session.get(Match, match_id)
-        if stored is not None:
-            stored.prompts_seen = [*stored.prompts_seen, *suggestions.library_ids]
-            session.add(stored)
+        matching.note_prompts_seen(session=session, match_id=match_id, library_ids=suggestions.library_ids)
     blocks = prompt_blocks(suggestions, heading="*Three questions for your first meeting*")
     text = "Three questions for your first meeting: " + " / ".join(suggestions.prompts)
     try:
@@ -282,29 +203,7 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
     match_id = proposal.match.id
     assert match_id is not None
     if gone:
-        with deps.db.begin() as session:
-            match = session.get(Match, match_id)
-            assert match is not None
-            matching.end(
-                session=session, match=match, by="mentor-bot", reason="a member is no longer in Slack", now=utcnow()
-            )
-            for uid in gone:
-                queries.set_status(
-                    session=session,
-                    team_id=programme.team_id,
-                    user_id=uid,
-                    status=ParticipantStatus.PAUSED,
-                    reason="deactivated",
-                    only_from=(ParticipantStatus.ACTIVE,),
-                )
-        for uid in ids:
-            if uid not in gone:
-                send_dm(
-                    client,
-                    uid,
-                    f"Your match in *{escape(programme.name)}* couldn't start: your partner is no longer in this "
-                    "Slack workspace. You're first in line for the next round.",
-                )
+        _abandon(client, deps, programme, match_id, ids, gone)
         return False
     names = [_first_name(p.name if p else uid) for uid, p in profiles.items()]
     room_id, kind = _create_room(client, programme, names, ids)
@@ -325,19 +224,25 @@ def open_room(client: WebClient, deps: Deps, programme: Programme, proposal: mat
         logger.error("could not post a room introduction: %s", error.response.get("error"), extra={"channel": room_id})
         posted = None
     with deps.db.begin() as session:
-        match = session.get(Match, match_id)
-        assert match is not None
-        match.room_id, match.room_kind = room_id, kind
-        match.intro_ts = posted.get("ts") if posted else None
-        session.add(match)
+        intro_ts = posted.get("ts") if posted else None
+        matching.record_room(session=session, match_id=match_id, room_id=room_id, kind=kind, intro_ts=intro_ts)
     for uid in ids:
         send_dm(client, uid, match_ui.matched_dm(programme, [o for o in ids if o != uid], room_id))
     return True
 
 
-def _intro_guide(deps: Deps, programme: Programme, proposal: matching.Proposal) -> tuple[str, str] | None:
-    from mentoring.guidance import first_meeting_guide, library
+def _abandon(
+    client: WebClient, deps: Deps, programme: Programme, match_id: int, ids: list[str], gone: list[str]
+) -> None:
+    """Someone left Slack before the room opened: end the match, pause them, and tell whoever is still here."""
+    with deps.db.begin() as session:
+        matching.abandon(session=session, match_id=match_id, team_id=programme.team_id, gone=gone, now=utcnow())
+    for uid in ids:
+        if uid not in gone:
+            send_dm(client, uid, match_ui.partner_gone_dm(programme))
 
+
+def _intro_guide(deps: Deps, programme: Programme, proposal: matching.Proposal) -> tuple[str, str] | None:
     roles = {m.role for m in proposal.members}
     guide = library(deps.guides_dir).get(first_meeting_guide("peer" if roles == {"peer"} else "mentor", programme.kind))
     return (guide.id, guide.title) if guide else None
@@ -370,35 +275,7 @@ def _create_room(client: WebClient, programme: Programme, names: list[str], ids:
 
 def _first_prompt(deps: Deps, programme: Programme, proposal: matching.Proposal) -> str:
     with deps.db.session() as session:
-        people = {
-            p.slack_user_id: p
-            for p in queries.programme_participants(
-                session=session, team_id=programme.team_id, programme_id=programme.id or 0
-            )
-        }
-    members = [
-        Member.from_record(
-            {
-                "goals": people[m.slack_user_id].goals if m.slack_user_id in people else "",
-                "skills_offered": people[m.slack_user_id].skills_offered if m.slack_user_id in people else [],
-                "skills_wanted": people[m.slack_user_id].skills_wanted if m.slack_user_id in people else [],
-            },
-            role=m.role,
-        )
-        for m in proposal.members
-    ]
-    context = PairContext.from_members(kind=programme.kind, stage=Stage.FIRST_MEETING, members=members)
-    chosen = select_prompts(load_library(), context, count=1, seed=proposal.match.id or 0)
-    return chosen[0].mrkdwn if chosen else "What would make these months together worth it for each of you?"
-
-
-def _member_of(session: Session, match_id: int | None, team_id: str, user_id: str) -> Match | None:
-    match = session.get(Match, match_id) if match_id is not None else None
-    if match is None or match.team_id != team_id:
-        return None
-    if user_id not in {m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)}:
-        return None
-    return match
+        return matching.first_prompt(session=session, programme=programme, proposal=proposal)
 
 
 def on_schedule(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -407,21 +284,17 @@ def on_schedule(ack: Ack, body: dict[str, Any], client: WebClient, context: Any)
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     with deps.db.session() as session:
-        match = _member_of(session, int_or_none(action_value(body)), team_id, user_id)
-        if match is None or match.room_id is None:
-            tell(client, body, "That button belongs to someone else's match.")
-            return
-        ids = [m.slack_user_id for m in matching.members(session=session, match_id=match.id or 0)]
-        zones = {
-            p.slack_user_id: p.timezone
-            for p in queries.programme_participants(session=session, team_id=team_id, programme_id=match.programme_id)
-            if p.slack_user_id in ids
-        }
-    timezones = {uid: zones.get(uid) for uid in ids}
+        found = matching.room_timezones(
+            session=session, match_id=int_or_none(action_value(body)), team_id=team_id, user_id=user_id
+        )
+    if found is None:
+        tell(client, body, "That button belongs to someone else's match.")
+        return
+    room_id, timezones = found
     slots = suggest_slots(list(timezones.values()), now=utcnow())
     text = f"<@{user_id}> would like to find a time. " + match_ui.slots_message(slots, timezones)
     try:
-        client.chat_postMessage(channel=match.room_id, text=text)
+        client.chat_postMessage(channel=room_id, text=text)
     except SlackApiError as error:
         logger.error("could not post suggested times: %s", error.response.get("error"))
         tell(client, body, "I couldn't post in your room just now. Please try again.")
@@ -441,63 +314,41 @@ def end_matches(
     """End the person's active matches gracefully: the room is thanked, partners told kindly (no fault, no
     reason), admins see the private reason. Returns how many ended."""
     now = utcnow()
-    ended: list[tuple[Match, list[str], Programme]] = []
     with deps.db.begin() as session:
-        for match, group in matching.user_matches(
-            session=session, team_id=team_id, user_id=user_id, programme_id=programme_id
-        ):
-            if match_ids is not None and match.id not in match_ids:
-                continue
-            if matching.end(session=session, match=match, by=user_id, reason=private_reason or reason, now=now):
-                programme = session.get(Programme, match.programme_id)
-                assert programme is not None
-                ended.append((match, [m.slack_user_id for m in group if m.slack_user_id != user_id], programme))
-        admins: dict[int, list[str]] = {}
-        if private_reason:
-            for _, _, programme in ended:
-                assert programme.id is not None
-                admins[programme.id] = programme_admin_ids(
-                    session, team_id=team_id, programme_id=programme.id, workspace_admins=workspace_admin_ids(client)
-                )
-    for match, partners, programme in ended:
-        if match.room_id:
+        ended = matching.end_user_matches(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            reason=reason,
+            now=now,
+            workspace_admins=lambda: workspace_admin_ids(client),
+            programme_id=programme_id,
+            private_reason=private_reason,
+            match_ids=match_ids,
+        )
+    tell_ended(client, ended, ended_by=user_id, private_reason=private_reason)
+    return len(ended)
+
+
+def tell_ended(client: WebClient, ended: list[matching.Ended], *, ended_by: str, private_reason: str) -> None:
+    """Thank each ended match's room, tell the partners kindly, and pass the private reason to the admins."""
+    for finished in ended:
+        if finished.room_id:
             try:
-                client.chat_postMessage(channel=match.room_id, text=match_ui.ended_room_message())
+                client.chat_postMessage(channel=finished.room_id, text=match_ui.ended_room_message())
             except SlackApiError as error:
                 logger.info("could not thank the room: %s", error.response.get("error"))
-        for partner in partners:
-            send_dm(client, partner, match_ui.ended_partner_dm(programme))
-        for admin in admins.get(programme.id or 0, []):
-            send_dm(
-                client,
-                admin,
-                f"A match in *{escape(programme.name)}* was ended by <@{user_id}>. Their private note for admins:\n"
-                f"> {escape(private_reason)}",
-            )
-    return len(ended)
+        for partner in finished.partners:
+            send_dm(client, partner, match_ui.ended_partner_dm(finished.programme))
+        for admin in finished.admins:
+            send_dm(client, admin, match_ui.ended_admin_dm(finished.programme, ended_by, private_reason))
 
 
 def rematch_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.session() as session:
-        current = matching.user_matches(session=session, team_id=inv.team_id, user_id=inv.user_id)
-        names = {
-            p.slack_user_id: p.display_name or p.slack_user_id
-            for match, _ in current
-            for p in queries.programme_participants(
-                session=session, team_id=inv.team_id, programme_id=match.programme_id
-            )
-        }
-        labels = [
-            (
-                match.id or 0,
-                "With "
-                + " & ".join(
-                    names.get(m.slack_user_id, "your partner") for m in group if m.slack_user_id != inv.user_id
-                ),
-            )
-            for match, group in current
-        ]
+        current = matching.rematch_choices(session=session, team_id=inv.team_id, user_id=inv.user_id)
+    labels = match_ui.rematch_options(current)
     if not labels:
         inv.respond(text="You don't have an active match right now.", response_type="ephemeral")
         return
@@ -515,7 +366,7 @@ def on_rematch_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
         ack(response_action="errors", errors={"reason": "At most 1000 characters."})
         return
     with deps.db.session() as session:
-        match = _member_of(session, match_id, team_id, user_id)
+        match = matching.member_match(session=session, match_id=match_id, team_id=team_id, user_id=user_id)
     if match is None or match.status != MatchStatus.ACTIVE.value:
         ack(response_action="errors", errors={"match": "Pick one of your current matches."})
         return

@@ -9,19 +9,17 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import select
 
-from blocks import common as ui
-from blocks.text import escape
+from blocks import membership as member_ui
 from handlers.common import action_value, int_or_none, team_of, tell, user_of
 from handlers.deps import deps_of
+from handlers.join import open_join_modal
+from handlers.matching import end_matches
+from mentoring import membership
 from store import queries
-from store.models import ParticipantStatus, Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-CHANNEL_JOIN_ACTION = "channel_invite_join"
 
 
 def on_user_change(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -32,18 +30,9 @@ def on_user_change(event: dict[str, Any], body: dict[str, Any], client: WebClien
     deps = deps_of(context)
     team_id = team_of(body, context) or str(user.get("team_id") or "")
     with deps.db.begin() as session:
-        changed = queries.set_status(
-            session=session,
-            team_id=team_id,
-            user_id=str(user["id"]),
-            status=ParticipantStatus.PAUSED,
-            reason="deactivated",
-            only_from=(ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED, ParticipantStatus.INVITED),
-        )
+        changed = membership.pause_deactivated(session=session, team_id=team_id, user_id=str(user["id"]))
     if changed:
         logger.info("paused a deactivated person", extra={"team_id": team_id, "memberships": len(changed)})
-    from handlers.matching import end_matches
-
     end_matches(client, deps, team_id=team_id, user_id=str(user["id"]), reason="left Slack")
 
 
@@ -78,42 +67,12 @@ def on_member_joined_channel(event: dict[str, Any], body: dict[str, Any], client
         return
     deps = deps_of(context)
     team_id = team_of(body, context)
-    today = utcnow().date()
     with deps.db.session() as session:
-        if not queries.workspace_active(session=session, team_id=team_id):
-            return
-        programmes = session.exec(
-            select(Programme).where(Programme.team_id == team_id, Programme.channel_id == channel_id)
-        ).all()
-        invitations = [
-            p
-            for p in programmes
-            if p.id is not None
-            and p.accepts_joins(today)
-            and queries.get_participant(session=session, team_id=team_id, programme_id=p.id, slack_user_id=user_id)
-            is None
-        ]
-    for programme in invitations:
-        text = (
-            f"Welcome to <#{channel_id}>! This is the channel of *{escape(programme.name)}*, a mentoring programme. "
-            "Join as a mentor, a mentee or a peer and we'll match you with someone who fits your goals."
+        invitations = membership.channel_invitations(
+            session=session, team_id=team_id, channel_id=channel_id, user_id=user_id, today=utcnow().date()
         )
-        blocks = [
-            ui.mrkdwn_section(text),
-            {
-                "type": "actions",
-                "block_id": "channel_invite",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": CHANNEL_JOIN_ACTION,
-                        "text": ui.plain(f"Join {programme.name}"),
-                        "value": str(programme.id),
-                        "style": "primary",
-                    }
-                ],
-            },
-        ]
+    for programme in invitations:
+        text, blocks = member_ui.channel_invitation(programme, channel_id)
         try:
             client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
         except SlackApiError as error:
@@ -121,8 +80,6 @@ def on_member_joined_channel(event: dict[str, Any], body: dict[str, Any], client
 
 
 def on_channel_join_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    from handlers.join import open_join_modal
-
     ack()
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
@@ -144,4 +101,4 @@ def register(app: App) -> None:
     app.event("app_uninstalled")(on_uninstalled)
     app.event("tokens_revoked")(on_uninstalled)
     app.event("member_joined_channel")(on_member_joined_channel)
-    app.action(CHANNEL_JOIN_ACTION)(on_channel_join_button)
+    app.action(member_ui.CHANNEL_JOIN_ACTION)(on_channel_join_button)

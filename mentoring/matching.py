@@ -8,14 +8,19 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 import pairing
+from mentoring.access import programme_admin_ids
 from pairing.model import Mode
+from prompts.context import Member, PairContext, Stage
+from prompts.library import load_library, select_prompts
+from store import queries
 from store.models import (
     Match,
     MatchMember,
@@ -333,3 +338,328 @@ def carry_over(session: Session, *, programme_id: int, now: datetime) -> tuple[l
         elif end(session=session, match=match, by="cycle", reason="the cycle ended", now=now):
             ended.append(match)
     return kept, ended
+
+
+def programme_names(*, session: Session, programme: Programme) -> dict[str, str]:
+    """Each participant's display name in the programme (their Slack id when they have none)."""
+    assert programme.id is not None
+    return {
+        p.slack_user_id: (p.display_name or p.slack_user_id)
+        for p in queries.programme_participants(session=session, team_id=programme.team_id, programme_id=programme.id)
+    }
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the admin's preview shows: the round's proposals and everyone's name."""
+
+    programme: Programme
+    round_: MatchRound
+    proposals: list[Proposal]
+    names: dict[str, str]
+
+    @property
+    def round_id(self) -> int:
+        assert self.round_.id is not None
+        return self.round_.id
+
+
+def preview(*, session: Session, programme: Programme, round_: MatchRound) -> Preview:
+    assert round_.id is not None
+    return Preview(
+        programme,
+        round_,
+        proposals(session=session, round_id=round_.id),
+        programme_names(session=session, programme=programme),
+    )
+
+
+def start_round(*, session: Session, programme_id: int | None, admin_id: str, now: datetime) -> Preview:
+    """An admin asked for matches: run a round, note it in the admin log, and return its preview."""
+    programme = session.get(Programme, programme_id)
+    assert programme is not None and programme.id is not None
+    round_ = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
+    queries.audit(
+        session=session,
+        team_id=programme.team_id,
+        actor_id=admin_id,
+        action="match.preview",
+        programme_id=programme.id,
+        details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
+    )
+    return preview(session=session, programme=programme, round_=round_)
+
+
+@dataclass(frozen=True)
+class PreviewTarget:
+    """One proposed match of a round still in preview, and its programme."""
+
+    round_: MatchRound
+    match: Match
+    programme: Programme
+
+
+def preview_target(
+    *, session: Session, team_id: str, round_id: int | None, match_id: int | None
+) -> PreviewTarget | None:
+    """The match an admin changes in a preview; None when the preview is out of date (or not this workspace's)."""
+    round_ = session.get(MatchRound, round_id) if round_id is not None else None
+    match = session.get(Match, match_id) if match_id is not None else None
+    if (
+        round_ is None
+        or match is None
+        or round_.team_id != team_id
+        or match.round_id != round_.id
+        or round_.status != RoundStatus.PREVIEW.value
+    ):
+        return None
+    programme = session.get(Programme, round_.programme_id)
+    assert programme is not None and programme.id is not None and round_.id is not None
+    return PreviewTarget(round_, match, programme)
+
+
+def change_preview(
+    *, session: Session, target: PreviewTarget, choice: str, swap_with: int | None, actor_id: str, now: datetime
+) -> str | None:
+    """Drop, restore or swap (with the match `swap_with`) a proposed match. Returns a notice for the admin when
+    the change could not be made; a change made is noted in the admin log."""
+    round_, match, programme = target.round_, target.match, target.programme
+    notice = None
+    if choice == "drop" and match.status == MatchStatus.PROPOSED.value:
+        match.status = MatchStatus.DROPPED.value
+    elif choice == "restore" and match.status == MatchStatus.DROPPED.value:
+        match.status = MatchStatus.PROPOSED.value
+    elif choice.startswith("swap:"):
+        other = session.get(Match, swap_with or -1)
+        if other is None or other.round_id != round_.id or other.status != MatchStatus.PROPOSED.value:
+            notice = "That match is no longer in this preview."
+        else:
+            try:
+                with session.begin_nested():
+                    swap(session=session, programme=programme, first=match, second=other, now=now)
+            except SwapRefused as refused:
+                notice = f"Not swapped: {refused}."
+    session.add(match)
+    session.flush()
+    if notice is None:
+        queries.audit(
+            session=session,
+            team_id=round_.team_id,
+            actor_id=actor_id,
+            action="match.preview_change",
+            programme_id=programme.id,
+            details={"round_id": round_.id, "match_id": match.id, "change": choice},
+        )
+    return notice
+
+
+@dataclass(frozen=True)
+class RoundOf:
+    """A workspace's matching round and its programme."""
+
+    round_: MatchRound
+    programme: Programme
+
+    @property
+    def in_preview(self) -> bool:
+        return self.round_.status == RoundStatus.PREVIEW.value
+
+
+def round_of(*, session: Session, team_id: str, round_id: int | None) -> RoundOf | None:
+    round_ = session.get(MatchRound, round_id) if round_id is not None else None
+    if round_ is None or round_.team_id != team_id:
+        return None
+    programme = session.get(Programme, round_.programme_id)
+    assert programme is not None
+    return RoundOf(round_, programme)
+
+
+@dataclass(frozen=True)
+class Released:
+    """A released round: the matches that start, and who was left out (`unmatched`, with why) or held back."""
+
+    programme: Programme
+    matches: list[Proposal]
+    unmatched: list[dict[str, Any]]
+    held_back: list[str]
+
+
+def release_preview(*, session: Session, round_id: int, admin_id: str, now: datetime) -> Released | None:
+    """Release a previewed round and note it in the admin log; None when it is no longer in preview."""
+    round_ = session.get(MatchRound, round_id)
+    assert round_ is not None
+    if round_.status != RoundStatus.PREVIEW.value:
+        return None
+    programme = session.get(Programme, round_.programme_id)
+    assert programme is not None
+    released = release(session=session, round_=round_, now=now)
+    held_back = [
+        m.slack_user_id
+        for p in proposals(session=session, round_id=round_id)
+        if p.match.status == MatchStatus.DROPPED.value
+        for m in p.members
+    ]
+    unmatched = list(round_.unmatched)
+    queries.audit(
+        session=session,
+        team_id=round_.team_id,
+        actor_id=admin_id,
+        action="match.release",
+        programme_id=programme.id,
+        details={"round_id": round_id, "matches": len(released), "unmatched": len(unmatched) + len(held_back)},
+    )
+    return Released(programme, released, unmatched, held_back)
+
+
+def abandon(*, session: Session, match_id: int, team_id: str, gone: Sequence[str], now: datetime) -> None:
+    """A member left Slack before the match's room opened: the match ends and whoever left is paused."""
+    match = session.get(Match, match_id)
+    assert match is not None
+    end(session=session, match=match, by="mentor-bot", reason="a member is no longer in Slack", now=now)
+    for uid in gone:
+        queries.set_status(
+            session=session,
+            team_id=team_id,
+            user_id=uid,
+            status=ParticipantStatus.PAUSED,
+            reason="deactivated",
+            only_from=(ParticipantStatus.ACTIVE,),
+        )
+
+
+def record_room(*, session: Session, match_id: int, room_id: str, kind: str, intro_ts: str | None) -> None:
+    """Remember where the match's room is and which message introduced it."""
+    match = session.get(Match, match_id)
+    assert match is not None
+    match.room_id, match.room_kind = room_id, kind
+    match.intro_ts = intro_ts
+    session.add(match)
+
+
+def first_prompt(*, session: Session, programme: Programme, proposal: Proposal) -> str:
+    """The first question the room's introduction suggests, picked from the library for this pair."""
+    people = {
+        p.slack_user_id: p
+        for p in queries.programme_participants(
+            session=session, team_id=programme.team_id, programme_id=programme.id or 0
+        )
+    }
+    members = [
+        Member.from_record(
+            {
+                "goals": people[m.slack_user_id].goals if m.slack_user_id in people else "",
+                "skills_offered": people[m.slack_user_id].skills_offered if m.slack_user_id in people else [],
+                "skills_wanted": people[m.slack_user_id].skills_wanted if m.slack_user_id in people else [],
+            },
+            role=m.role,
+        )
+        for m in proposal.members
+    ]
+    context = PairContext.from_members(kind=programme.kind, stage=Stage.FIRST_MEETING, members=members)
+    chosen = select_prompts(load_library(), context, count=1, seed=proposal.match.id or 0)
+    return chosen[0].mrkdwn if chosen else "What would make these months together worth it for each of you?"
+
+
+def room_match(*, session: Session, match_id: int) -> Match | None:
+    """The match if it is active and has its room; else None."""
+    match = session.get(Match, match_id)
+    if match is None or not match.room_id or match.status != MatchStatus.ACTIVE.value:
+        return None
+    return match
+
+
+def note_prompts_seen(*, session: Session, match_id: int, library_ids: Sequence[str]) -> None:
+    """Remember the library prompts the match has been shown, so they are not suggested again."""
+    stored = session.get(Match, match_id)
+    if stored is not None:
+        stored.prompts_seen = [*stored.prompts_seen, *library_ids]
+        session.add(stored)
+
+
+def member_match(*, session: Session, match_id: int | None, team_id: str, user_id: str) -> Match | None:
+    """The workspace's match `match_id` if the person is one of its members; else None."""
+    match = session.get(Match, match_id) if match_id is not None else None
+    if match is None or match.team_id != team_id:
+        return None
+    if user_id not in {m.slack_user_id for m in members(session=session, match_id=match.id or 0)}:
+        return None
+    return match
+
+
+def room_timezones(
+    *, session: Session, match_id: int | None, team_id: str, user_id: str
+) -> tuple[str, dict[str, str | None]] | None:
+    """The room of the person's match, and each member's timezone (None when unknown); None when the match isn't
+    theirs or has no room."""
+    match = member_match(session=session, match_id=match_id, team_id=team_id, user_id=user_id)
+    if match is None or match.room_id is None:
+        return None
+    ids = [m.slack_user_id for m in members(session=session, match_id=match.id or 0)]
+    zones = {
+        p.slack_user_id: p.timezone
+        for p in queries.programme_participants(session=session, team_id=team_id, programme_id=match.programme_id)
+        if p.slack_user_id in ids
+    }
+    return match.room_id, {uid: zones.get(uid) for uid in ids}
+
+
+def rematch_choices(*, session: Session, team_id: str, user_id: str) -> list[tuple[int, list[str]]]:
+    """The person's active matches: each one's id and its other members' names."""
+    current = user_matches(session=session, team_id=team_id, user_id=user_id)
+    names = {
+        p.slack_user_id: p.display_name or p.slack_user_id
+        for match, _ in current
+        for p in queries.programme_participants(session=session, team_id=team_id, programme_id=match.programme_id)
+    }
+    return [
+        (
+            match.id or 0,
+            [names.get(m.slack_user_id, "your partner") for m in group if m.slack_user_id != user_id],
+        )
+        for match, group in current
+    ]
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A match that ended, and whom to tell: its room, the other members, and (for a private note) the admins."""
+
+    room_id: str | None
+    partners: list[str]
+    programme: Programme
+    admins: list[str]
+
+
+def end_user_matches(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    reason: str,
+    now: datetime,
+    workspace_admins: Callable[[], list[str]],
+    programme_id: int | None = None,
+    private_reason: str = "",
+    match_ids: set[int] | None = None,
+) -> list[Ended]:
+    """End the person's active matches (in one programme, or only `match_ids`). Admins of each programme are
+    listed only when there is a private reason for them; `workspace_admins` reads the workspace's own admins."""
+    ended: list[tuple[Match, list[str], Programme]] = []
+    for match, group in user_matches(session=session, team_id=team_id, user_id=user_id, programme_id=programme_id):
+        if match_ids is not None and match.id not in match_ids:
+            continue
+        if end(session=session, match=match, by=user_id, reason=private_reason or reason, now=now):
+            programme = session.get(Programme, match.programme_id)
+            assert programme is not None
+            ended.append((match, [m.slack_user_id for m in group if m.slack_user_id != user_id], programme))
+    admins: dict[int, list[str]] = {}
+    if private_reason:
+        for _, _, programme in ended:
+            assert programme.id is not None
+            admins[programme.id] = programme_admin_ids(
+                session, team_id=team_id, programme_id=programme.id, workspace_admins=workspace_admins()
+            )
+    return [
+        Ended(match.room_id, partners, programme, admins.get(programme.id or 0, []))
+        for match, partners, programme in ended
+    ]

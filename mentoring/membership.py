@@ -1,12 +1,16 @@
-"""Joining a programme: what a valid answer is, independent of Slack and of the database."""
+"""Membership of a programme: what a valid join answer is (independent of Slack and of the database), and the
+use cases of what people control about themselves: pause, resume, leave, forget me, and channel invitations."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from store.models import MeetingMode, Role
+from sqlmodel import Session, select
+
+from store import queries
+from store.models import MeetingMode, Participant, ParticipantStatus, Programme, Role
 
 CONSENT_VERSION = "2026-11"
 MAX_GOALS = 1000
@@ -165,3 +169,96 @@ def validate_join(
         ),
         {},
     )
+
+
+def pause(*, session: Session, team_id: str, user_id: str, until: date | None) -> list[Participant]:
+    """The person pauses themselves (until a date, or until they resume); the memberships paused."""
+    return queries.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.PAUSED,
+        reason="self",
+        paused_until=until,
+        only_from=(ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED),
+    )
+
+
+def resume(*, session: Session, team_id: str, user_id: str) -> list[Participant]:
+    """The person ends their pause; the memberships made active again."""
+    return queries.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.ACTIVE,
+        only_from=(ParticipantStatus.PAUSED,),
+    )
+
+
+def leave(*, session: Session, team_id: str, user_id: str, wanted: str) -> Programme | list[Programme]:
+    """The person leaves the one programme they are in (or the one `wanted` names). Returns the programme left; or,
+    when that is not one programme, the programmes of theirs that fit (none, or several to choose from)."""
+    current = [
+        programme
+        for participant, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
+        if participant.status != ParticipantStatus.LEFT.value
+    ]
+    if wanted:
+        found = queries.find_programme(session=session, team_id=team_id, text=wanted)
+        current = [prog for prog in current if found is not None and prog.id == found.id]
+    if len(current) != 1:
+        return current
+    programme = current[0]
+    queries.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.LEFT,
+        reason="self",
+        programme_id=programme.id,
+    )
+    return programme
+
+
+def forget(*, session: Session, team_id: str, user_id: str) -> int:
+    """Forget the person in the workspace (the admin log keeps only that someone was); the memberships deleted."""
+    deleted = queries.forget_person(session=session, team_id=team_id, user_id=user_id)
+    queries.audit(
+        session=session,
+        team_id=team_id,
+        actor_id=queries.FORGOTTEN,
+        action="person.forget",
+        details={"memberships_deleted": deleted},
+    )
+    return deleted
+
+
+def pause_deactivated(*, session: Session, team_id: str, user_id: str) -> list[Participant]:
+    """A person deactivated in Slack is paused everywhere (not deleted: they may come back)."""
+    return queries.set_status(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        status=ParticipantStatus.PAUSED,
+        reason="deactivated",
+        only_from=(ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED, ParticipantStatus.INVITED),
+    )
+
+
+def channel_invitations(
+    *, session: Session, team_id: str, channel_id: str, user_id: str, today: date
+) -> list[Programme]:
+    """The programmes of a channel that someone who just joined it may join and hasn't (none once the workspace
+    uninstalled the app)."""
+    if not queries.workspace_active(session=session, team_id=team_id):
+        return []
+    programmes = session.exec(
+        select(Programme).where(Programme.team_id == team_id, Programme.channel_id == channel_id)
+    ).all()
+    return [
+        p
+        for p in programmes
+        if p.id is not None
+        and p.accepts_joins(today)
+        and queries.get_participant(session=session, team_id=team_id, programme_id=p.id, slack_user_id=user_id) is None
+    ]
