@@ -6,11 +6,13 @@ import json
 from datetime import date
 from typing import Any
 
+from blocks import skillchart
 from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, plain
 from blocks.matching import GUIDE_ACTION
 from blocks.text import escape, quote, truncate
-from mentoring.skillmap import SkillMap, SkillRow, bar
+from mentoring.access import REFUSAL
+from mentoring.skillmap import MapPick, SkillMap, SkillRow, bar, to_csv
 from prompts.guides.circle import CircleQuestion
 from store.models import Programme
 
@@ -21,6 +23,7 @@ RECRUIT_JOIN_ACTION = "recruit_join"
 MAX_NOTE = 500
 MAX_SKILL_CHARS = 75
 MAP_LINES = 12
+MAP_REFUSAL = "The skill map is for programme admins: it shows what a programme's people want and offer. " + REFUSAL
 
 GAP_MARK = ":red_circle:"
 EVEN_MARK = ":white_circle:"
@@ -146,6 +149,28 @@ def files_comment(programme: Programme, skill_map: SkillMap) -> str:
     )
 
 
+def map_files(programme: Programme, skill_map: SkillMap) -> list[dict[str, Any]]:
+    """The chart (PNG) and the table (CSV) of the map, as files to upload together."""
+    png = skillchart.render_png(skill_map)
+    slug = programme.slug or "programme"
+    return [
+        {"content": png, "filename": f"skill-map-{slug}.png", "title": f"Skill map: {programme.name}"},
+        {"content": to_csv(skill_map), "filename": f"skill-map-{slug}.csv", "title": "Skill map (CSV)"},
+    ]
+
+
+def pick_problem(pick: MapPick, wanted: str) -> str:
+    """What to tell an admin when `/mentor map [wanted]` is about no one programme."""
+    names = ", ".join(f"*{escape(p.name)}*" for p in pick.mine[:20]) or "none"
+    if pick.problem == "unknown":
+        return f"There is no programme called “{escape(truncate(wanted, 80))}”. Yours: {names}."
+    if pick.problem == "none":
+        return "You don't administer a programme yet: `/mentor admin` to create one."
+    if pick.problem == "which":
+        return f"Which programme? `/mentor map <programme>`, one of: {names}."
+    return MAP_REFUSAL
+
+
 # --- recruiting mentors -------------------------------------------------------------------------------------
 
 
@@ -229,6 +254,14 @@ def recruit_post(programme: Programme, skill: str, *, admin_id: str, note: str =
     ]
     text = f"Mentors wanted for {what} in {name}: join as a mentor and pass on what you know."
     return text, blocks
+
+
+def recruit_failed(skill: str, channel: str, problem: str) -> str:
+    return f"I couldn't post the invitation for *{escape(skill)}* mentors in <#{channel}>: {problem}"
+
+
+def recruit_posted(programme: Programme, skill: str, channel: str) -> str:
+    return f"I posted an invitation for mentors in *{escape(skill)}* ({escape(programme.name)}) in <#{channel}>."
 
 
 # --- the mentors' channel ----------------------------------------------------------------------------------

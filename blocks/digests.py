@@ -1,19 +1,25 @@
-"""Block Kit for the weekly digest (posted in the programme channel) and the programme report (admins only)."""
+"""Block Kit for the weekly digest (posted in the programme channel) and the programme report (admins only), with
+the files and replies that go with them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from blocks import charts
 from blocks.common import Block, context, mrkdwn_section, plain, role_name
 from blocks.text import escape, truncate
-from mentoring.insight import WEEKDAYS, is_quiet
+from mentoring.access import REFUSAL
+from mentoring.insight import WEEKDAYS, AdminPick, is_quiet
 from prompts.text import escape_mrkdwn
 from store.insight import MIN_GROUP, Health, ParticipationRow
+from store.models import Programme
 
 PREVIEW_ACTION = "digest_preview"
 POST_ACTION = "digest_post"
 REPORT_ACTION = "programme_report"
+PREVIEW_SENT = "I've sent you a preview of *{name}*'s next digest in our DMs. Only you can see it."
 
 
 def _change(now: int, before: int) -> str:
@@ -253,3 +259,92 @@ def survey_lines(survey: Mapping[str, Mapping[str, Any]]) -> str:
             parts.append(f"{_percent(float(result['would_continue']))} would go on together")
         lines.append(f"{label} ({_plural(count, 'response')}): " + ", ".join(parts))
     return "*Surveys*\n" + "\n".join(lines)
+
+
+# --- replies, charts and files for admins -------------------------------------------------------------------
+
+
+def _which(programmes: list[Programme]) -> str:
+    if not programmes:
+        return "You don't administer any programme yet."
+    return "Yours: " + ", ".join(f"`{p.slug}`" for p in programmes[:20]) + "."
+
+
+def pick_problem(pick: AdminPick, wanted: str) -> str:
+    """What to tell an admin whose `/mentor digest|report [programme]` is about no one programme ("" if it is)."""
+    if pick.problem == "refused":
+        return REFUSAL
+    if pick.problem == "unknown":
+        return f"You don't administer a programme called “{escape(truncate(wanted, 80))}”. " + _which(pick.mine)
+    if pick.problem == "which":
+        return "Which programme? " + _which(pick.mine)
+    return ""
+
+
+def no_channel_yet(programme_name: str) -> str:
+    return f"*{escape(programme_name)}* has no channel yet: pick one with *Edit* first."
+
+
+def preview_sent(programme_name: str) -> str:
+    return PREVIEW_SENT.format(name=escape(programme_name))
+
+
+def already_posted(programme_name: str, channel_id: str) -> str:
+    return f"This week's digest of *{escape(programme_name)}* is already in <#{channel_id}>."
+
+
+def posted_now(programme_name: str, channel_id: str) -> str:
+    return f"Posted this week's digest of *{escape(programme_name)}* in <#{channel_id}>."
+
+
+@dataclass(frozen=True)
+class ChartFile:
+    """A PNG to upload, with its text description for screen readers."""
+
+    png: bytes
+    alt: str
+    filename: str
+    title: str
+
+
+def preview_chart(digest: Mapping[str, Any], *, programme_id: int) -> ChartFile:
+    """The chart that goes with an admin's digest preview."""
+    png, alt = charts.digest_chart(digest)
+    title = f"{digest.get('programme', '')}: check-ins and milestones per week"
+    return ChartFile(png, alt, f"digest-preview-{programme_id}.png", title)
+
+
+def dashboard_chart(programme: Programme, health: Health) -> ChartFile:
+    """The report's dashboard for the admin's DM."""
+    png, alt = charts.dashboard(
+        title=f"{programme.name}, cycle {programme.cycle_number}",
+        checkins_per_week=health.checkins_per_week,
+        by_role=health.by_role,
+        usefulness=health.usefulness_counts,
+        departments=[(d.group, d.people, d.matched) for d in health.departments],
+        retention=health.retention,
+    )
+    return ChartFile(png, alt, f"{programme.slug}-dashboard.png", f"{programme.name}: dashboard")
+
+
+def export_files(programme: Programme, *, pairs: bytes, summary: bytes) -> list[dict[str, Any]]:
+    """`/mentor report --export`: the two CSV files, to upload together."""
+    return [
+        {
+            "content": pairs,
+            "filename": f"{programme.slug}-pairs.csv",
+            "title": f"{programme.name}: one row per pair per cycle",
+        },
+        {
+            "content": summary,
+            "filename": f"{programme.slug}-summary.csv",
+            "title": f"{programme.name}: summary",
+        },
+    ]
+
+
+def export_comment(programme_name: str) -> str:
+    return (
+        f"*{escape(programme_name)}*: pairs and summary as CSV. Private reflections, “rather not” lists, "
+        "milestone evidence, survey comments and why a match ended are not included."
+    )

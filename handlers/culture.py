@@ -6,18 +6,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from blocks import culture as culture_ui
-from blocks import skillchart
 from blocks.common import Block
-from blocks.text import escape, truncate
 from gateway.slack import send_dm
 from handlers.common import (
     Invocation,
@@ -33,42 +30,26 @@ from handlers.common import (
     tell,
     user_of,
 )
-from handlers.deps import deps_of
+from handlers.deps import Deps, deps_of
+from handlers.join import open_join_modal
 from mentoring.access import REFUSAL, Access
-from mentoring.skillmap import SkillMap, build_map, sides, to_csv
+from mentoring.culture import alumni_offering, record_recruiting
+from mentoring.skillmap import SkillMap, map_programme, skill_map_of
 from store import queries
-from store.models import Programme, ProgrammeStatus, Role
+from store.models import Programme, Role
 
 logger = logging.getLogger(__name__)
 
-MAP_REFUSAL = "The skill map is for programme admins: it shows what a programme's people want and offer. " + REFUSAL
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
-
-
-def skill_map_of(session: Session, programme: Programme) -> SkillMap:
-    assert programme.id is not None
-    wanting, offering, _ = sides(programme.kind)
-    wanted, offered, people = queries.skill_demand(
-        session=session, programme_id=programme.id, wanting=wanting, offering=offering
-    )
-    return build_map(
-        programme.name, skills=programme.skills, wanted=wanted, offered=offered, people=people, kind=programme.kind
-    )
 
 
 def send_map_files(client: WebClient, user_id: str, programme: Programme, skill_map: SkillMap) -> str | None:
     """Upload the chart (PNG) and the table (CSV) to the admin's DM. Returns a problem to tell them, or None."""
-    png = skillchart.render_png(skill_map)
-    slug = programme.slug or "programme"
+    files = culture_ui.map_files(programme, skill_map)
     try:
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         client.files_upload_v2(
-            channel=channel,
-            file_uploads=[
-                {"content": png, "filename": f"skill-map-{slug}.png", "title": f"Skill map: {programme.name}"},
-                {"content": to_csv(skill_map), "filename": f"skill-map-{slug}.csv", "title": "Skill map (CSV)"},
-            ],
-            initial_comment=culture_ui.files_comment(programme, skill_map),
+            channel=channel, file_uploads=files, initial_comment=culture_ui.files_comment(programme, skill_map)
         )
     except SlackApiError as error:
         code = error.response.get("error")
@@ -77,38 +58,19 @@ def send_map_files(client: WebClient, user_id: str, programme: Programme, skill_
     return None
 
 
-def _pick(session: Session, access: Access, *, team_id: str, wanted: str) -> tuple[Programme | None, str | None]:
-    """The programme `/mentor map [wanted]` is about, or what to tell the admin."""
-    mine = [p for p in queries.programmes(session=session, team_id=team_id) if access.can_admin(p.id)]
-    names = ", ".join(f"*{escape(p.name)}*" for p in mine[:20]) or "none"
-    if wanted:
-        programme = queries.find_programme(session=session, team_id=team_id, text=wanted)
-        if programme is None:
-            return None, f"There is no programme called “{escape(truncate(wanted, 80))}”. Yours: {names}."
-        if not access.can_admin(programme.id):
-            return None, MAP_REFUSAL
-        return programme, None
-    running = [p for p in mine if p.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value)]
-    candidates = running or mine
-    if len(candidates) == 1:
-        return candidates[0], None
-    if not candidates:
-        return None, "You don't administer a programme yet: `/mentor admin` to create one."
-    return None, f"Which programme? `/mentor map <programme>`, one of: {names}."
-
-
 def map_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
         queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
         access = access_of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
         programme: Programme | None = None
-        problem: str | None = MAP_REFUSAL
+        problem = culture_ui.MAP_REFUSAL
         if access.any:
-            programme, problem = _pick(session, access, team_id=inv.team_id, wanted=inv.args)
+            pick = map_programme(access, session=session, team_id=inv.team_id, wanted=inv.args)
+            programme, problem = pick.programme, culture_ui.pick_problem(pick, inv.args)
         skill_map = skill_map_of(session, programme) if programme is not None else None
     if programme is None or skill_map is None:
-        inv.respond(text=problem or MAP_REFUSAL, response_type="ephemeral")
+        inv.respond(text=problem, response_type="ephemeral")
         return
     failed = send_map_files(inv.client, inv.user_id, programme, skill_map)
     text, blocks = culture_ui.map_message(programme, skill_map, files_sent=failed is None)
@@ -156,52 +118,65 @@ def _clean_note(text: str) -> str:
     return "".join(ch for ch in text.strip() if ch in "\n\t" or ch.isprintable())
 
 
+@dataclass(frozen=True)
+class RecruitForm:
+    programme_id: int | None
+    skill: str
+    channel: str  # "" when none was picked
+    note: str
+
+
+def _recruit_form(view: dict[str, Any]) -> RecruitForm:
+    meta = metadata(view)
+    channel = state_value(view, "channel").get("selected_conversation")
+    return RecruitForm(
+        programme_id=int_or_none(meta.get("programme_id")),
+        skill=str(meta.get("skill") or "").strip(),
+        channel=channel if isinstance(channel, str) else "",
+        note=_clean_note(str(state_value(view, "note").get("value") or "")),
+    )
+
+
+def _recruit_errors(form: RecruitForm, programme: Programme | None, access: Access) -> dict[str, str]:
+    """The form's inline errors by block id; none when the invitation can be posted."""
+    if programme is None or not access.can_admin(programme.id):
+        return {"channel": REFUSAL if programme else "That programme doesn't exist."}
+    if not form.skill or len(form.skill) > culture_ui.MAX_SKILL_CHARS:
+        return {"channel": "This form is out of date: close it and run /mentor map."}
+    if not CHANNEL_ID.fullmatch(form.channel):
+        return {"channel": "Pick a channel from the list."}
+    if len(form.note) > culture_ui.MAX_NOTE:
+        return {"note": f"The note can be at most {culture_ui.MAX_NOTE} characters."}
+    return {}
+
+
 def on_recruit_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    meta = metadata(view)
-    skill = str(meta.get("skill") or "").strip()
-    channel = state_value(view, "channel").get("selected_conversation")
-    note = _clean_note(str(state_value(view, "note").get("value") or ""))
+    form = _recruit_form(view)
     with deps.db.session() as session:
-        programme = queries.get_programme(
-            session=session, team_id=team_id, programme_id=int_or_none(meta.get("programme_id"))
-        )
+        programme = queries.get_programme(session=session, team_id=team_id, programme_id=form.programme_id)
         access = access_of(client, session, team_id=team_id, user_id=user_id)
-    if programme is None or not access.can_admin(programme.id):
-        ack(response_action="errors", errors={"channel": REFUSAL if programme else "That programme doesn't exist."})
-        return
-    if not skill or len(skill) > culture_ui.MAX_SKILL_CHARS:
-        ack(response_action="errors", errors={"channel": "This form is out of date: close it and run /mentor map."})
-        return
-    if not isinstance(channel, str) or not CHANNEL_ID.fullmatch(channel):
-        ack(response_action="errors", errors={"channel": "Pick a channel from the list."})
-        return
-    if len(note) > culture_ui.MAX_NOTE:
-        ack(response_action="errors", errors={"note": f"The note can be at most {culture_ui.MAX_NOTE} characters."})
+    errors = _recruit_errors(form, programme, access)
+    if errors or programme is None:
+        ack(response_action="errors", errors=errors)
         return
     ack()
-    text, blocks = culture_ui.recruit_post(programme, skill, admin_id=user_id, note=note)
-    problem = _post(client, channel, text, blocks)
+    text, blocks = culture_ui.recruit_post(programme, form.skill, admin_id=user_id, note=form.note)
+    problem = _post(client, form.channel, text, blocks)
     if problem:
-        send_dm(
-            client, user_id, f"I couldn't post the invitation for *{escape(skill)}* mentors in <#{channel}>: {problem}"
-        )
+        send_dm(client, user_id, culture_ui.recruit_failed(form.skill, form.channel, problem))
         return
     with deps.db.begin() as session:
-        queries.audit(
+        record_recruiting(
             session=session,
             team_id=team_id,
             actor_id=user_id,
-            action="programme.recruit_mentors",
-            programme_id=programme.id,
-            details={"skill": skill, "channel": channel},
+            programme=programme,
+            skill=form.skill,
+            channel=form.channel,
         )
-    send_dm(
-        client,
-        user_id,
-        f"I posted an invitation for mentors in *{escape(skill)}* ({escape(programme.name)}) in <#{channel}>.",
-    )
+    send_dm(client, user_id, culture_ui.recruit_posted(programme, form.skill, form.channel))
 
 
 def _post(client: WebClient, channel: str, text: str, blocks: list[Block]) -> str | None:
@@ -225,13 +200,29 @@ def _post(client: WebClient, channel: str, text: str, blocks: list[Block]) -> st
     return "I couldn't join that channel."
 
 
+def _join_as_mentor(
+    client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: str, slug: str, offering: list[str]
+) -> None:
+    """The join form with role mentor and the skills to offer filled in (or what stopped it, in place)."""
+    problem = open_join_modal(
+        client,
+        deps,
+        team_id=team_id,
+        user_id=user_of(body),
+        trigger_id=body.get("trigger_id", ""),
+        wanted=slug,
+        as_role=Role.MENTOR.value,
+        offering=offering,
+    )
+    if problem:
+        tell(client, body, problem)
+
+
 def on_recruit_join(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """ "Join as a mentor" in a recruiting post: the join form with role mentor and the skill filled in."""
-    from handlers.join import open_join_modal
-
     ack()
     deps = deps_of(context)
-    team_id, user_id = team_of(body, context), user_of(body)
+    team_id = team_of(body, context)
     programme_id, skill = _recruit_request(action_value(body))
     with deps.db.session() as session:
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
@@ -239,54 +230,23 @@ def on_recruit_join(ack: Ack, body: dict[str, Any], client: WebClient, context: 
     if not slug:
         tell(client, body, "That programme doesn't exist any more. `/mentor join` shows the open ones.")
         return
-    problem = open_join_modal(
-        client,
-        deps,
-        team_id=team_id,
-        user_id=user_id,
-        trigger_id=body.get("trigger_id", ""),
-        wanted=slug,
-        as_role=Role.MENTOR.value,
-        offering=[skill] if skill else [],
-    )
-    if problem:
-        tell(client, body, problem)
+    _join_as_mentor(client, deps, body, team_id=team_id, slug=slug, offering=[skill] if skill else [])
 
 
 def on_alumni_accept(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """'I'd like to mentor': the join form as a mentor, offering the skills they worked on this cycle."""
-    from handlers.join import open_join_modal
-    from mentoring.culture import alumni
-
     ack()
     deps = deps_of(context)
-    team_id, user_id = team_of(body, context), user_of(body)
+    team_id = team_of(body, context)
     with deps.db.session() as session:
-        programme = queries.get_programme(
-            session=session, team_id=team_id, programme_id=int_or_none(action_value(body))
+        offer = alumni_offering(
+            session=session, team_id=team_id, user_id=user_of(body), programme_id=int_or_none(action_value(body))
         )
-        person = (
-            queries.get_participant(session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id)
-            if programme is not None and programme.id is not None
-            else None
-        )
-        _, skills = alumni(session, programme).get(user_id, (0, [])) if programme is not None else (0, [])
-    if programme is None or person is None:
+    if offer is None:
         tell(client, body, "That programme doesn't exist any more. `/mentor join` shows the open ones.")
         return
-    learned = [s for s in [*person.skills_wanted, *skills] if s in programme.skills]
-    problem = open_join_modal(
-        client,
-        deps,
-        team_id=team_id,
-        user_id=user_id,
-        trigger_id=body.get("trigger_id", ""),
-        wanted=programme.slug,
-        as_role=Role.MENTOR.value,
-        offering=list(dict.fromkeys(learned)),
-    )
-    if problem:
-        tell(client, body, problem)
+    programme, offering = offer
+    _join_as_mentor(client, deps, body, team_id=team_id, slug=programme.slug, offering=offering)
 
 
 def on_alumni_decline(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -32,7 +32,6 @@ from handlers.common import (
 )
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
-from mentoring import matching
 from mentoring.access import REFUSAL
 from mentoring.roadmaps import (
     MAX_GOAL,
@@ -60,8 +59,7 @@ from mentoring.roadmaps import (
     today,
 )
 from store import queries
-from store.db import Session
-from store.models import Milestone, MilestoneStatus, Programme, Role
+from store.models import Milestone, MilestoneStatus
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)

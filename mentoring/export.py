@@ -1,6 +1,7 @@
 """`/mentor report --export`: two CSV files (Python's csv module) for programme admins.
 
-`pairs.csv` has one row per pair per cycle; `summary.csv` one row per measure. Private fields are not among
+`pairs.csv` has one row per pair per cycle; `summary.csv` one row per measure; `programme_csvs` reads the pairs and
+writes both. Private fields are not among
 the columns: no private reflections, "rather not" lists, milestone evidence, survey comments, nor who ended a
 match or why.
 """
@@ -12,7 +13,10 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from store import insight
+from store.db import Session
 from store.insight import MIN_GROUP, Health, PairRow
+from store.models import Programme
 
 PAIR_COLUMNS = (
     "programme",
@@ -126,3 +130,10 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
             if result.get("would_continue") is not None:
                 rows.append((f"{kind} survey: would go on together", "", _rate(result.get("would_continue"))))
     return _csv(("measure", "group", "value"), rows)
+
+
+def programme_csvs(*, session: Session, programme: Programme, health: Health) -> tuple[bytes, bytes]:
+    """The export of a programme: pairs.csv and summary.csv (the summary from its report's `health`)."""
+    assert programme.id is not None
+    rows = insight.pair_rows(session=session, programme_id=programme.id)
+    return pairs_csv(programme.name, rows), summary_csv(programme.name, programme.cycle_number, health)

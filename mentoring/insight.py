@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from mentoring.access import Access
 from prompts.context import Kind
 from prompts.library import load_library, stage_for
-from store import insight
+from store import insight, queries
 from store.models import Digest, Participant, Programme
 
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28}
@@ -173,6 +175,12 @@ def compute_digest(
     return digest
 
 
+def preview_digest(*, session: Session, programme: Programme, now: datetime, workspace_url: str) -> dict[str, Any]:
+    """What the digest would say now, for this week's slot (an admin's preview)."""
+    week, _ = digest_slot(programme, now)
+    return compute_digest(session, programme, now=now, week=week, workspace_url=workspace_url)
+
+
 def is_quiet(digest: Mapping[str, Any]) -> bool:
     """Nothing to celebrate this week: the digest is a short encouragement instead of a table."""
     return not (
@@ -255,3 +263,29 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
     return health
+
+
+@dataclass(frozen=True)
+class AdminPick:
+    """The programme a digest or report is about, or why there is none: "refused" (they administer nothing),
+    "unknown" (none of theirs has that name or slug), "which" (several or none: they have to say)."""
+
+    programme: Programme | None
+    problem: str = ""
+    mine: list[Programme] = field(default_factory=list)  # the programmes they administer, to list in the answer
+
+
+def admin_programme(access: Access, *, session: Session, team_id: str, wanted: str) -> AdminPick:
+    """The programme an admin named (name or slug), or their only one."""
+    mine = [p for p in queries.programmes(session=session, team_id=team_id) if access.can_admin(p.id)]
+    if not access.any:
+        return AdminPick(None, "refused", mine)
+    if wanted:
+        key = wanted.strip().lower()
+        found = [p for p in mine if key in (p.name.lower(), p.slug)]
+        if found:
+            return AdminPick(found[0], "", mine)
+        return AdminPick(None, "unknown", mine)
+    if len(mine) == 1:
+        return AdminPick(mine[0], "", mine)
+    return AdminPick(None, "which", mine)

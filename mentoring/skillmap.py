@@ -2,6 +2,7 @@
 
 Pure functions over counts (no Slack, no database): the counts come from `store.queries.skill_demand`, over the
 active and paused participants of the programme's current cycle. Only aggregates: the map never names anyone.
+`skill_map_of` reads those counts for a programme, and `map_programme` picks the programme `/mentor map` is about.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from store.models import ProgrammeKind, Role
+from mentoring.access import Access
+from store import queries
+from store.db import Session
+from store.models import Programme, ProgrammeKind, ProgrammeStatus, Role
 
 TOP_GAPS = 3
 
@@ -110,3 +114,43 @@ def bar(value: int, most: int, width: int = 10) -> str:
     if value <= 0 or most <= 0:
         return ""
     return "█" * max(1, round(width * value / most))
+
+
+def skill_map_of(session: Session, programme: Programme) -> SkillMap:
+    assert programme.id is not None
+    wanting, offering, _ = sides(programme.kind)
+    wanted, offered, people = queries.skill_demand(
+        session=session, programme_id=programme.id, wanting=wanting, offering=offering
+    )
+    return build_map(
+        programme.name, skills=programme.skills, wanted=wanted, offered=offered, people=people, kind=programme.kind
+    )
+
+
+@dataclass(frozen=True)
+class MapPick:
+    """The programme `/mentor map [wanted]` is about, or why there is none: "unknown" (no programme of that name),
+    "refused" (not theirs), "none" (they administer none), "which" (several: they have to say)."""
+
+    programme: Programme | None
+    problem: str = ""
+    mine: list[Programme] = field(default_factory=list)  # the programmes they administer, to list in the answer
+
+
+def map_programme(access: Access, *, session: Session, team_id: str, wanted: str) -> MapPick:
+    """The programme named (by name or slug, any programme), else their only running one, else their only one."""
+    mine = [p for p in queries.programmes(session=session, team_id=team_id) if access.can_admin(p.id)]
+    if wanted:
+        programme = queries.find_programme(session=session, team_id=team_id, text=wanted)
+        if programme is None:
+            return MapPick(None, "unknown", mine)
+        if not access.can_admin(programme.id):
+            return MapPick(None, "refused", mine)
+        return MapPick(programme, "", mine)
+    running = [p for p in mine if p.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value)]
+    candidates = running or mine
+    if len(candidates) == 1:
+        return MapPick(candidates[0], "", mine)
+    if not candidates:
+        return MapPick(None, "none", mine)
+    return MapPick(None, "which", mine)
