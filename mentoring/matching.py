@@ -52,10 +52,9 @@ def rules_of(programme: Programme) -> pairing.Rules:
 
 
 def active_matches(*, session: Session, programme_id: int) -> list[tuple[Match, list[MatchMember]]]:
-    matches = session.exec(
-        select(Match).where(Match.programme_id == programme_id, Match.status == MatchStatus.ACTIVE.value)
-    ).all()
-    return [(m, members(session=session, match_id=m.id)) for m in matches if m.id is not None]
+    return queries.matches_with_members(
+        col(Match.programme_id) == programme_id, col(Match.status) == MatchStatus.ACTIVE.value, session=session
+    )
 
 
 def members(*, session: Session, match_id: int) -> list[MatchMember]:
@@ -65,16 +64,10 @@ def members(*, session: Session, match_id: int) -> list[MatchMember]:
 
 
 def past_pairs(*, session: Session, team_id: str, programme_id: int, now: datetime) -> list[pairing.PastPair]:
-    """Every pair that was ever released in the workspace, for the engine's no-repeat rule."""
+    """Every pair that was ever released in the workspace, for the engine's no-repeat rule (one query)."""
     pairs = []
-    released = session.exec(
-        select(Match).where(
-            Match.team_id == team_id, col(Match.status).in_([MatchStatus.ACTIVE.value, MatchStatus.ENDED.value])
-        )
-    ).all()
-    for match in released:
-        assert match.id is not None
-        ids = [m.slack_user_id for m in members(session=session, match_id=match.id)]
+    for match in queries.released_matches(session=session, team_id=team_id):
+        ids = match.members
         when = match.ended_at or now
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
@@ -181,23 +174,21 @@ def run_round(
     session.flush()
     assert round_.id is not None
     roles = {c.id: c.role for c in people}
-    for proposal in result.matches:
-        match = Match(
-            team_id=programme.team_id,
-            programme_id=programme.id,
-            round_id=round_.id,
-            cycle_number=programme.cycle_number,
-            score=round(proposal.score, 1),
-            reasons=list(proposal.reasons),
-        )
-        session.add(match)
-        session.flush()
-        assert match.id is not None
-        for user_id in proposal.members:
-            session.add(
-                MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=user_id, role=roles[user_id])
+    queries.insert_proposals(
+        session=session,
+        team_id=programme.team_id,
+        programme_id=programme.id,
+        round_id=round_.id,
+        cycle_number=programme.cycle_number,
+        matches=[
+            queries.NewMatch(
+                score=round(proposal.score, 1),
+                reasons=list(proposal.reasons),
+                members=[(user_id, roles[user_id]) for user_id in proposal.members],
             )
-    session.flush()
+            for proposal in result.matches
+        ],
+    )
     return round_
 
 
@@ -208,8 +199,11 @@ class Proposal:
 
 
 def proposals(*, session: Session, round_id: int) -> list[Proposal]:
-    matches = session.exec(select(Match).where(Match.round_id == round_id).order_by(col(Match.id))).all()
-    return [Proposal(m, members(session=session, match_id=m.id)) for m in matches if m.id is not None]
+    """The round's matches with their members, in two queries."""
+    return [
+        Proposal(m, group)
+        for m, group in queries.matches_with_members(col(Match.round_id) == round_id, session=session)
+    ]
 
 
 class SwapRefused(ValueError):
@@ -300,31 +294,22 @@ def end(*, session: Session, match: Match, by: str, reason: str, now: datetime) 
     return True
 
 
-def release(*, session: Session, round_: MatchRound, now: datetime) -> list[Proposal]:
-    """Make a previewed round real: its proposed matches become active; people left out get priority next time."""
+def release(*, session: Session, round_: MatchRound, now: datetime) -> tuple[list[Proposal], list[str]]:
+    """Make a previewed round real: its proposed matches become active; people left out get priority next time.
+
+    Returns the matches released and the people held back (members of dropped matches). A fixed number of
+    statements, however large the round."""
     assert round_.id is not None
     round_.status = RoundStatus.RELEASED.value
     round_.released_at = now
     session.add(round_)
-    released = []
-    for proposal in proposals(session=session, round_id=round_.id):
-        if proposal.match.status == MatchStatus.PROPOSED.value:
-            proposal.match.status = MatchStatus.ACTIVE.value
-            proposal.match.released_at = now
-            session.add(proposal.match)
-            released.append(proposal)
-    left_out = {u["user_id"] for u in round_.unmatched}
-    for proposal in proposals(session=session, round_id=round_.id):
-        if proposal.match.status == MatchStatus.DROPPED.value:
-            left_out.update(m.slack_user_id for m in proposal.members)
-    for person in session.exec(
-        select(Participant).where(
-            Participant.programme_id == round_.programme_id, col(Participant.slack_user_id).in_(left_out)
-        )
-    ).all():
-        person.missed_rounds += 1
-        session.add(person)
-    return released
+    everything = proposals(session=session, round_id=round_.id)
+    released = [p for p in everything if p.match.status == MatchStatus.PROPOSED.value]
+    held_back = [m.slack_user_id for p in everything if p.match.status == MatchStatus.DROPPED.value for m in p.members]
+    queries.activate_proposals(session=session, round_id=round_.id, now=now)
+    left_out = {u["user_id"] for u in round_.unmatched} | set(held_back)
+    queries.count_missed_round(session=session, programme_id=round_.programme_id, user_ids=sorted(left_out))
+    return released, held_back
 
 
 def carry_over(session: Session, *, programme_id: int, now: datetime) -> tuple[list[Match], list[Match]]:
@@ -492,13 +477,7 @@ def release_preview(*, session: Session, round_id: int, admin_id: str, now: date
         return None
     programme = session.get(Programme, round_.programme_id)
     assert programme is not None
-    released = release(session=session, round_=round_, now=now)
-    held_back = [
-        m.slack_user_id
-        for p in proposals(session=session, round_id=round_id)
-        if p.match.status == MatchStatus.DROPPED.value
-        for m in p.members
-    ]
+    released, held_back = release(session=session, round_=round_, now=now)
     unmatched = list(round_.unmatched)
     queries.audit(
         session=session,
