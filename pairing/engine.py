@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from pairing.features import (
+    BoolArray,
     Features,
     FloatArray,
     IntArray,
@@ -25,6 +26,7 @@ from pairing.features import (
     forbidden_pairs,
     goal_tokens,
     meeting_compatible,
+    mentoring_pair_weights,
     overlap_hours,
     pair_components,
     reporting_chain,
@@ -37,6 +39,7 @@ from pairing.solvers import bipartite_b_matching, fractional_matching_successors
 SCORING_THREADS = 2  # this service runs on 2 cores
 BLOCK_ROWS = 768  # rows scored at once: bounds memory to a few (BLOCK_ROWS x n) float32 matrices
 MENTEE_TOP_K = 12  # each mentee's best mentors kept in the sparse graph
+SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill, and this many overall
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
@@ -114,6 +117,33 @@ class _Round:
     past_forbidden: dict[int, set[int]]
     private_forbidden: dict[int, set[int]]
     notes: list[str] = field(default_factory=list)
+    exhaustive: bool = False  # score every pair instead of a shortlist (the reference path)
+    has_partner: BoolArray | None = None  # people known to have an allowed partner (a finite edge in the graph)
+
+    def pair_weights(self, mentees: IntArray, mentors: IntArray) -> FloatArray:
+        """Mentoring objective for chosen (mentee, mentor) pairs, -inf where any hard constraint forbids them."""
+        obj = mentoring_pair_weights(self.features, mentees, mentors, weights=self.weights, rules=self.rules)
+        blocked = self.forbidden_keys()
+        if len(blocked) and len(obj):
+            keys = mentees * len(self.people) + mentors
+            at = np.minimum(np.searchsorted(blocked, keys), len(blocked) - 1)
+            obj[blocked[at] == keys] = -np.inf
+        return obj
+
+    def forbidden_keys(self) -> IntArray:
+        """Pair-specific exclusions (past pairs, rather-nots, reporting lines) as sorted keys a * n + b."""
+        if self._forbidden is None:
+            n = len(self.people)
+            keys = [
+                a * n + b
+                for forb in (self.past_forbidden, self.private_forbidden)
+                for a, bs in forb.items()
+                for b in bs
+            ]
+            self._forbidden = _distinct(np.array(keys, dtype=np.int64))
+        return self._forbidden
+
+    _forbidden: IntArray | None = None
 
     def weights_block(self, rows: IntArray, cols: IntArray, *, rows_are_mentors: bool = False) -> FloatArray:
         """Objective weights (score + priority bonus), -inf where any hard constraint forbids the pair."""
@@ -184,14 +214,11 @@ def _dedupe(rows: IntArray, cols: IntArray, vals: FloatArray, width: int) -> tup
 # Mentoring: min-cost flow on a sparse candidate graph
 
 
-def _solve_mentoring(rd: _Round) -> list[tuple[int, int]]:
-    people = rd.people
-    mentees = np.array([i for i, p in enumerate(people) if p.role == "mentee"], dtype=np.int64)
-    mentors = np.array([i for i, p in enumerate(people) if p.role == "mentor" and p.capacity > 0], dtype=np.int64)
-    if len(mentees) == 0 or len(mentors) == 0:
-        return []
-    caps = np.array([people[i].capacity for i in mentors], dtype=np.int64)
-    n_e, n_m = len(mentees), len(mentors)
+def _dense_edges(
+    rd: _Round, mentees: IntArray, mentors: IntArray, caps: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The sparse graph from scoring every mentee against every mentor, in blocks."""
+    n_m = len(mentors)
     rows_l: list[IntArray] = []
     cols_l: list[IntArray] = []
     vals_l: list[FloatArray] = []
@@ -227,7 +254,127 @@ def _solve_mentoring(rd: _Round) -> list[tuple[int, int]]:
     rows = np.concatenate([*rows_l, cr[keep]])
     cols = np.concatenate([*cols_l, cc[keep]])
     vals = np.concatenate([*vals_l, cv[keep]])
-    rows, cols, vals = _dedupe(rows, cols, vals, n_m)
+    return _dedupe(rows, cols, vals, n_m)
+
+
+def _rank_in_groups(groups: IntArray, vals: FloatArray, n_groups: int) -> IntArray:
+    """Each edge's rank (0 = best) among the edges of its group, by value (to 0.01; ties in any order)."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    q = np.rint(vals.astype(np.float64) * 100).astype(np.int64)
+    span = int(q.max() - q.min()) + 1
+    order = np.argsort(groups * span + (q.max() - q))
+    starts = np.searchsorted(groups[order], np.arange(n_groups))
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[order] = np.arange(len(groups)) - starts[groups[order]]
+    return rank
+
+
+def _distinct(keys: IntArray) -> IntArray:
+    """The sorted distinct values of an integer array (by sorting: faster here than numpy's hashing)."""
+    keys = np.sort(keys)
+    if len(keys) < 2:
+        return keys
+    keep = np.empty(len(keys), dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+    return keys[keep]
+
+
+def _best_columns(obj: FloatArray, k: int) -> IntArray:
+    """Each row's k best finite columns (-1 where a row has fewer)."""
+    k = min(k, obj.shape[1])
+    if k == 0:
+        return np.full((obj.shape[0], 0), -1, dtype=np.int64)
+    if k < obj.shape[1]:
+        cols = np.argpartition(-obj, k - 1, axis=1)[:, :k].astype(np.int64)
+    else:
+        cols = np.broadcast_to(np.arange(k, dtype=np.int64), obj.shape).copy()
+    return np.where(np.isfinite(np.take_along_axis(obj, cols, axis=1)), cols, -1)
+
+
+def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArray, IntArray]:
+    """The plausible (mentee, mentor) pairs, as positions in ``mentees`` and ``mentors``.
+
+    Mentees are grouped into classes by working window, seniority and meeting mode and place; for each class the
+    hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
+    (shared hours, seniority, the mentor's priority bonus) rank every mentor once. Each mentee then keeps, for each
+    skill it wants, the class's best ``SHORTLIST_PER_KEY`` mentors offering that skill, and the class's best
+    ``SHORTLIST_PER_KEY`` overall. Work and memory grow with people x classes, not mentees x mentors.
+    """
+    f = rd.features
+    score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
+    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+    keys = (f.window[mentees] * n_levels + f.level[mentees]) * n_meets + f.meet[mentees]
+    order = np.argsort(keys, kind="stable")
+    first = np.ones(len(order), dtype=np.bool_)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    cls = np.empty(len(keys), dtype=np.int64)
+    cls[order] = np.cumsum(first) - 1
+    reps = mentees[order[first]]
+    proxy = score_table[
+        (f.window[reps] * n_levels + f.level[reps])[:, None], (f.window[mentors] * n_levels + f.level[mentors])[None, :]
+    ]
+    proxy += f.bonus[mentors][None, :]
+    bad = bad_table[
+        (f.window[reps] * n_meets + f.meet[reps])[:, None], (f.window[mentors] * n_meets + f.meet[mentors])[None, :]
+    ]
+    np.copyto(proxy, np.float32(-np.inf), where=bad)
+    del bad
+    rows_l: list[IntArray] = []
+    cols_l: list[IntArray] = []
+
+    def keep(who: IntArray, among: IntArray) -> None:
+        """For the mentees at positions ``who``, their class's best mentors among positions ``among``."""
+        classes, inverse = np.unique(cls[who], return_inverse=True)
+        best = _best_columns(proxy[np.ix_(classes, among)], SHORTLIST_PER_KEY)[inverse.ravel()]
+        ok = best >= 0
+        rows_l.append(np.broadcast_to(who[:, None], best.shape)[ok])
+        cols_l.append(among[best[ok]])
+
+    keep(np.arange(len(mentees), dtype=np.int64), np.arange(len(mentors), dtype=np.int64))
+    wants = f.wanted[mentees] > 0
+    offers = f.offered[mentors] > 0
+    for skill in range(wants.shape[1]):
+        who, among = np.flatnonzero(wants[:, skill]), np.flatnonzero(offers[:, skill])
+        if len(who) and len(among):
+            keep(who, among)
+    rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
+    unique = _distinct(rows * len(mentors) + cols)
+    return unique // len(mentors), unique % len(mentors)
+
+
+def _candidate_edges(
+    rd: _Round, mentees: IntArray, mentors: IntArray, caps: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The sparse graph: each mentee's MENTEE_TOP_K best mentors and each mentor's best (3 x capacity + 2) mentees,
+    among the shortlist (or among every pair, when the round is exhaustive)."""
+    if rd.exhaustive:
+        return _dense_edges(rd, mentees, mentors, caps)
+    n_e, n_m = len(mentees), len(mentors)
+    rows, cols = _shortlist(rd, mentees, mentors)
+    vals = rd.pair_weights(mentees[rows], mentors[cols])
+    ok = np.isfinite(vals)
+    rows, cols, vals = rows[ok], cols[ok], vals[ok]
+    rd.notes.append(f"shortlist: {len(rows)} allowed pairs scored of {n_e * n_m}")
+    per_col = MENTOR_TOP_PER_SLOT * caps + 2
+    keep = (_rank_in_groups(rows, vals, n_e) < MENTEE_TOP_K) | (_rank_in_groups(cols, vals, n_m) < per_col[cols])
+    return rows[keep], cols[keep], vals[keep]
+
+
+def _solve_mentoring(rd: _Round) -> list[tuple[int, int]]:
+    people = rd.people
+    mentees = np.array([i for i, p in enumerate(people) if p.role == "mentee"], dtype=np.int64)
+    mentors = np.array([i for i, p in enumerate(people) if p.role == "mentor" and p.capacity > 0], dtype=np.int64)
+    if len(mentees) == 0 or len(mentors) == 0:
+        return []
+    caps = np.array([people[i].capacity for i in mentors], dtype=np.int64)
+    n_e, n_m = len(mentees), len(mentors)
+    rows, cols, vals = _candidate_edges(rd, mentees, mentors, caps)
+    has_partner = np.zeros(len(people), dtype=np.bool_)
+    has_partner[mentees[rows]] = True
+    has_partner[mentors[cols]] = True
+    rd.has_partner = has_partner
     rd.notes.append(f"mentoring graph: {n_e} mentees, {n_m} mentors, {len(rows)} candidate edges")
     for attempt in range(3):
         wint = rd.int_weights(vals)
@@ -570,11 +717,13 @@ def _explain_unmatched(rd: _Round, matched: set[int]) -> list[Unmatched]:
             continue
         partners = sides[role] if rd.mode == "mentoring" else everyone
         for _, chunk in _blocks(group):
-            if len(partners):
-                obj = rd.weights_block(chunk, partners, rows_are_mentors=role == "mentor")
-                has_partner = np.asarray(np.isfinite(obj).any(axis=1))
-            else:
-                has_partner = np.zeros(len(chunk), bool)
+            # someone with an allowed edge in the solver's graph has a partner; the others are checked in full
+            known = rd.has_partner[chunk] if rd.has_partner is not None else np.zeros(len(chunk), bool)
+            has_partner = known.copy()
+            unknown = np.flatnonzero(~known)
+            if len(partners) and len(unknown):
+                obj = rd.weights_block(chunk[unknown], partners, rows_are_mentors=role == "mentor")
+                has_partner[unknown] = np.isfinite(obj).any(axis=1)
             for i, possible in zip(chunk.tolist(), has_partner.tolist(), strict=True):
                 out.append(Unmatched(people[i].id, _explain(rd, i, matched, partners, possible)))
     return out
@@ -713,11 +862,14 @@ def match(
     now: datetime,
     seed: int,
     managers: Mapping[str, str | None] | None = None,
+    exhaustive: bool = False,
 ) -> MatchResult:
     """Match a round: first as many people as possible, then the highest total score (plus priority bonuses).
 
     ``candidates`` are the eligible people (the caller leaves out paused people and people who left).
     ``managers`` optionally completes the reporting lines with people who are not in the round.
+    In mentoring, only a shortlist of plausible pairs is scored; ``exhaustive`` scores every mentee against every
+    mentor instead (the reference the benchmark compares with: slower, and memory grows with mentees x mentors).
     The result depends only on the set of candidates and the seed, not on their order.
     """
     if now.tzinfo is None:
@@ -731,6 +883,7 @@ def match(
     if wrong:
         raise ValueError(f"{mode} takes roles {', '.join(sorted(expected))}; not: {', '.join(wrong[:5])}")
     rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
+    rd.exhaustive = exhaustive
     people = rd.people
     groups: list[list[int]]
     if mode == "mentoring":

@@ -305,6 +305,10 @@ class Features:
             matrix[cells[name][0], cells[name][1]] = 1
         self.n_wanted = self.wanted.sum(axis=1)
         self.n_goals = self.goals.sum(axis=1)
+        # the same sets as bitsets, to score chosen pairs without a matrix product
+        self.offered_bits = _bits(self.offered)
+        self.wanted_bits = _bits(self.wanted)
+        self.goal_bits = _bits(self.goals)
         # working windows
         self.window, windows = _classes([work_window_utc(c) for c in people])
         starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
@@ -360,6 +364,20 @@ class Features:
                 bad |= np.repeat(np.repeat(short, n_meets, 0), n_meets, 1)
             self._tables[key] = (score.astype(np.float32), bad)
         return self._tables[key]
+
+
+def _bits(matrix: FloatArray) -> npt.NDArray[np.uint64]:
+    """Each row's non-zero columns as a bitset of 64-bit words."""
+    packed = np.packbits(matrix > 0, axis=1)
+    width = -(-packed.shape[1] // 8) * 8
+    padded = np.zeros((packed.shape[0], width), dtype=np.uint8)
+    padded[:, : packed.shape[1]] = packed
+    return padded.view(np.uint64)
+
+
+def _common(bits_a: npt.NDArray[np.uint64], bits_b: npt.NDArray[np.uint64]) -> FloatArray:
+    """Size of the intersection of each row of ``bits_a`` with the same row of ``bits_b``."""
+    return np.bitwise_count(bits_a & bits_b).sum(axis=1, dtype=np.int64).astype(np.float32)
 
 
 def _meet_ok(x: tuple[str, str], y: tuple[str, str]) -> bool:
@@ -427,5 +445,43 @@ def block_weights(
     ]
     if mode != "mentoring":
         bad |= rows[:, None] == cols[None, :]
+    np.copyto(score, np.float32(-np.inf), where=bad)
+    return score
+
+
+PAIR_CHUNK = 262_144  # pairs scored at once: bounds the bitset temporaries
+
+
+def mentoring_pair_weights(
+    f: Features, mentees: IntArray, mentors: IntArray, *, weights: Weights, rules: Rules
+) -> FloatArray:
+    """:func:`block_weights` in mentoring for chosen (mentee, mentor) pairs instead of a whole block: the same
+    objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise."""
+    out = np.empty(len(mentees), dtype=np.float32)
+    for lo in range(0, len(mentees), PAIR_CHUNK):
+        out[lo : lo + PAIR_CHUNK] = _mentoring_pairs(
+            f, mentees[lo : lo + PAIR_CHUNK], mentors[lo : lo + PAIR_CHUNK], weights=weights, rules=rules
+        )
+    return out
+
+
+def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules) -> FloatArray:
+    total = weights.total or 1.0
+    norm = ((100.0 * weights.skills / total) / np.maximum(f.n_wanted[e], 1)).astype(np.float32)
+    score = _common(f.wanted_bits[e], f.offered_bits[m]) * norm
+    if weights.goals:
+        inter = _common(f.goal_bits[e], f.goal_bits[m])
+        union = f.n_goals[e] + f.n_goals[m] - inter
+        np.maximum(union, 1, out=union)
+        score += inter * np.float32(100.0 * weights.goals / total) / union
+    score_table, bad_table = f.class_tables(weights, rules, "mentoring", False)
+    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+    score += score_table[f.window[e] * n_levels + f.level[e], f.window[m] * n_levels + f.level[m]]
+    if weights.cross_department:
+        differ = (f.dept[e] != f.dept[m]) & f.dept_known[e] & f.dept_known[m]
+        score += np.float32(100.0 * weights.cross_department / total) * differ
+    if f.bonus.any():
+        score += f.bonus[e] + f.bonus[m]
+    bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
     np.copyto(score, np.float32(-np.inf), where=bad)
     return score
