@@ -758,15 +758,18 @@ def _explain(rd: _Round, person: int, matched: set[int], partners: IntArray, pos
             return "fewer than three people took part, too few for a circle; you are first in line next round"
         return "no circle had room for one more person who fits with everyone in it; you are first in line next round"
     # no allowed partner at all: say which public rule stood in the way
-    others = [rd.people[int(q)] for q in partners if int(q) != person]
-    meet = [q for q in others if meeting_compatible(p, q)]
-    if not meet:
+    # (vectorised over the classes of meeting mode and place, and of working windows, that the rules use)
+    f = rd.features
+    others = partners[partners != person]
+    meet = others[~f.meet_bad[f.meet[person], f.meet[others]]]
+    if not len(meet):
         if p.meeting_mode == "in_person":
             if not p.location.strip():
                 return "in-person meetings need a location on your profile, and none is set"
             return f"no one else in this round can meet in person in {p.location.strip()}"
         return "no one in this round has a compatible meeting mode (virtual or in person)"
-    if rd.rules.min_overlap_hours > 0 and all(overlap_hours(p, q) < rd.rules.min_overlap_hours - 1e-3 for q in meet):
+    shared = f.overlap_table[f.window[person], f.window[meet]]
+    if rd.rules.min_overlap_hours > 0 and bool((shared < rd.rules.min_overlap_hours - 1e-3).all()):
         return f"no one shares enough working hours with you (at least {rd.rules.min_overlap_hours:g} h needed)"
     raw = block_weights(
         rd.features,
