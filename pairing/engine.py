@@ -39,7 +39,8 @@ from pairing.solvers import bipartite_b_matching, fractional_matching_successors
 SCORING_THREADS = 2  # this service runs on 2 cores
 BLOCK_ROWS = 768  # rows scored at once: bounds memory to a few (BLOCK_ROWS x n) float32 matrices
 MENTEE_TOP_K = 12  # each mentee's best mentors kept in the sparse graph
-SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill, and this many overall
+SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill (or combination), and overall
+MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by skill only
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
@@ -300,7 +301,8 @@ def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArr
     hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
     (shared hours, seniority, the mentor's priority bonus) rank every mentor once. Each mentee then keeps, for each
     skill it wants, the class's best ``SHORTLIST_PER_KEY`` mentors offering that skill, and the class's best
-    ``SHORTLIST_PER_KEY`` overall. Work and memory grow with people x classes, not mentees x mentors.
+    ``SHORTLIST_PER_KEY`` overall, and the same among mentors offering two of its skills, or all of them, at
+    once. Work and memory grow with people x classes, not mentees x mentors.
     """
     f = rd.features
     score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
@@ -339,6 +341,16 @@ def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArr
         who, among = np.flatnonzero(wants[:, skill]), np.flatnonzero(offers[:, skill])
         if len(who) and len(among):
             keep(who, among)
+    # mentors who offer several of the skills a mentee wants score higher: two by two, and all of them together
+    combos: dict[tuple[int, ...], list[int]] = {}
+    for i, wanted in enumerate(f.wanted_sets(mentees)):
+        if 2 <= len(wanted) <= MAX_COMBINED_SKILLS:
+            for key in {*combinations(wanted, 2), wanted}:
+                combos.setdefault(key, []).append(i)
+    for key, who in combos.items():
+        among = np.flatnonzero(offers[:, list(key)].all(axis=1))
+        if len(among):
+            keep(np.array(who, dtype=np.int64), among)
     rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
     unique = _distinct(rows * len(mentors) + cols)
     return unique // len(mentors), unique % len(mentors)

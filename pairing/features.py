@@ -344,6 +344,14 @@ class Features:
         self.bonus = np.array([missed_bonus * c.missed_rounds for c in people], dtype=np.float32)
         self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
 
+    def wanted_sets(self, people: IntArray) -> list[tuple[int, ...]]:
+        """Each person's wanted skills, as sorted skill columns."""
+        rows, cols = np.nonzero(self.wanted[people])
+        out: list[list[int]] = [[] for _ in range(len(people))]
+        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+            out[r].append(c)
+        return [tuple(x) for x in out]
+
     def class_tables(
         self, weights: Weights, rules: Rules, mode: Mode, rows_are_mentors: bool
     ) -> tuple[FloatArray, BoolArray]:
