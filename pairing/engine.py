@@ -347,10 +347,10 @@ def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArr
         if 2 <= len(wanted) <= MAX_COMBINED_SKILLS:
             for key in {*combinations(wanted, 2), wanted}:
                 combos.setdefault(key, []).append(i)
-    for key, who in combos.items():
+    for key, members in combos.items():
         among = np.flatnonzero(offers[:, list(key)].all(axis=1))
         if len(among):
-            keep(np.array(who, dtype=np.int64), among)
+            keep(np.array(members, dtype=np.int64), among)
     rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
     unique = _distinct(rows * len(mentors) + cols)
     return unique // len(mentors), unique % len(mentors)
