@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from blocks import admin as admin_ui
+from blocks import agreements as agreement_ui
 from blocks import culture as culture_ui
 from blocks import digests as digest_ui
 from blocks import roadmaps as roadmap_ui
@@ -26,6 +27,7 @@ def home_view(home: Home) -> View:
         blocks.append(
             mrkdwn_section(f":handshake: In *{escape(line.programme_name)}* you're matched with {who}{where}.")
         )
+        blocks += agreement_ui.home_lines(line.agreement, line.members)
     blocks += progress_blocks(home)
     if not home.memberships:
         blocks.append(

@@ -16,6 +16,7 @@ from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, or_, 
 from sqlmodel import Session, col
 
 from store.models import (
+    Agreement,
     CheckIn,
     GrowthThread,
     GrowthVisibility,
@@ -232,6 +233,22 @@ def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_numbe
     )
 
 
+def agreements_in_place(*, session: Session, programme_id: int) -> int:
+    """Active matches whose every member confirmed the current version of their working agreement."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Agreement)
+            .join(Match, col(Match.id) == col(Agreement.match_id))
+            .where(
+                col(Match.programme_id) == programme_id,
+                col(Match.status) == MatchStatus.ACTIVE.value,
+                col(Agreement.agreed_at).is_not(None),
+            )
+        ).scalar_one()
+    )
+
+
 def unmatched_ids_subquery(programme_id: int) -> Any:
     return (
         select(col(MatchMember.slack_user_id))
@@ -286,6 +303,7 @@ class Health:
     self_groups: list[ParticipationRow] | None = None
     self_groups_unanswered: int = 0  # people who gave no answer (the report shows it from MIN_GROUP)
     milestones_done: int | None = None
+    agreements_in_place: int = 0  # active pairs whose members all confirmed their agreement (never its text)
     survey: dict[str, dict[str, Any]] | None = None
 
     @property

@@ -566,3 +566,29 @@ class SchedulerState(SQLModel, table=True):
     interval_seconds: int = Field(sa_column=Column(Integer, nullable=False))
     seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_pass_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class Agreement(SQLModel, table=True):
+    """How a match agreed to work together: written in the room, confirmed by each member.
+
+    The text is the pair's, like a check-in's: never shown to admins, exported or sent anywhere else. Reports count
+    only that an agreement is in place (`agreed_at` set: every member confirmed the current version).
+    """
+
+    __tablename__ = "agreement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    focus: str = Field(sa_column=Column(Text, nullable=False))
+    rhythm: str = Field(sa_column=Column(Text, nullable=False))
+    confidential: str = Field(sa_column=Column(Text, nullable=False))
+    ending: str = Field(sa_column=Column(Text, nullable=False))
+    written_by: str = Field(sa_column=Column(String(32), nullable=False))
+    confirmed_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    agreed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    room_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
