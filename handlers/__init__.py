@@ -20,6 +20,7 @@ from handlers import (
     membership,
     prompt,
     roadmaps,
+    skillgrowth,
     surveys,
     workspace,
 )
@@ -39,6 +40,7 @@ def register_all(app: App) -> None:
     prompt.register(app)
     surveys.register(app)
     roadmaps.register(app)
+    skillgrowth.register(app)
     growth.register(app)
     kudos.register(app)
     culture.register(app)

@@ -11,7 +11,20 @@ from slack_sdk import WebClient
 
 from blocks.common import help_message
 from blocks.text import escape, truncate
-from handlers import admin, culture, digests, growth, guide, join, kudos, matching, membership, prompt, roadmaps
+from handlers import (
+    admin,
+    culture,
+    digests,
+    growth,
+    guide,
+    join,
+    kudos,
+    matching,
+    membership,
+    prompt,
+    roadmaps,
+    skillgrowth,
+)
 from handlers.common import Invocation
 
 
@@ -40,6 +53,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "roadmap": Subcommand(
         "roadmap", "your roadmap for this cycle: a goal and milestones, from a template", roadmaps.roadmap_command
+    ),
+    "skills": Subcommand(
+        "skills [programme]",
+        "rate the skills you want to grow, 1-5, and see how you move over the cycle",
+        skillgrowth.skills_command,
     ),
     "contributions": Subcommand(
         "contributions [programme]",

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from mentoring import agreements, matching
 from mentoring.access import Access
 from mentoring.insight import health_summary
+from mentoring.skillgrowth import SkillChange, changes_of
 from mentoring.skillmap import SkillMap, build_map, sides
 from store import queries
 from store.insight import Health
@@ -76,6 +77,7 @@ class Home:
     roadmaps: list[RoadmapItem]
     contributions: list[tuple[str, MentorContribution]]
     admin: AdminArea | None
+    skills: list[SkillChange] = field(default_factory=list)  # the person's own ratings, before and after
 
 
 def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now: datetime) -> Home:
@@ -103,6 +105,7 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
         roadmaps=_roadmaps(session, team_id=team_id, user_id=user_id, found=found),
         contributions=_contributions(session, team_id=team_id, user_id=user_id, memberships=memberships),
         admin=admin,
+        skills=changes_of(session=session, team_id=team_id, user_id=user_id),
     )
 
 

@@ -592,3 +592,32 @@ class Agreement(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     agreed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     room_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+
+
+class SkillStage(StrEnum):
+    START = "start"  # rated when the person joins or at the start of the cycle
+    PULSE = "pulse"  # rated again with the mid-cycle pulse
+    EXIT = "exit"  # and with the exit reflection
+
+
+class SkillRating(SQLModel, table=True):
+    """Private: how a mentee or peer rates one skill they want to grow (1-5), at one stage of one cycle.
+
+    Shown only to the person; reports use it only as aggregates over at least five people per skill.
+    """
+
+    __tablename__ = "skill_rating"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "cycle_number", "slack_user_id", "skill", "stage", name="uq_skill_rating"),
+        Index("ix_skill_rating_programme_cycle", "programme_id", "cycle_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    skill: str = Field(sa_column=Column(String(80), nullable=False))
+    stage: str = Field(sa_column=Column(String(8), nullable=False))
+    level: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

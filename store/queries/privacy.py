@@ -25,6 +25,7 @@ from store.models import (
     ProgrammeAdmin,
     PromptRating,
     Roadmap,
+    SkillRating,
     SurveyResponse,
 )
 from store.queries.participants import memberships
@@ -188,6 +189,12 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 select(GrowthThread).where(GrowthThread.team_id == team_id, GrowthThread.author_id == user_id)
             ).all()
         ],
+        "skill_ratings": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(SkillRating).where(SkillRating.team_id == team_id, SkillRating.slack_user_id == user_id)
+            ).all()
+        ],
         "agreements": [a.model_dump(mode="json") for a in _agreements_of(session, team_id=team_id, user_id=user_id)],
         "kudos": [
             k.model_dump(mode="json")
@@ -221,6 +228,7 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
         (GrowthThread, GrowthThread.author_id),
         (Kudos, Kudos.giver_id),
         (Kudos, Kudos.receiver_id),
+        (SkillRating, SkillRating.slack_user_id),
     ):
         for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
             session.delete(row)

@@ -1,4 +1,4 @@
-"""a match's working agreement: what they work on, how they meet, what stays confidential, how to end
+"""growth you can show: a match's working agreement, and skills rated before and after
 
 Revision ID: 0016
 Revises: 0011
@@ -35,8 +35,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("match_id"),
     )
     op.create_index("ix_agreement_team_id", "agreement", ["team_id"])
+    op.create_table(
+        "skill_rating",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("programme_id", sa.Integer(), sa.ForeignKey("programme.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("cycle_number", sa.Integer(), nullable=False),
+        sa.Column("slack_user_id", sa.String(length=32), nullable=False),
+        sa.Column("skill", sa.String(length=80), nullable=False),
+        sa.Column("stage", sa.String(length=8), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("programme_id", "cycle_number", "slack_user_id", "skill", "stage", name="uq_skill_rating"),
+    )
+    op.create_index("ix_skill_rating_team_id", "skill_rating", ["team_id"])
+    op.create_index("ix_skill_rating_slack_user_id", "skill_rating", ["slack_user_id"])
+    op.create_index("ix_skill_rating_programme_cycle", "skill_rating", ["programme_id", "cycle_number"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_skill_rating_programme_cycle", table_name="skill_rating")
+    op.drop_index("ix_skill_rating_slack_user_id", table_name="skill_rating")
+    op.drop_index("ix_skill_rating_team_id", table_name="skill_rating")
+    op.drop_table("skill_rating")
     op.drop_index("ix_agreement_team_id", table_name="agreement")
     op.drop_table("agreement")
