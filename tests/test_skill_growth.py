@@ -20,6 +20,7 @@ from standin.scenes import World, join_answers
 from store.db import Database
 from store.models import Match, Programme, SkillRating
 from tests.conftest import running_world
+from tests.data import rows
 from tests.test_checkin_loop import START, Cycle, run_until
 from tests.test_programme_insight import files_in_dms, seeded
 
@@ -167,3 +168,34 @@ def test_the_report_shows_skill_development_for_groups_of_five_or_more(world: Wo
     assert summary[("skill development: people who rated before and after", "all skills")] == "60"
     assert summary[("skills withheld (fewer than 5 people rated them)", "")] == "1"
     assert not [key for key in summary if key[1] == "Chess"]
+
+
+def test_my_data_carries_the_ratings_and_forget_me_deletes_them(world: World, database_url: str) -> None:
+    kenji = world.person("Kenji")
+    kenji.join(join_answers("mentee", wanted=SKILLS))
+    kenji.wait_for_dm()
+    kenji.mentor("skills")
+    kenji.wait_for_modal("Where I am today")
+    kenji.submit(levels(2, 1, 3))
+    world.wait_for(lambda: len(rows(database_url, SkillRating)) == 3, what="three ratings")
+    kenji.mentor("my-data")
+    kenji.wait_for_ephemeral("I've sent you a file")
+    [share] = [s for s in kenji.dms() if s.files]
+    exported = json.loads(share.files[0]["bytes"])
+    assert sorted((r["skill"], r["level"]) for r in exported["skill_ratings"]) == [
+        ("Negotiation", 3),
+        ("Public speaking", 1),
+        ("Writing", 2),
+    ]
+    kenji.mentor("forget-me")
+    kenji.wait_for_modal("Delete my data")
+    kenji.submit({"confirm": ["yes"]})
+    world.wait_for(lambda: not rows(database_url, SkillRating), what="the ratings deleted")
+
+
+def test_mentors_have_no_skills_to_rate(world: World) -> None:
+    lea = world.person("Lea")
+    lea.join(join_answers("mentor", offered=["Writing"], capacity=1))
+    lea.wait_for_dm()
+    lea.mentor("skills")
+    lea.wait_for_ephemeral("as a mentee or a peer")
