@@ -20,6 +20,7 @@ from handlers import (
     membership,
     prompt,
     roadmaps,
+    secondloop,
     skillgrowth,
     surveys,
     workspace,
@@ -40,6 +41,7 @@ def register_all(app: App) -> None:
     prompt.register(app)
     surveys.register(app)
     roadmaps.register(app)
+    secondloop.register(app)
     skillgrowth.register(app)
     growth.register(app)
     kudos.register(app)

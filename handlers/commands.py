@@ -23,6 +23,7 @@ from handlers import (
     membership,
     prompt,
     roadmaps,
+    secondloop,
     skillgrowth,
 )
 from handlers.common import Invocation
@@ -58,6 +59,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "skills [programme]",
         "rate the skills you want to grow, 1-5, and see how you move over the cycle",
         skillgrowth.skills_command,
+    ),
+    "reflect": Subcommand(
+        "reflect",
+        "a private question about what you believe, not only what you do; share the answer if you like",
+        secondloop.reflect_command,
     ),
     "contributions": Subcommand(
         "contributions [programme]",

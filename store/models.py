@@ -621,3 +621,21 @@ class SkillRating(SQLModel, table=True):
     stage: str = Field(sa_column=Column(String(8), nullable=False))
     level: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class BeliefReflection(SQLModel, table=True):
+    """Private: a person's answer to a second-loop question (which belief or assumption changed), once per cycle
+    stage or on request. Only its author sees it, unless they share it themselves as a growth thread."""
+
+    __tablename__ = "belief_reflection"
+    __table_args__ = (Index("ix_belief_reflection_person", "programme_id", "cycle_number", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    stage: str = Field(sa_column=Column(String(20), nullable=False))
+    question_id: str = Field(sa_column=Column(String(40), nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

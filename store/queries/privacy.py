@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from store.models import (
     Agreement,
     AuditEntry,
+    BeliefReflection,
     CheckIn,
     Digest,
     GrowthThread,
@@ -195,6 +196,14 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 select(SkillRating).where(SkillRating.team_id == team_id, SkillRating.slack_user_id == user_id)
             ).all()
         ],
+        "reflections": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(BeliefReflection).where(
+                    BeliefReflection.team_id == team_id, BeliefReflection.slack_user_id == user_id
+                )
+            ).all()
+        ],
         "agreements": [a.model_dump(mode="json") for a in _agreements_of(session, team_id=team_id, user_id=user_id)],
         "kudos": [
             k.model_dump(mode="json")
@@ -229,6 +238,7 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
         (Kudos, Kudos.giver_id),
         (Kudos, Kudos.receiver_id),
         (SkillRating, SkillRating.slack_user_id),
+        (BeliefReflection, BeliefReflection.slack_user_id),
     ):
         for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
             session.delete(row)

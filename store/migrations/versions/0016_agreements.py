@@ -1,4 +1,4 @@
-"""growth you can show: a match's working agreement, and skills rated before and after
+"""growth you can show: a match's working agreement, skills rated before and after, second-loop reflections
 
 Revision ID: 0016
 Revises: 0011
@@ -51,9 +51,28 @@ def upgrade() -> None:
     op.create_index("ix_skill_rating_team_id", "skill_rating", ["team_id"])
     op.create_index("ix_skill_rating_slack_user_id", "skill_rating", ["slack_user_id"])
     op.create_index("ix_skill_rating_programme_cycle", "skill_rating", ["programme_id", "cycle_number"])
+    op.create_table(
+        "belief_reflection",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("programme_id", sa.Integer(), sa.ForeignKey("programme.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("cycle_number", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=20), nullable=False),
+        sa.Column("question_id", sa.String(length=40), nullable=False),
+        sa.Column("slack_user_id", sa.String(length=32), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_belief_reflection_team_id", "belief_reflection", ["team_id"])
+    op.create_index(
+        "ix_belief_reflection_person", "belief_reflection", ["programme_id", "cycle_number", "slack_user_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_belief_reflection_person", table_name="belief_reflection")
+    op.drop_index("ix_belief_reflection_team_id", table_name="belief_reflection")
+    op.drop_table("belief_reflection")
     op.drop_index("ix_skill_rating_programme_cycle", table_name="skill_rating")
     op.drop_index("ix_skill_rating_slack_user_id", table_name="skill_rating")
     op.drop_index("ix_skill_rating_team_id", table_name="skill_rating")
