@@ -142,18 +142,10 @@ def on_submit(kind: SurveyKind) -> Any:
                 answers=answers,
                 now=utcnow(),
             )
-            if skills:
-                skillgrowth.rate(
-                    session=session,
-                    team_id=team_id,
-                    user_id=user_id,
-                    programme_id=found.programme.id,
-                    stage=STAGES[kind],
-                    skills=skills,
-                    levels=levels,
-                    now=utcnow(),
-                    optional=True,
-                )
+            skillgrowth.rate_again(
+                session=session, team_id=team_id, user_id=user_id, programme=found.programme, stage=STAGES[kind],
+                skills=skills, levels=levels, now=utcnow(),
+            )  # fmt: skip
         ack(response_action="update", view=checkin_ui.survey_thanks_modal())
 
     return submit

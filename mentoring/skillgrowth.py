@@ -223,3 +223,29 @@ def rate(
         now=now,
     )
     return {}
+
+
+def rate_again(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    programme: Programme,
+    stage: SkillStage,
+    skills: Sequence[str],
+    levels: Mapping[str, int | None],
+    now: datetime,
+) -> None:
+    """The pulse's or exit reflection's optional ratings, kept with the answers (nothing when none was asked)."""
+    if skills:
+        rate(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            programme_id=programme.id,
+            stage=stage,
+            skills=skills,
+            levels=levels,
+            now=now,
+            optional=True,
+        )
