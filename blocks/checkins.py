@@ -8,10 +8,12 @@ from datetime import date, datetime
 from typing import Any
 
 from blocks import matching as match_ui
+from blocks import skillgrowth as skill_ui
 from blocks.admin import button
 from blocks.common import Block, context, mrkdwn_section, option, plain
 from blocks.text import escape, quote
 from mentoring.checkins import Entry
+from mentoring.skillgrowth import RateTarget
 from store.models import Match, Programme
 
 YES_ACTION = "checkin_yes"
@@ -361,11 +363,26 @@ def _text(block_id: str, label: str, hint: str) -> Block:
     }
 
 
-def pulse_modal(match_id: int) -> dict[str, Any]:
+def _skill_rating(rating: RateTarget | None) -> list[Block]:
+    if rating is None:
+        return []
+    return skill_ui.rating_blocks(
+        rating.skills,
+        rating.current,
+        prompt="*Your skills today*, on the same scale as at the start (optional; only you see these):",
+        optional=True,
+    )
+
+
+def _survey_metadata(match_id: int, rating: RateTarget | None) -> str:
+    return json.dumps({"match_id": match_id} | ({"skills": rating.skills} if rating is not None else {}))
+
+
+def pulse_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": PULSE_CALLBACK,
-        "private_metadata": json.dumps({"match_id": match_id}),
+        "private_metadata": _survey_metadata(match_id, rating),
         "title": plain("Mid-cycle pulse", 24),
         "submit": plain("Send", 24),
         "close": plain("Cancel", 24),
@@ -373,15 +390,16 @@ def pulse_modal(match_id: int) -> dict[str, Any]:
             _radio("rating", "How satisfied are you so far?", RATING_LABELS),
             _radio("progress", "Progress toward your goals", PROGRESS_LABELS),
             _text("blocking", "Anything blocking you?", "Only the programme admins see this."),
+            *_skill_rating(rating),
         ],
     }
 
 
-def exit_modal(match_id: int) -> dict[str, Any]:
+def exit_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": EXIT_CALLBACK,
-        "private_metadata": json.dumps({"match_id": match_id}),
+        "private_metadata": _survey_metadata(match_id, rating),
         "title": plain("Exit reflection", 24),
         "submit": plain("Send", 24),
         "close": plain("Cancel", 24),
@@ -398,6 +416,7 @@ def exit_modal(match_id: int) -> dict[str, Any]:
                 },
             },
             _radio("rating", "How would you rate the programme?", RATING_LABELS),
+            *_skill_rating(rating),
         ],
     }
 

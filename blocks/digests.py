@@ -132,6 +132,22 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
+def skill_development_lines(health: Health) -> list[str]:
+    """Skill development (start to the latest rating, 1-5): only groups of MIN_GROUP or more people are shown."""
+    if not health.skill_development and not health.skills_withheld:
+        return []
+    lines = ["*Skill development* (rated at the start and again later, on a 1-5 scale)"]
+    for row in health.skill_development:
+        name = escape(row.skill) if row.skill else "All skills"
+        lines.append(
+            f"• {name}: {row.mean_change:+.1f} on average, {_percent(row.improved_share)} improved "
+            f"({_plural(row.people, 'person', 'people')})"
+        )
+    if health.skills_withheld:
+        lines.append(f"_{_plural(health.skills_withheld, 'skill')} rated by fewer than {MIN_GROUP} people not shown._")
+    return lines
+
+
 def _counts(counts: Mapping[str, int], label: Any = str) -> str:
     if not counts:
         return "_none_"
@@ -190,6 +206,10 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     if health.milestones_done is not None:
         per_pair = health.milestones_done / health.active_pairs if health.active_pairs else 0.0
         lines.append(f"*Milestones completed:* {health.milestones_done} ({per_pair:.1f} per active pair)")
+    lines.append(
+        f"*Agreements in place:* {health.agreements_in_place} of {_plural(health.active_pairs, 'active pair')}"
+    )
+    lines += skill_development_lines(health)
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},
         mrkdwn_section("\n".join(lines)),

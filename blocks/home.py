@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from blocks import admin as admin_ui
+from blocks import agreements as agreement_ui
 from blocks import culture as culture_ui
 from blocks import digests as digest_ui
 from blocks import roadmaps as roadmap_ui
+from blocks import skillgrowth as skill_ui
 from blocks.common import Block, View, context, mrkdwn_section, plain, profile_lines
 from blocks.text import escape, quote, truncate
 from mentoring.home import AdminArea, DigestNote, Home
@@ -26,6 +28,8 @@ def home_view(home: Home) -> View:
         blocks.append(
             mrkdwn_section(f":handshake: In *{escape(line.programme_name)}* you're matched with {who}{where}.")
         )
+        blocks += agreement_ui.home_lines(line.agreement, line.members)
+    blocks += skill_ui.home_lines(home.skills)
     blocks += progress_blocks(home)
     if not home.memberships:
         blocks.append(

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from blocks.admin import MATCH_ACTION, button
+from blocks.agreements import AGREEMENT_ACTION
 from blocks.common import Block, View, context, mrkdwn_section, option, plain, role_name
 from blocks.text import escape, truncate
 from mentoring.matching import Proposal
@@ -163,6 +164,12 @@ def intro_message(
     if programme.objectives:
         blocks.append(mrkdwn_section(f"*What this programme is for*\n{escape(truncate(programme.objectives, 1500))}"))
     blocks.append(mrkdwn_section(f"*A first question to talk about*\n> {prompt}"))
+    blocks.append(
+        mrkdwn_section(
+            "*Agree how you'll work together:* what you'll work on, how often you meet, what stays between you "
+            "and how either of you can end it without blame. *Our agreement* below; you both confirm it."
+        )
+    )
     if guide is not None:
         blocks.append(
             {
@@ -180,6 +187,7 @@ def intro_message(
                 button("Schedule our first chat", SCHEDULE_ACTION, str(proposal.match.id), "primary"),
                 button("Log a check-in", CHECKIN_ACTION, str(proposal.match.id)),
                 button("Our roadmap", ROADMAP_ACTION, str(proposal.match.id)),
+                button("Our agreement", AGREEMENT_ACTION, str(proposal.match.id)),
             ],
         },
         context(

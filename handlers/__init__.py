@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers import (
     admin,
+    agreements,
     checkins,
     commands,
     culture,
@@ -19,6 +20,8 @@ from handlers import (
     membership,
     prompt,
     roadmaps,
+    secondloop,
+    skillgrowth,
     surveys,
     workspace,
 )
@@ -33,10 +36,13 @@ def register_all(app: App) -> None:
     workspace.register(app)
     matching.register(app)
     checkins.register(app)
+    agreements.register(app)
     guide.register(app)
     prompt.register(app)
     surveys.register(app)
     roadmaps.register(app)
+    secondloop.register(app)
+    skillgrowth.register(app)
     growth.register(app)
     kudos.register(app)
     culture.register(app)

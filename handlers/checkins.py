@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from blocks import checkins as checkin_ui
 from blocks import matching as match_ui
 from blocks import roadmaps as roadmap_ui
+from blocks import secondloop as loop_ui
 from gateway.slack import send_dm, workspace_admin_ids
 from handlers.common import (
     action_value,
@@ -26,7 +27,8 @@ from handlers.common import (
     user_of,
 )
 from handlers.deps import Deps, deps_of
-from mentoring import checkins
+from handlers.secondloop import keep_answer
+from mentoring import checkins, secondloop
 from mentoring.prompting import suggest_for
 from mentoring.roadmaps import open_milestones, tick_from_checkin
 from store.models import Match, Programme
@@ -111,7 +113,9 @@ def on_checkin_button(ack: Ack, body: dict[str, Any], client: WebClient, context
     answered(deps, match, user_of(body))
     view = checkin_ui.checkin_modal(match, programme, utcnow().date())
     view["blocks"] += roadmap_ui.checkin_milestones_blocks(open_milestones(deps.db, match_id=match.id or 0))
-    open_modal_for(client, body, view)
+    with deps.db.session() as session:
+        question = secondloop.due(session=session, programme=programme, user_id=user_of(body), now=utcnow())
+    open_modal_for(client, body, loop_ui.with_question(view, question))
 
 
 def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -139,6 +143,18 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     settle_checkin_dms(client, deps, match_id=match_id, author=user_id)
     if found.match.room_id:
         _share_in_room(client, found.match.room_id, *checkin_ui.checkin_shared(user_id, entry))
+    _keep_reflection(client, deps, view, found, team_id=team_id, user_id=user_id)
+
+
+def _keep_reflection(
+    client: WebClient, deps: Deps, view: dict[str, Any], found: checkins.NamedMatch, *, team_id: str, user_id: str
+) -> None:
+    """The second-loop question, when the form asked it and the person answered: kept privately."""
+    answer = str(state_value(view, loop_ui.QUESTION_BLOCK).get("value") or "")
+    question = metadata(view).get("question")
+    if question and answer.strip():
+        meta = {"question": question, "programme_id": found.match.programme_id}
+        keep_answer(client, deps, team_id=team_id, user_id=user_id, meta=meta, answer=answer)
 
 
 def _checkin_entry(
@@ -157,6 +173,8 @@ def _checkin_entry(
     for key, value in texts.items():
         if len(value) > checkin_ui.MAX_TEXT:
             errors[key] = f"At most {checkin_ui.MAX_TEXT} characters."
+    if len(str(state_value(view, loop_ui.QUESTION_BLOCK).get("value") or "").strip()) > secondloop.MAX_ANSWER:
+        errors[loop_ui.QUESTION_BLOCK] = f"At most {secondloop.MAX_ANSWER} characters."
     if found is None or not found.has(team_id=team_id, user_id=user_id):
         errors = {"met_on": "This check-in belongs to a match you're not in."}
     topics = _topics(view, found.programme if found is not None else None, errors)

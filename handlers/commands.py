@@ -11,7 +11,21 @@ from slack_sdk import WebClient
 
 from blocks.common import help_message
 from blocks.text import escape, truncate
-from handlers import admin, culture, digests, growth, guide, join, kudos, matching, membership, prompt, roadmaps
+from handlers import (
+    admin,
+    culture,
+    digests,
+    growth,
+    guide,
+    join,
+    kudos,
+    matching,
+    membership,
+    prompt,
+    roadmaps,
+    secondloop,
+    skillgrowth,
+)
 from handlers.common import Invocation
 
 
@@ -40,6 +54,16 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "roadmap": Subcommand(
         "roadmap", "your roadmap for this cycle: a goal and milestones, from a template", roadmaps.roadmap_command
+    ),
+    "skills": Subcommand(
+        "skills [programme]",
+        "rate the skills you want to grow, 1-5, and see how you move over the cycle",
+        skillgrowth.skills_command,
+    ),
+    "reflect": Subcommand(
+        "reflect",
+        "a private question about what you believe, not only what you do; share the answer if you like",
+        secondloop.reflect_command,
     ),
     "contributions": Subcommand(
         "contributions [programme]",

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from blocks import common as ui
 from blocks import home as home_ui
+from blocks import skillgrowth as skill_ui
 from blocks.text import escape, truncate
 from gateway.slack import send_dm, user_profile
 from handlers.common import Invocation, int_or_none, open_modal
@@ -20,6 +21,7 @@ from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring import joining
 from mentoring.membership import JoinAnswers
+from mentoring.skillgrowth import rates_skills
 from store import queries
 from store.models import Programme
 from store.types import utcnow
@@ -209,6 +211,8 @@ def after_join(
     with deps.db.begin() as session:
         participant, programme = joining.take_profile(session=session, participant_id=participant_id, facts=facts)
     text, blocks = ui.joined_dm(programme, participant, created=created)
+    if created and rates_skills(participant):
+        blocks.append(skill_ui.rate_button(programme.id or 0))
     send_dm(client, user_id, text, blocks)
     publish_home(client, deps, team_id=team_id, user_id=user_id)
 

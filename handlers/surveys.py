@@ -15,15 +15,17 @@ from blocks.text import escape
 from handlers.checkins import answered, clicked_match
 from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
 from handlers.deps import deps_of
-from mentoring import checkins, surveys
+from handlers.skillgrowth import levels_of
+from mentoring import checkins, skillgrowth, surveys
 from mentoring.surveys import Answers
 from store import queries
-from store.models import ParticipantStatus, SurveyKind
+from store.models import ParticipantStatus, SkillStage, SurveyKind
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 PAUSE_FOR = timedelta(days=30)
+STAGES = {SurveyKind.PULSE: SkillStage.PULSE, SurveyKind.EXIT: SkillStage.EXIT}  # when skills are rated again
 ENDED = "That belongs to a match you're not in (or one that has ended)."
 
 
@@ -68,11 +70,13 @@ def on_open(kind: SurveyKind) -> Any:
         clicked = clicked_match(ack, body, client, context, ENDED)
         if clicked is None:
             return
-        deps, match, _programme, _ = clicked
+        deps, match, programme, _ = clicked
         answered(deps, match, user_of(body))
         match_id = match.id or 0
-        view = checkin_ui.pulse_modal(match_id) if kind is SurveyKind.PULSE else checkin_ui.exit_modal(match_id)
-        open_modal_for(client, body, view)
+        with deps.db.session() as session:
+            rating = skillgrowth.target(session=session, programme=programme, user_id=user_of(body), stage=STAGES[kind])
+        modal = checkin_ui.pulse_modal if kind is SurveyKind.PULSE else checkin_ui.exit_modal
+        open_modal_for(client, body, modal(match_id, rating))
 
     return open_survey
 
@@ -118,6 +122,8 @@ def on_submit(kind: SurveyKind) -> Any:
         deps = deps_of(context)
         team_id, user_id = team_of(body, context), user_of(body)
         answers, errors = _answers(kind, view)
+        skills, levels = levels_of(view)
+        errors |= skillgrowth.problems(skills, levels, optional=True)
         with deps.db.session() as session:
             found = checkins.named_match(session=session, match_id=int_or_none(metadata(view).get("match_id")))
         if found is None or not found.has(team_id=team_id, user_id=user_id):
@@ -136,6 +142,10 @@ def on_submit(kind: SurveyKind) -> Any:
                 answers=answers,
                 now=utcnow(),
             )
+            skillgrowth.rate_again(
+                session=session, team_id=team_id, user_id=user_id, programme=found.programme, stage=STAGES[kind],
+                skills=skills, levels=levels, now=utcnow(),
+            )  # fmt: skip
         ack(response_action="update", view=checkin_ui.survey_thanks_modal())
 
     return submit

@@ -102,6 +102,24 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
         ("average usefulness (1-5)", "", _rate(health.average_usefulness)),
         ("check-ins this cycle", "", health.checkins),
         ("milestones done this cycle", "", health.milestones_done),
+        ("active pairs with an agreement in place", "", health.agreements_in_place),
+        *[
+            (
+                "skill development: mean change (1-5 scale)",
+                d.skill or "all skills",
+                _rate(d.mean_change),
+            )
+            for d in health.skill_development
+        ],
+        *[
+            ("skill development: share who improved", d.skill or "all skills", _rate(d.improved_share))
+            for d in health.skill_development
+        ],
+        *[
+            ("skill development: people who rated before and after", d.skill or "all skills", d.people)
+            for d in health.skill_development
+        ],
+        ("skills withheld (fewer than 5 people rated them)", "", health.skills_withheld),
         ("stalled pairs", "", len(health.stalled)),
     ]
     rows += [(f"check-ins in week {i + 1}", "", n) for i, n in enumerate(health.checkins_per_week)]

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mentoring import matching
+from mentoring import agreements, matching
 from mentoring.access import Access
 from mentoring.insight import health_summary
+from mentoring.skillgrowth import SkillChange, changes_of
 from mentoring.skillmap import SkillMap, build_map, sides
 from store import queries
 from store.insight import Health
-from store.models import Match, MatchMember, Milestone, Participant, Programme, ProgrammeStatus, Role
+from store.models import Agreement, Match, MatchMember, Milestone, Participant, Programme, ProgrammeStatus, Role
 from store.queries import MentorContribution
 
 HOME_MAPS = 3  # programmes whose map App Home shows (enrolling and active first)
@@ -28,6 +29,8 @@ class MatchLine:
     programme_name: str
     partners: list[str]
     room_id: str | None
+    members: list[str] = field(default_factory=list)
+    agreement: Agreement | None = None  # the pair's working agreement, shown only to its members
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Home:
     roadmaps: list[RoadmapItem]
     contributions: list[tuple[str, MentorContribution]]
     admin: AdminArea | None
+    skills: list[SkillChange] = field(default_factory=list)  # the person's own ratings, before and after
 
 
 def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now: datetime) -> Home:
@@ -83,11 +87,14 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
     admin = admin_area(session=session, team_id=team_id, access=access, now=now, with_maps=True)
     names = {p.id: p.name for _, p in memberships}
     found = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
+    agreed = agreements.agreements_of(session=session, match_ids=[m.id for m, _ in found if m.id is not None])
     matches = [
         MatchLine(
             programme_name=names.get(match.programme_id, ""),
             partners=[m.slack_user_id for m in group if m.slack_user_id != user_id],
             room_id=match.room_id,
+            members=[m.slack_user_id for m in group],
+            agreement=agreed.get(match.id or 0),
         )
         for match, group in found
     ]
@@ -98,6 +105,7 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
         roadmaps=_roadmaps(session, team_id=team_id, user_id=user_id, found=found),
         contributions=_contributions(session, team_id=team_id, user_id=user_id, memberships=memberships),
         admin=admin,
+        skills=changes_of(session=session, team_id=team_id, user_id=user_id),
     )
 
 

@@ -259,6 +259,10 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     health.milestones_done = insight.milestones_done_in_cycle(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.agreements_in_place = insight.agreements_in_place(session=session, programme_id=programme.id)
+    health.skill_development, health.skills_withheld = insight.skill_development(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     health.survey = insight.survey_results(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

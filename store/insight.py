@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, literal, or_, select
 from sqlmodel import Session, col
 
 from store.models import (
+    Agreement,
     CheckIn,
     GrowthThread,
     GrowthVisibility,
@@ -28,6 +29,7 @@ from store.models import (
     Participant,
     ParticipantStatus,
     Programme,
+    SkillRating,
     SurveyKind,
     SurveyResponse,
 )
@@ -232,6 +234,80 @@ def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_numbe
     )
 
 
+def agreements_in_place(*, session: Session, programme_id: int) -> int:
+    """Active matches whose every member confirmed the current version of their working agreement."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Agreement)
+            .join(Match, col(Match.id) == col(Agreement.match_id))
+            .where(
+                col(Match.programme_id) == programme_id,
+                col(Match.status) == MatchStatus.ACTIVE.value,
+                col(Agreement.agreed_at).is_not(None),
+            )
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True)
+class SkillDevelopment:
+    """How much the people who rated a skill at the start and again later moved (later minus start, 1-5 scale)."""
+
+    skill: str  # "" for the whole programme (each person's mean change over their skills)
+    people: int
+    mean_change: float
+    improved: int  # people whose later rating is above their start rating
+
+    @property
+    def improved_share(self) -> float:
+        return self.improved / self.people if self.people else 0.0
+
+
+def skill_development(*, session: Session, programme_id: int, cycle_number: int) -> tuple[list[SkillDevelopment], int]:
+    """Skill development in a cycle, per skill and for the whole programme, only for groups of at least MIN_GROUP
+    people; and how many skills were withheld because fewer rated them. The latest later rating counts (the exit
+    reflection's, else the pulse's)."""
+
+    def at(stage: str) -> Any:
+        return func.max(case((col(SkillRating.stage) == stage, col(SkillRating.level)), else_=None))
+
+    per_person = (
+        select(
+            col(SkillRating.slack_user_id).label("person"),
+            col(SkillRating.skill).label("skill"),
+            at("start").label("start"),
+            func.coalesce(at("exit"), at("pulse")).label("later"),
+        )
+        .where(col(SkillRating.programme_id) == programme_id, col(SkillRating.cycle_number) == cycle_number)
+        .group_by(col(SkillRating.slack_user_id), col(SkillRating.skill))
+        .subquery()
+    )
+    rated = and_(per_person.c.start.is_not(None), per_person.c.later.is_not(None))
+    change = cast(per_person.c.later - per_person.c.start, Float)
+    skills = session.execute(
+        select(
+            per_person.c.skill,
+            func.count(),
+            func.avg(change),
+            func.sum(case((per_person.c.later > per_person.c.start, 1), else_=0)),
+        )
+        .where(rated)
+        .group_by(per_person.c.skill)
+    ).all()
+    people = (
+        select(per_person.c.person, func.avg(change).label("mean")).where(rated).group_by(per_person.c.person)
+    ).subquery()
+    whole = session.execute(
+        select(func.count(), func.avg(people.c.mean), func.sum(case((people.c.mean > 0, 1), else_=0)))
+    ).one()
+    rows = [SkillDevelopment(str(s), int(n), float(m or 0), int(i or 0)) for s, n, m, i in skills]
+    shown = sorted((r for r in rows if r.people >= MIN_GROUP), key=lambda r: (-r.people, r.skill))
+    if int(whole[0] or 0) >= MIN_GROUP:
+        shown.insert(0, SkillDevelopment("", int(whole[0]), float(whole[1] or 0), int(whole[2] or 0)))
+    return shown, len(rows) - len([r for r in shown if r.skill])
+
+
 def unmatched_ids_subquery(programme_id: int) -> Any:
     return (
         select(col(MatchMember.slack_user_id))
@@ -286,6 +362,9 @@ class Health:
     self_groups: list[ParticipationRow] | None = None
     self_groups_unanswered: int = 0  # people who gave no answer (the report shows it from MIN_GROUP)
     milestones_done: int | None = None
+    agreements_in_place: int = 0  # active pairs whose members all confirmed their agreement (never its text)
+    skill_development: list[SkillDevelopment] = field(default_factory=list)  # groups of MIN_GROUP or more only
+    skills_withheld: int = 0  # skills rated by fewer than MIN_GROUP people: not shown
     survey: dict[str, dict[str, Any]] | None = None
 
     @property

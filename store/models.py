@@ -566,3 +566,76 @@ class SchedulerState(SQLModel, table=True):
     interval_seconds: int = Field(sa_column=Column(Integer, nullable=False))
     seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_pass_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class Agreement(SQLModel, table=True):
+    """How a match agreed to work together: written in the room, confirmed by each member.
+
+    The text is the pair's, like a check-in's: never shown to admins, exported or sent anywhere else. Reports count
+    only that an agreement is in place (`agreed_at` set: every member confirmed the current version).
+    """
+
+    __tablename__ = "agreement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, unique=True)
+    )
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    focus: str = Field(sa_column=Column(Text, nullable=False))
+    rhythm: str = Field(sa_column=Column(Text, nullable=False))
+    confidential: str = Field(sa_column=Column(Text, nullable=False))
+    ending: str = Field(sa_column=Column(Text, nullable=False))
+    written_by: str = Field(sa_column=Column(String(32), nullable=False))
+    confirmed_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    agreed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    room_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+
+
+class SkillStage(StrEnum):
+    START = "start"  # rated when the person joins or at the start of the cycle
+    PULSE = "pulse"  # rated again with the mid-cycle pulse
+    EXIT = "exit"  # and with the exit reflection
+
+
+class SkillRating(SQLModel, table=True):
+    """Private: how a mentee or peer rates one skill they want to grow (1-5), at one stage of one cycle.
+
+    Shown only to the person; reports use it only as aggregates over at least five people per skill.
+    """
+
+    __tablename__ = "skill_rating"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "cycle_number", "slack_user_id", "skill", "stage", name="uq_skill_rating"),
+        Index("ix_skill_rating_programme_cycle", "programme_id", "cycle_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    skill: str = Field(sa_column=Column(String(80), nullable=False))
+    stage: str = Field(sa_column=Column(String(8), nullable=False))
+    level: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class BeliefReflection(SQLModel, table=True):
+    """Private: a person's answer to a second-loop question (which belief or assumption changed), once per cycle
+    stage or on request. Only its author sees it, unless they share it themselves as a growth thread."""
+
+    __tablename__ = "belief_reflection"
+    __table_args__ = (Index("ix_belief_reflection_person", "programme_id", "cycle_number", "slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    stage: str = Field(sa_column=Column(String(20), nullable=False))
+    question_id: str = Field(sa_column=Column(String(40), nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

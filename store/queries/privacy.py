@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from store.models import (
+    Agreement,
     AuditEntry,
+    BeliefReflection,
     CheckIn,
     Digest,
     GrowthThread,
@@ -24,6 +26,7 @@ from store.models import (
     ProgrammeAdmin,
     PromptRating,
     Roadmap,
+    SkillRating,
     SurveyResponse,
 )
 from store.queries.participants import memberships
@@ -187,6 +190,21 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 select(GrowthThread).where(GrowthThread.team_id == team_id, GrowthThread.author_id == user_id)
             ).all()
         ],
+        "skill_ratings": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(SkillRating).where(SkillRating.team_id == team_id, SkillRating.slack_user_id == user_id)
+            ).all()
+        ],
+        "reflections": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(BeliefReflection).where(
+                    BeliefReflection.team_id == team_id, BeliefReflection.slack_user_id == user_id
+                )
+            ).all()
+        ],
+        "agreements": [a.model_dump(mode="json") for a in _agreements_of(session, team_id=team_id, user_id=user_id)],
         "kudos": [
             k.model_dump(mode="json")
             for k in session.exec(
@@ -198,13 +216,29 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
     }
 
 
+def _agreements_of(session: Session, *, team_id: str, user_id: str) -> list[Agreement]:
+    """The working agreements of the matches the person is in: written by the pair together."""
+    return list(
+        session.exec(
+            select(Agreement)
+            .join(MatchMember, col(MatchMember.match_id) == col(Agreement.match_id))
+            .where(Agreement.team_id == team_id, MatchMember.slack_user_id == user_id)
+        ).all()
+    )
+
+
 def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
-    """Delete the person's roadmaps, growth threads and kudos naming them (part of forgetting a person)."""
+    """Delete the person's roadmaps, growth threads, kudos naming them and their matches' agreements (which they
+    wrote with their partner: the partner keeps the match, not a text that names what the two agreed)."""
+    for agreement in _agreements_of(session, team_id=team_id, user_id=user_id):
+        session.delete(agreement)
     for model, column in (
         (Roadmap, Roadmap.owner_id),
         (GrowthThread, GrowthThread.author_id),
         (Kudos, Kudos.giver_id),
         (Kudos, Kudos.receiver_id),
+        (SkillRating, SkillRating.slack_user_id),
+        (BeliefReflection, BeliefReflection.slack_user_id),
     ):
         for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
             session.delete(row)
