@@ -325,6 +325,16 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             optional=True,
         ),
         _input(
+            "training",
+            "Mentor essentials",
+            _checkbox(
+                "Mentors finish the mentor essentials before they are matched",
+                p.requires_training if p else False,
+                "Six short guides and one question, about 15 minutes: /mentor essentials",
+            ),
+            optional=True,
+        ),
+        _input(
             "llm",
             "AI conversation prompts",
             _checkbox("Turn on AI-written prompts", p.llm_enabled if p else False),

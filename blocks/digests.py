@@ -209,6 +209,8 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     lines.append(
         f"*Agreements in place:* {health.agreements_in_place} of {_plural(health.active_pairs, 'active pair')}"
     )
+    if health.mentors:
+        lines.append(f"*Mentors who completed the essentials:* {health.mentors_trained} of {health.mentors}")
     lines += skill_development_lines(health)
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from blocks.admin import MATCH_ACTION, button
 from blocks.agreements import AGREEMENT_ACTION
 from blocks.common import Block, View, context, mrkdwn_section, option, plain, role_name
 from blocks.text import escape, truncate
+from blocks.training import TRAINED
 from mentoring.matching import Proposal
 from mentoring.meeting import zone
 from store.models import MatchRound, MatchStatus, Programme
@@ -36,11 +37,12 @@ def mention_ids(text: str, ids: Sequence[str]) -> str:
     return _ID.sub(lambda m: f"<@{m.group(1)}>" if m.group(1) in known else m.group(1), safe)
 
 
-def _who(members: Sequence[Any]) -> str:
+def _who(members: Sequence[Any], trained: Set[str] = frozenset()) -> str:
     if len(members) == 2 and {m.role for m in members} == {"mentor", "mentee"}:
         mentor = next(m for m in members if m.role == "mentor")
         mentee = next(m for m in members if m.role == "mentee")
-        return f"<@{mentor.slack_user_id}> (mentor) → <@{mentee.slack_user_id}> (mentee)"
+        badge = f" {TRAINED}" if mentor.slack_user_id in trained else ""
+        return f"<@{mentor.slack_user_id}> (mentor{badge}) → <@{mentee.slack_user_id}> (mentee)"
     return " · ".join(f"<@{m.slack_user_id}>" for m in members)
 
 
@@ -55,8 +57,10 @@ def preview_modal(
     names: Mapping[str, str],
     *,
     notice: str | None = None,
+    trained: Set[str] = frozenset(),
 ) -> View:
-    """The admin's preview: proposed matches with scores and reasons, who is left out and why."""
+    """The admin's preview: proposed matches with scores and reasons, who is left out and why; `trained` mentors
+    (who completed the mentor essentials) carry a badge."""
     live = [p for p in proposals if p.match.status == MatchStatus.PROPOSED.value]
     stats = round_.stats
     blocks: list[Block] = []
@@ -73,13 +77,17 @@ def preview_modal(
     blocks.append(
         context(f"Seed {round_.seed} (the same seed reproduces this round). Nobody is told anything until you release.")
     )
+    if trained:
+        blocks.append(
+            context(f"{TRAINED} completed the mentor essentials: {plural(len(trained), 'mentor', 'mentors')}")
+        )
     shown = proposals[:80]
     for proposal in shown:
         match = proposal.match
         ids = [m.slack_user_id for m in proposal.members]
         dropped = match.status == MatchStatus.DROPPED.value
         reasons = "\n".join(f"• {mention_ids(r, ids)}" for r in match.reasons[:4]) or "• a fair match by the rules"
-        head = f"{_who(proposal.members)} · score {match.score:.0f}"
+        head = f"{_who(proposal.members, trained)} · score {match.score:.0f}"
         text = f"~{head}~ _dropped_" if dropped else f"*{head}*\n{reasons}"
         options = [option("Restore this match" if dropped else "Drop this match", "restore" if dropped else "drop")]
         if not dropped:

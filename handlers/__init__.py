@@ -23,6 +23,7 @@ from handlers import (
     secondloop,
     skillgrowth,
     surveys,
+    training,
     workspace,
 )
 
@@ -43,6 +44,7 @@ def register_all(app: App) -> None:
     roadmaps.register(app)
     secondloop.register(app)
     skillgrowth.register(app)
+    training.register(app)
     growth.register(app)
     kudos.register(app)
     culture.register(app)

@@ -129,6 +129,7 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         group_question=text("group_question"),
         requires_approval=ticked("approval"),
         llm_enabled=ticked("llm"),
+        requires_training=ticked("training"),
         circle_size=text("circle_size") or None,
         max_capacity=text("max_capacity") or None,
         checkin_days=tuple(

@@ -25,6 +25,7 @@ from handlers import (
     roadmaps,
     secondloop,
     skillgrowth,
+    training,
 )
 from handlers.common import Invocation
 
@@ -64,6 +65,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "reflect",
         "a private question about what you believe, not only what you do; share the answer if you like",
         secondloop.reflect_command,
+    ),
+    "essentials": Subcommand(
+        "essentials",
+        "mentors: six short guides and one question before you mentor, about 15 minutes",
+        training.essentials_command,
     ),
     "contributions": Subcommand(
         "contributions [programme]",

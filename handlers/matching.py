@@ -59,7 +59,9 @@ def on_match_now(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
 
 
 def _preview_modal(preview: matching.Preview, notice: str | None = None) -> dict[str, Any]:
-    return match_ui.preview_modal(preview.programme, preview.round_, preview.proposals, preview.names, notice=notice)
+    return match_ui.preview_modal(
+        preview.programme, preview.round_, preview.proposals, preview.names, notice=notice, trained=preview.trained
+    )
 
 
 def present_round(client: WebClient, deps: Deps, body: dict[str, Any], found: Programme) -> None:

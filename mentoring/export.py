@@ -103,6 +103,8 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
         ("check-ins this cycle", "", health.checkins),
         ("milestones done this cycle", "", health.milestones_done),
         ("active pairs with an agreement in place", "", health.agreements_in_place),
+        ("active mentors", "", health.mentors),
+        ("mentors who completed the mentor essentials", "", health.mentors_trained),
         *[
             (
                 "skill development: mean change (1-5 scale)",

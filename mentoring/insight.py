@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from mentoring.access import Access
+from mentoring.training import trained_among
 from prompts.context import Kind
 from prompts.library import load_library, stage_for
 from store import insight, queries
-from store.models import Digest, Participant, Programme
+from store.models import Digest, Participant, Programme, Role
 
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -260,6 +261,9 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
     health.agreements_in_place = insight.agreements_in_place(session=session, programme_id=programme.id)
+    mentor_ids = insight.active_ids(session=session, programme_id=programme.id, role=Role.MENTOR.value)
+    health.mentors = len(mentor_ids)
+    health.mentors_trained = len(trained_among(session=session, team_id=programme.team_id, user_ids=mentor_ids))
     health.skill_development, health.skills_withheld = insight.skill_development(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

@@ -9,7 +9,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 import pairing
 from mentoring.access import programme_admin_ids
+from mentoring.training import progress_among, trained_among, untrained_reason
 from pairing.model import Mode
 from prompts.context import Member, PairContext, Stage
 from prompts.library import load_library, select_prompts
@@ -91,6 +92,15 @@ def candidates(
             taken[member.slack_user_id] = taken.get(member.slack_user_id, 0) + 1
     result: list[pairing.Candidate] = []
     refused: list[pairing.Unmatched] = []
+    training = (
+        progress_among(
+            session=session,
+            team_id=programme.team_id,
+            user_ids=[p.slack_user_id for p in people if p.role == "mentor" and mode == "mentoring"],
+        )
+        if programme.requires_training
+        else {}
+    )
     for person in people:
         if person.status != ParticipantStatus.ACTIVE.value:
             continue
@@ -102,6 +112,10 @@ def candidates(
         if role == "mentor":
             capacity = max((person.capacity or 1) - taken.get(person.slack_user_id, 0), 0)
             if capacity == 0:
+                continue
+            progress = training.get(person.slack_user_id)
+            if progress is not None and not progress.complete:
+                refused.append(pairing.Unmatched(id=person.slack_user_id, reason=untrained_reason(progress)))
                 continue
         elif person.slack_user_id in taken:
             continue  # already in a match this cycle
@@ -342,6 +356,7 @@ class Preview:
     round_: MatchRound
     proposals: list[Proposal]
     names: dict[str, str]
+    trained: set[str] = field(default_factory=set)  # mentors in the preview who completed the mentor essentials
 
     @property
     def round_id(self) -> int:
@@ -351,11 +366,14 @@ class Preview:
 
 def preview(*, session: Session, programme: Programme, round_: MatchRound) -> Preview:
     assert round_.id is not None
+    found = proposals(session=session, round_id=round_.id)
+    mentors = [m.slack_user_id for p in found for m in p.members if m.role == "mentor"]
     return Preview(
         programme,
         round_,
-        proposals(session=session, round_id=round_.id),
+        found,
         programme_names(session=session, programme=programme),
+        trained_among(session=session, team_id=programme.team_id, user_ids=mentors),
     )
 
 

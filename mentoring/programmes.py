@@ -71,6 +71,7 @@ class ProgrammeAnswers:
     group_question: str = ""
     requires_approval: bool = False
     llm_enabled: bool = False
+    requires_training: bool = False
     circle_size: str | None = None
     max_capacity: str | None = None
     checkin_days: tuple[str, ...] = ()
@@ -99,6 +100,7 @@ class ProgrammeForm:
     checkin_end_hour: int = 16
     mentors_channel_id: str | None = None
     group_question: str = ""
+    requires_training: bool = False
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -117,6 +119,7 @@ class ProgrammeForm:
             "group_question": self.group_question,
             "requires_approval": self.requires_approval,
             "llm_enabled": self.llm_enabled,
+            "requires_training": self.requires_training,
             "circle_size": self.circle_size,
             "max_capacity": self.max_capacity,
             "checkin_days": list(self.checkin_days),
@@ -236,6 +239,7 @@ def validate_programme(
             group_question=group_question,
             requires_approval=answers.requires_approval,
             llm_enabled=answers.llm_enabled,
+            requires_training=answers.requires_training,
             circle_size=circle_size,
             max_capacity=max_capacity,
             checkin_days=days,

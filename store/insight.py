@@ -234,6 +234,19 @@ def milestones_done_in_cycle(*, session: Session, programme_id: int, cycle_numbe
     )
 
 
+def active_ids(*, session: Session, programme_id: int, role: str) -> list[str]:
+    """The Slack ids of the programme's active participants in this role."""
+    return list(
+        session.execute(
+            select(col(Participant.slack_user_id)).where(
+                col(Participant.programme_id) == programme_id,
+                col(Participant.role) == role,
+                col(Participant.status) == ParticipantStatus.ACTIVE.value,
+            )
+        ).scalars()
+    )
+
+
 def agreements_in_place(*, session: Session, programme_id: int) -> int:
     """Active matches whose every member confirmed the current version of their working agreement."""
     return int(
@@ -364,6 +377,8 @@ class Health:
     milestones_done: int | None = None
     agreements_in_place: int = 0  # active pairs whose members all confirmed their agreement (never its text)
     skill_development: list[SkillDevelopment] = field(default_factory=list)  # groups of MIN_GROUP or more only
+    mentors: int = 0  # active mentors
+    mentors_trained: int = 0  # of them, those who completed the mentor essentials
     skills_withheld: int = 0  # skills rated by fewer than MIN_GROUP people: not shown
     survey: dict[str, dict[str, Any]] | None = None
 

@@ -76,6 +76,8 @@ class Programme(SQLModel, table=True):
     # Answers are reported only as counts of groups of 5 or more people.
     group_question: str = Field(default="", sa_column=Column(String(150), nullable=False, server_default=""))
     requires_approval: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default="1"))
+    # Mentors must finish the mentor essentials (mentoring/training.py) before they are matched.
+    requires_training: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
     llm_enabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="0"))
     # When check-ins and nudges may reach people, in each person's own timezone: weekdays (0 = Monday) and
     # hours [start, end).
@@ -639,3 +641,18 @@ class BeliefReflection(SQLModel, table=True):
     slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))
     answer: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class MentorTraining(SQLModel, table=True):
+    """One step of the mentor essentials a person completed: a guide marked read, or the closing reflection
+    (`note`, private to them). Kept per workspace: a mentor trained once is trained in every programme."""
+
+    __tablename__ = "mentor_training"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", "step", name="uq_mentor_training_step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    step: str = Field(sa_column=Column(String(80), nullable=False))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    done_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -19,6 +19,7 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
+    MentorTraining,
     Milestone,
     OutboxMessage,
     Participant,
@@ -204,6 +205,12 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 )
             ).all()
         ],
+        "mentor_essentials": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(MentorTraining).where(MentorTraining.team_id == team_id, MentorTraining.slack_user_id == user_id)
+            ).all()
+        ],
         "agreements": [a.model_dump(mode="json") for a in _agreements_of(session, team_id=team_id, user_id=user_id)],
         "kudos": [
             k.model_dump(mode="json")
@@ -239,6 +246,7 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
         (Kudos, Kudos.receiver_id),
         (SkillRating, SkillRating.slack_user_id),
         (BeliefReflection, BeliefReflection.slack_user_id),
+        (MentorTraining, MentorTraining.slack_user_id),
     ):
         for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
             session.delete(row)

@@ -1,4 +1,5 @@
-"""growth you can show: a match's working agreement, skills rated before and after, second-loop reflections
+"""growth you can show: working agreements, skills rated before and after, second-loop reflections,
+the mentor essentials
 
 Revision ID: 0016
 Revises: 0011
@@ -64,12 +65,29 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_belief_reflection_team_id", "belief_reflection", ["team_id"])
+    op.create_table(
+        "mentor_training",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("slack_user_id", sa.String(length=32), nullable=False),
+        sa.Column("step", sa.String(length=80), nullable=False),
+        sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("team_id", "slack_user_id", "step", name="uq_mentor_training_step"),
+    )
+    op.create_index("ix_mentor_training_slack_user_id", "mentor_training", ["slack_user_id"])
+    with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("requires_training", sa.Boolean(), server_default="0", nullable=False))
     op.create_index(
         "ix_belief_reflection_person", "belief_reflection", ["programme_id", "cycle_number", "slack_user_id"]
     )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("programme", schema=None) as batch_op:
+        batch_op.drop_column("requires_training")
+    op.drop_index("ix_mentor_training_slack_user_id", table_name="mentor_training")
+    op.drop_table("mentor_training")
     op.drop_index("ix_belief_reflection_person", table_name="belief_reflection")
     op.drop_index("ix_belief_reflection_team_id", table_name="belief_reflection")
     op.drop_table("belief_reflection")
