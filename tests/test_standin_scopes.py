@@ -18,7 +18,7 @@ from slack_sdk.web.slack_response import SlackResponse
 from blocks import admin as admin_ui
 from blocks import culture as culture_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
-from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackStandIn, find
+from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
 from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
@@ -326,3 +326,25 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_app_needs(database_url: st
     requested = set(manifest_scopes())
     assert sorted(requested - needed) == [], "scopes the manifest asks for but nothing needed"
     assert sorted(needed - requested) == [], "scopes the app needed but the manifest does not ask for"
+
+
+def test_slack_delivers_only_the_events_and_commands_the_manifest_subscribes_to_and_grants(tmp_path: Path) -> None:
+    """Nothing listens at the app's address: a refused delivery is never sent, so it cannot fail to connect."""
+    with SlackStandIn() as standin:
+        platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+        dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
+        assert "does not subscribe to message.im" in platform.event(dm).body
+        outside = {"type": "message", "channel": RANDOM_CHANNEL_ID, "user": ANA.id, "text": "hi", "ts": "1.3"}
+        assert "not a member" in platform.event(outside).body
+        assert "declares no /other command" in platform.slash(ANA.id, "/other").body
+        assert standin.delivered == []
+    with SlackStandIn(manifest=manifest_without(tmp_path, "reactions:read")) as standin:
+        platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+        reaction = {
+            "type": "reaction_added",
+            "user": ANA.id,
+            "reaction": "tada",
+            "item": {"channel": GENERAL_CHANNEL_ID},
+        }
+        reply = platform.event(reaction)
+        assert reply.status == 0 and "needs the reactions:read scope" in reply.body
