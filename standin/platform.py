@@ -238,6 +238,11 @@ class SlackPlatform:
         signature: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
+        """A slash command typed by a person. One the manifest does not declare, or without the `commands` scope,
+        Slack would not send: the Reply then has status 0 and says why."""
+        refused = self.standin.command_delivery(command, self.team_id)
+        if refused:
+            return Reply(0, f"Slack would not send this command: {refused}", None)
         person = self.standin._users.get(user_id)
         fields = _shaped(
             SLASH_SAMPLE,
@@ -431,6 +436,9 @@ class SlackPlatform:
         signature: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
+        refused = self.standin.command_delivery("", self.team_id)
+        if refused:
+            return Reply(0, f"Slack would not send this shortcut: {refused}", None)
         msg = {"type": "message", **message}
         payload = _shaped(
             MESSAGE_SHORTCUT_SAMPLE,
@@ -465,8 +473,14 @@ class SlackPlatform:
         signature: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        """An Events API event_callback wrapping event; returns a Reply with .event_id."""
+        """An Events API event_callback wrapping event; returns a Reply with .event_id.
+
+        An event Slack would not deliver (not subscribed in the manifest, its scope not granted, a message in a
+        conversation the bot is not in) is not sent: the Reply has status 0 and says why."""
         eid = event_id or f"Ev0{next(_event_counter):05d}{secrets.token_hex(4).upper()}"
+        _, _, refused = self.standin.event_delivery(event, self.team_id)
+        if refused:
+            return Reply(0, f"Slack would not deliver this event: {refused}", None, event_id=eid)
         envelope = _shaped(
             EVENT_SAMPLE,
             {

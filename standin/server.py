@@ -15,17 +15,26 @@ import secrets
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from standin.blockkit import check_blocks, check_view, render_blocks, render_view
-from standin.spec import EXTRA_REQUIRED, method_params, per_minute_limit
+from standin.spec import (
+    EXTRA_REQUIRED,
+    event_scopes,
+    manifest_events,
+    manifest_scopes,
+    method_params,
+    method_scopes,
+    per_minute_limit,
+)
 from standin.workspace import (
     APP_ID,
     BOT_ID,
@@ -48,6 +57,8 @@ LIST_FIELDS = ("users", "channels")
 CHANNEL_NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 MAX_SCHEDULE_AHEAD = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
+SCOPE_FAMILY = {"public": "channels", "private": "groups", "im": "im", "mpim": "mpim"}
 
 
 @dataclass
@@ -59,6 +70,7 @@ class Call:
     at: float
     token: str = ""  # the token the call was made with ("" for none, or client credentials)
     team_id: str = ""  # the workspace that token belongs to ("" when it belongs to none)
+    scope: str = ""  # the scope Slack requires of this call ("" when none, or it could not tell)
 
 
 @dataclass
@@ -142,6 +154,7 @@ class _View:
 @dataclass
 class _Token:
     team_id: str
+    scopes: tuple[str, ...] = ()  # what the install granted
     expires_at: float | None = None  # rotating tokens expire
     revoked: bool = False
 
@@ -236,7 +249,11 @@ class SlackStandIn:
         post_per_minute: float | None = None,
         random_429: float = 0.0,
         seed: int = 0,
+        manifest: str | Path | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> None:
+        """`manifest`: the app manifest whose bot scopes the bot token is granted (default: the project's
+        `manifest.json`); `scopes` overrides them."""
         self.people: list[Person] = [dataclasses.replace(p) for p in (DEFAULT_PEOPLE if people is None else people)]
         self.team_id = team_id
         self.bot_token = bot_token
@@ -248,6 +265,9 @@ class SlackStandIn:
         self.random_429 = random_429
         self._random = random.Random(seed)
         self.calls: list[Call] = []
+        # What the platform delivered to the app, with the scope that needed: ("message.groups", "groups:history"),
+        # ("/mentor", "commands"), ("app_home_opened", "").
+        self.delivered: list[tuple[str, str]] = []
         self.warnings: list[str] = []
         self.errors: list[str] = []  # internal errors of the stand-in itself (tracebacks)
         self.scheduled: list[dict[str, Any]] = []
@@ -280,12 +300,17 @@ class SlackStandIn:
             RANDOM_CHANNEL_ID, "random", "public", list(active), active[0] if active else "", now
         )
         # Multi-workspace installs: every token the stand-in accepts, and the workspace it acts in.
-        self.tokens: dict[str, _Token] = {bot_token: _Token(team_id)}
+        self.manifest = Path(manifest) if manifest is not None else MANIFEST
+        self.scopes: tuple[str, ...] = (
+            tuple(scopes) if scopes is not None else manifest_scopes(str(self.manifest.resolve()))
+        )
+        self.tokens: dict[str, _Token] = {bot_token: _Token(team_id, self.scopes)}
         self.team_names: dict[str, str] = {team_id: TEAM_NAME}
         self.oauth_client: tuple[str, str] | None = None  # (client_id, client_secret) of the distributed app
         self.token_lifetime = 43200  # seconds a rotating token lives (Slack: 12 hours)
         self._grants: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> team
+        self._refresh_scopes: dict[str, tuple[str, ...]] = {}  # refresh token -> the scopes it renews
         self._caller = threading.local()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": lambda params: {"ok": True, "args": params},
@@ -408,7 +433,8 @@ class SlackStandIn:
     ) -> str:
         """A person approves installing the app in `team_id` on Slack's authorize page: returns the `code`
         Slack would redirect their browser back to the app with. `rotating`: the app opted in to token
-        rotation, so the bot token expires and comes with a refresh token."""
+        rotation, so the bot token expires and comes with a refresh token. `scopes` (comma-separated): what the
+        install URL asked for, which the token is granted; none: the manifest's bot scopes."""
         with self._lock:
             code = f"{next(self._ids)}.{secrets.token_hex(12)}"
             self._grants[code] = _Grant(
@@ -479,6 +505,59 @@ class SlackStandIn:
         """The id of the bot's IM with a person (created if needed)."""
         with self._lock:
             return self._open_im(user_id).id
+
+    def event_delivery(self, event: dict[str, Any], team_id: str) -> tuple[str, str, str]:
+        """Whether Slack would deliver `event` to the app: (subscription, scope it needs, why not or "").
+
+        Slack sends an event only when the manifest subscribes to it and the workspace's bot token holds its
+        scope; a message or reaction only from a conversation the bot is a member of."""
+        with self._lock:
+            etype = str(event.get("type", ""))
+            channel_id = str(event.get("channel") or (event.get("item") or {}).get("channel") or "")
+            channel = self._channels.get(channel_id)
+            name = etype
+            if etype == "message":
+                kind = (
+                    channel.kind if channel is not None else {"D": "im", "G": "private"}.get(channel_id[:1], "public")
+                )
+                name = "message." + SCOPE_FAMILY[kind]
+            options = event_scopes().get(name, ())
+            if channel is not None and len(options) > 1:  # member_joined_channel: channels:read or groups:read
+                family = SCOPE_FAMILY[channel.kind]
+                options = tuple(s for s in options if s.split(":", 1)[0] == family) or options
+            granted = self.granted(team_id)
+            needed = next((s for s in options if s in granted), options[0] if options else "")
+            why = ""
+            if name not in manifest_events(str(self.manifest.resolve())):
+                why = f"the manifest does not subscribe to {name}"
+            elif needed and granted and needed not in granted:
+                why = f"{name} needs the {needed} scope"
+            elif etype in ("message", "reaction_added", "reaction_removed", "member_joined_channel") and (
+                channel is not None and channel.kind != "im" and BOT_USER_ID not in channel.members
+            ):
+                why = f"the bot is not a member of {channel_id}"
+            if not why:
+                self.delivered.append((name, needed))
+            return name, needed, why
+
+    def command_delivery(self, command: str, team_id: str) -> str:
+        """Why Slack would not send the app a slash command ("" when it would): the manifest must declare it and
+        the install grant `commands`. A message shortcut (command "") needs `commands` too."""
+        with self._lock:
+            manifest = json.loads(self.manifest.read_text("utf-8"))
+            declared = [c.get("command") for c in manifest.get("features", {}).get("slash_commands", [])]
+            granted = self.granted(team_id)
+            if command and command not in declared:
+                return f"the manifest declares no {command} command"
+            if granted and "commands" not in granted:
+                return "the install did not grant the commands scope"
+            self.delivered.append((command or "shortcut", "commands"))
+            return ""
+
+    def granted(self, team_id: str) -> set[str]:
+        """The scopes the app holds in a workspace (empty when it holds no token there)."""
+        with self._lock:
+            return {s for t in self.tokens.values() if t.team_id == team_id and not t.revoked for s in t.scopes}
 
     def channel_members(self, channel_id: str) -> list[str]:
         with self._lock:
@@ -660,7 +739,7 @@ class SlackStandIn:
     def _handle_api(
         self, method: str, query: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        self._caller.token, self._caller.team_id = "", ""
+        self._caller.token, self._caller.team_id, self._caller.scope = "", "", ""
         spec = method_params(method)
         if spec is None and method not in self._handlers:
             return self._record(method, {}, 200, {"ok": False, "error": "unknown_method"})
@@ -691,6 +770,12 @@ class SlackStandIn:
                 return self._record(method, decoded, 200, {"ok": False, "error": "token_revoked"})
             if known.expires_at is not None and known.expires_at < time.time():
                 return self._record(method, decoded, 200, {"ok": False, "error": "token_expired"})
+            with self._lock:
+                needed = self._needed_scope(method, decoded, known.scopes)
+            self._caller.scope = needed
+            if needed and needed not in known.scopes:
+                answer = {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(known.scopes)}
+                return self._record(method, decoded, 200, answer)
 
         with self._lock:
             fault = self._take_fault(method)
@@ -752,9 +837,40 @@ class SlackStandIn:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
         token, team_id = getattr(self._caller, "token", ""), getattr(self._caller, "team_id", "")
+        scope = getattr(self._caller, "scope", "")
         with self._lock:
-            self.calls.append(Call(method, params, status, response, time.time(), token, team_id))
+            self.calls.append(Call(method, params, status, response, time.time(), token, team_id, scope))
         return self._json(status, response, headers)
+
+    def _conversation_kind(self, method: str, params: dict[str, Any]) -> str | None:
+        """The kind of conversation a call acts on (public, private, im, mpim), or None when Slack could not tell
+        (then the method itself answers, e.g. channel_not_found)."""
+        if method == "conversations.create":
+            return "private" if str(params.get("is_private", "")).lower() in ("true", "1") else "public"
+        users = params.get("users")
+        if method == "conversations.open" and users:
+            wanted = {u for u in (users if isinstance(users, list) else str(users).split(",")) if u != BOT_USER_ID}
+            return "im" if len(wanted) == 1 else "mpim"
+        channel_id = str(params.get("channel") or params.get("channel_id") or "")
+        if channel_id[:1] in ("U", "W"):
+            return "im"
+        channel = self._channels.get(channel_id)
+        return channel.kind if channel is not None else None
+
+    def _needed_scope(self, method: str, params: dict[str, Any], granted: tuple[str, ...]) -> str:
+        """The scope Slack requires of this call: one of those the spec names for the method, and for a
+        conversation method the one of the conversation's kind (channels:, groups:, im:, mpim:)."""
+        options = method_scopes(method)
+        if not options:
+            return ""
+        families = {scope.split(":", 1)[0] for scope in options}
+        if len(options) > 1 and families <= set(SCOPE_FAMILY.values()):
+            kind = self._conversation_kind(method, params)
+            if kind is None:
+                return ""
+            family = SCOPE_FAMILY[kind]
+            return next((s for s in options if s.split(":", 1)[0] == family), "")
+        return next((s for s in options if s in granted), options[0])
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -892,7 +1008,7 @@ class SlackStandIn:
         if channel.kind == "im" and channel.user and self._users[channel.user].deleted:
             raise SlackError("account_inactive")
         if need_bot and BOT_USER_ID not in channel.members:
-            if channel.kind == "private":
+            if channel.kind != "public":  # a private channel or group DM the bot is not in is invisible to it
                 raise SlackError("channel_not_found")
             raise SlackError("not_in_channel")
         return channel
@@ -1007,26 +1123,29 @@ class SlackStandIn:
                 client_id, _, client_secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
         return (client_id, client_secret) == self.oauth_client
 
-    def _issue_bot_token(self, team_id: str, rotating: bool) -> dict[str, Any]:
+    def _issue_bot_token(self, team_id: str, rotating: bool, scopes: tuple[str, ...]) -> dict[str, Any]:
         prefix = "xoxe.xoxb" if rotating else "xoxb"
         token = f"{prefix}-{team_id}-{secrets.token_hex(16)}"
         expires_at = time.time() + self.token_lifetime if rotating else None
-        self.tokens[token] = _Token(team_id, expires_at)
+        self.tokens[token] = _Token(team_id, scopes, expires_at)
         issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
         if rotating:
             refresh = f"xoxe-1-{team_id}-{secrets.token_hex(24)}"
             self._refresh_tokens[refresh] = team_id
+            self._refresh_scopes[refresh] = scopes
             issued.update({"refresh_token": refresh, "expires_in": self.token_lifetime})
         return issued
 
     def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
         """Exchange an install's code for a bot token, or (grant_type=refresh_token) refresh a rotating one."""
         if params.get("grant_type") == "refresh_token":
-            team_id = self._refresh_tokens.get(str(params.get("refresh_token") or ""))
+            refresh = str(params.get("refresh_token") or "")
+            team_id = self._refresh_tokens.get(refresh)
             if team_id is None:
                 raise SlackError("invalid_refresh_token")
-            issued = self._issue_bot_token(team_id, rotating=True)
-            scopes = ""
+            granted = self._refresh_scopes.get(refresh, self.scopes)
+            issued = self._issue_bot_token(team_id, rotating=True, scopes=granted)
+            scopes = ",".join(granted)
         else:
             code = str(params.get("code") or "")
             if not code:
@@ -1034,9 +1153,10 @@ class SlackStandIn:
             grant = self._grants.pop(code, None)
             if grant is None or time.time() - grant.issued_at > 600:
                 raise SlackError("invalid_code")
-            team_id, scopes = grant.team_id, grant.scopes
+            granted = tuple(s.strip() for s in grant.scopes.split(",") if s.strip()) or self.scopes
+            team_id, scopes = grant.team_id, ",".join(granted)
             self.team_names[team_id] = grant.team_name
-            issued = self._issue_bot_token(team_id, rotating=grant.rotating)
+            issued = self._issue_bot_token(team_id, rotating=grant.rotating, scopes=granted)
             issued["authed_user"] = {"id": grant.installer}
         self._caller.team_id = team_id
         return {
@@ -1201,6 +1321,8 @@ class SlackStandIn:
         channel = self._channel(params.get("channel"))
         if channel.kind in ("im", "mpim"):
             raise SlackError("method_not_supported_for_channel_type")
+        if channel.archived:
+            raise SlackError("is_archived")
         users: list[str] = list(params.get("users") or [])
         if len(users) > 1000:
             raise SlackError("too_many_users")
@@ -1217,8 +1339,12 @@ class SlackStandIn:
 
     def _conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(params.get("channel"), need_bot=False)
+        if channel.kind == "private" and BOT_USER_ID not in channel.members:
+            raise SlackError("channel_not_found")
         if channel.kind != "public":
             raise SlackError("method_not_supported_for_channel_type")
+        if channel.archived:
+            raise SlackError("is_archived")
         result: dict[str, Any] = {"ok": True}
         if BOT_USER_ID in channel.members:
             result["warning"] = "already_in_channel"

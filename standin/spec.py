@@ -53,6 +53,23 @@ EXTRA_REQUIRED: dict[str, list[str]] = {
     "chat.delete": ["channel", "ts"],
 }
 
+# The 2020 spec names the scopes of user tokens and of legacy bots; a Slack app's bot token holds the granular
+# scope that replaced them (https://api.slack.com/scopes/chat:write: "chat:write replaces both chat:write:user and
+# chat:write:bot"; conversations.create and .invite take channels:manage for public channels, conversations.join
+# channels:join).
+GRANULAR_BOT_SCOPE: dict[str, str] = {
+    "chat:write:bot": "chat:write",
+    "chat:write:user": "chat:write",
+    "files:write:user": "files:write",
+    "channels:write": "channels:manage",
+}
+METHOD_BOT_SCOPES: dict[str, tuple[str, ...]] = {
+    "conversations.join": ("channels:join",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+}
+CONVERSATION_FAMILIES = ("channels", "groups", "im", "mpim")
+
 TIER_LIMITS: dict[str, int] = {"Tier1": 1, "Tier2": 20, "Tier3": 50, "Tier4": 100}
 SPECIAL_TIER_LIMIT = 100
 
@@ -73,6 +90,51 @@ def method_params(method: str) -> tuple[dict[str, Any], ...] | None:
         return None
     operation = path.get("post") or path.get("get") or {}
     return tuple(p for p in operation.get("parameters", []) if p.get("name") != "token")
+
+
+@cache
+def method_scopes(method: str) -> tuple[str, ...]:
+    """The bot scopes that allow a Web API method, from the `security` of its operation in the spec (any one of
+    them suffices; for conversation methods, the one of the conversation's kind). Empty: no scope needed."""
+    if method in METHOD_BOT_SCOPES:
+        return METHOD_BOT_SCOPES[method]
+    path = _spec()["paths"].get(f"/{method}")
+    if path is None:
+        return ()
+    operation = path.get("post") or path.get("get") or {}
+    scopes: list[str] = []
+    for requirement in operation.get("security") or []:
+        for scope in requirement.get("slackAuth") or []:
+            granular = GRANULAR_BOT_SCOPE.get(scope, scope)
+            if granular != "none" and granular not in scopes:
+                scopes.append(granular)
+    return tuple(scopes)
+
+
+@cache
+def event_scopes() -> dict[str, tuple[str, ...]]:
+    """Events API subscription (e.g. `message.channels`, `reaction_added`) -> the scopes it needs (any one)."""
+    data = json.loads((REFERENCE / "events_api_asyncapi_v1.json").read_text("utf-8"))
+    found: dict[str, tuple[str, ...]] = {}
+    for topic, spec in data["topics"].items():
+        name = topic if topic.startswith("message.") else topic.replace(".", "_")
+        found[name] = tuple((spec.get("subscribe") or {}).get("x-scopes-required") or ())
+    found.setdefault("app_home_opened", ())  # newer than the spec; Slack sends it to every app with a Home tab
+    return found
+
+
+@cache
+def manifest_scopes(path: str) -> tuple[str, ...]:
+    """The bot scopes an app manifest asks for."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    return tuple(data.get("oauth_config", {}).get("scopes", {}).get("bot", []))
+
+
+@cache
+def manifest_events(path: str) -> tuple[str, ...]:
+    """The bot events an app manifest subscribes to."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    return tuple(data.get("settings", {}).get("event_subscriptions", {}).get("bot_events", []))
 
 
 @cache

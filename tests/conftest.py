@@ -69,9 +69,10 @@ SIGNING_SECRET = "standin-signing-secret"
 
 
 @contextmanager
-def running_world(database_url: str, **settings: Any) -> Iterator[World]:
-    """The real app served over HTTP, talking to a Slack stand-in; `settings` override the app's settings."""
-    with SlackStandIn() as standin:
+def running_world(database_url: str, *, slack: dict[str, Any] | None = None, **settings: Any) -> Iterator[World]:
+    """The real app served over HTTP, talking to a Slack stand-in; `settings` override the app's settings and
+    `slack` the stand-in's (e.g. `{"manifest": path}`: the app installed from another manifest)."""
+    with SlackStandIn(**(slack or {})) as standin:
         app_settings = Settings(
             _env_file=None,
             slack_bot_token=BOT_TOKEN,

@@ -347,9 +347,9 @@ def test_rate_limits_can_be_disabled() -> None:
 def test_tier_bucket(client: WebClient) -> None:
     # conversations.create is Tier 2: 20 a minute
     for i in range(20):
-        client.conversations_create(name=f"cohort-{i}")
+        client.conversations_create(name=f"cohort-{i}", is_private=True)
     with pytest.raises(SlackApiError) as err:
-        client.conversations_create(name="cohort-20")
+        client.conversations_create(name="cohort-20", is_private=True)
     assert err.value.response.status_code == 429
 
 
@@ -418,27 +418,48 @@ def test_conversations_open_group_dm(client: WebClient, standin: SlackStandIn) -
 def test_conversations_create_and_invite(client: WebClient, standin: SlackStandIn) -> None:
     for bad, error in [("Mentors", "invalid_name_specials"), ("a b", "invalid_name_specials")]:
         with pytest.raises(SlackApiError) as err:
-            client.conversations_create(name=bad)
+            client.conversations_create(name=bad, is_private=True)
         assert err.value.response["error"] == error
     with pytest.raises(SlackApiError) as err:
-        client.conversations_create(name="x" * 81)
+        client.conversations_create(name="x" * 81, is_private=True)
     assert err.value.response["error"] == "invalid_name_maxlength"
-    channel = client.conversations_create(name="mentoring-circle_1")["channel"]
+    channel = client.conversations_create(name="mentoring-circle_1", is_private=True)["channel"]
     assert channel["id"].startswith("C")
     assert channel["creator"] == BOT_USER_ID
     with pytest.raises(SlackApiError) as err:
-        client.conversations_create(name="mentoring-circle_1")
+        client.conversations_create(name="mentoring-circle_1", is_private=True)
     assert err.value.response["error"] == "name_taken"
     client.conversations_invite(channel=channel["id"], users=[ANA.id, SAM.id])
     assert set(client.conversations_members(channel=channel["id"])["members"]) == {BOT_USER_ID, ANA.id, SAM.id}
     with pytest.raises(SlackApiError) as err:
         client.conversations_invite(channel=channel["id"], users=[ANA.id])
     assert err.value.response["error"] == "already_in_channel"
+    elsewhere = standin.add_channel("people-team", [ANA.id], private=True, bot_member=False)
     with pytest.raises(SlackApiError) as err:
-        client.conversations_invite(channel=RANDOM_CHANNEL_ID, users=[ANA.id])
-    assert err.value.response["error"] == "not_in_channel"
+        client.conversations_invite(channel=elsewhere, users=[SAM.id])
+    assert err.value.response["error"] == "channel_not_found"  # a private channel the bot is not in is invisible
     client.conversations_join(channel=RANDOM_CHANNEL_ID)
     assert client.conversations_info(channel=RANDOM_CHANNEL_ID)["channel"]["is_member"] is True
+
+
+def test_public_channels_need_channels_manage_and_membership() -> None:
+    with SlackStandIn(scopes=["channels:manage", "channels:read", "channels:join"]) as standin:
+        client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_invite(channel=RANDOM_CHANNEL_ID, users=[ANA.id])
+        assert err.value.response["error"] == "not_in_channel"
+        client.conversations_join(channel=RANDOM_CHANNEL_ID)
+        channel = client.conversations_create(name="open-circle")["channel"]
+        assert channel["is_private"] is False
+        client.conversations_invite(channel=channel["id"], users=[ANA.id])
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_create(name="closed-circle", is_private=True)
+        assert err.value.response.data == {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": "groups:write",
+            "provided": "channels:manage,channels:read,channels:join",
+        }
 
 
 # ---------------------------------------------------------------------------- files and response_url

@@ -1,0 +1,350 @@
+"""The stand-in grants the bot token exactly the manifest's scopes and refuses, as Slack does, a call whose scope
+is missing; the manifest asks for exactly the scopes the app's calls and the events it hears need."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.slack_response import SlackResponse
+
+from blocks import admin as admin_ui
+from blocks import culture as culture_ui
+from scheduling.outbox import DeliveryReport, deliver_due, enqueue
+from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
+from standin.scenes import World, join_answers
+from store import migrate
+from store.db import Database
+from store.models import Programme
+from tests.conftest import running_world
+from tests.data import rows, set_programme
+from tests.test_matching_flow import enrol, release_all, room_of
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+ANA, SAM, LEA = find("Ana"), find("Sam"), find("Lea")
+
+
+def manifest_scopes() -> list[str]:
+    scopes: list[str] = json.loads((ROOT / "manifest.json").read_text())["oauth_config"]["scopes"]["bot"]
+    return scopes
+
+
+def manifest_without(tmp_path: Path, scope: str) -> Path:
+    """A copy of manifest.json that does not ask for `scope`: the app as if installed from it."""
+    manifest = json.loads((ROOT / "manifest.json").read_text())
+    bot = manifest["oauth_config"]["scopes"]["bot"]
+    assert scope in bot
+    bot.remove(scope)
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    return path
+
+
+def needed_scopes(standin: SlackStandIn) -> set[str]:
+    """Every scope Slack required of what happened: the Web API calls the app made, and the events and commands
+    Slack delivered to it."""
+    return {c.scope for c in standin.calls if c.scope} | {scope for _, scope in standin.delivered if scope}
+
+
+def missing_scope_answers(standin: SlackStandIn) -> list[dict[str, Any]]:
+    return [c.response for c in standin.calls if c.response.get("error") == "missing_scope"]
+
+
+# ---------------------------------------------------------------------------- Slack's answer
+
+
+@pytest.fixture
+def chat_only() -> Iterator[SlackStandIn]:
+    with SlackStandIn(scopes=["chat:write", "im:write"]) as standin:
+        yield standin
+
+
+def test_a_call_without_its_scope_gets_slacks_missing_scope_answer(chat_only: SlackStandIn) -> None:
+    dm = chat_only.im_channel(ANA.id)
+    request = urllib.request.Request(
+        chat_only.api_url + "conversations.history",
+        data=f"channel={dm}&limit=20".encode(),
+        headers={"Authorization": f"Bearer {BOT_TOKEN}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+        body = json.loads(response.read())
+    assert body == {"ok": False, "error": "missing_scope", "needed": "im:history", "provided": "chat:write,im:write"}
+    call = chat_only.calls_to("conversations.history")[-1]
+    assert call.scope == "im:history" and call.status == 200
+
+    client = WebClient(token=BOT_TOKEN, base_url=chat_only.api_url)
+    client.chat_postMessage(channel=dm, text="Hello")  # chat:write is granted
+    with pytest.raises(SlackApiError) as err:
+        client.users_info(user=ANA.id)
+    assert err.value.response.data == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "users:read",
+        "provided": "chat:write,im:write",
+    }
+
+
+def test_a_conversation_method_needs_the_scope_of_the_conversations_kind() -> None:
+    with SlackStandIn(scopes=["channels:history", "chat:write", "im:write", "groups:write"]) as standin:
+        client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        client.conversations_history(channel=GENERAL_CHANNEL_ID)  # public: channels:history
+        room = standin.add_channel("mentoring-ana-sam", [ANA.id, SAM.id], private=True)
+        wanted = {room: "groups:history", standin.im_channel(ANA.id): "im:history"}
+        for channel, scope in wanted.items():
+            with pytest.raises(SlackApiError) as err:
+                client.conversations_history(channel=channel)
+            assert (err.value.response["error"], err.value.response["needed"]) == ("missing_scope", scope)
+        client.conversations_open(users=ANA.id)  # one person: im:write
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_open(users=f"{ANA.id},{SAM.id}")
+        assert err.value.response["needed"] == "mpim:write"
+        client.conversations_create(name="mentoring-lea-kenji", is_private=True)  # groups:write
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_create(name="mentoring-open")
+        assert err.value.response["needed"] == "channels:manage"
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_join(channel=RANDOM_CHANNEL_ID)
+        assert err.value.response["needed"] == "channels:join"
+
+
+def test_slack_refuses_what_the_bot_may_not_see_or_touch() -> None:
+    with SlackStandIn() as standin:
+        client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        hidden = standin.add_channel("people-team", [ANA.id], private=True, bot_member=False)
+        group_dm = standin.add_channel("mpdm-ana--sam-1", [ANA.id, SAM.id], bot_member=False)
+        standin._channels[group_dm].kind = "mpim"
+        cases: list[tuple[str, dict[str, Any], str]] = [
+            ("chat.postMessage", {"channel": RANDOM_CHANNEL_ID, "text": "hi"}, "not_in_channel"),
+            ("chat.postMessage", {"channel": hidden, "text": "hi"}, "channel_not_found"),
+            ("chat.postMessage", {"channel": group_dm, "text": "hi"}, "channel_not_found"),
+            ("conversations.history", {"channel": RANDOM_CHANNEL_ID}, "not_in_channel"),
+            ("conversations.history", {"channel": hidden}, "channel_not_found"),
+            ("conversations.info", {"channel": hidden}, "channel_not_found"),
+            ("conversations.invite", {"channel": hidden, "users": SAM.id}, "channel_not_found"),
+            ("conversations.join", {"channel": hidden}, "channel_not_found"),
+            ("conversations.history", {"channel": "C0NOSUCH01"}, "channel_not_found"),
+        ]
+        for method, params, error in cases:
+            with pytest.raises(SlackApiError) as err:
+                client.api_call(method, params=params)
+            assert err.value.response["error"] == error, (method, params)
+        standin.archive(RANDOM_CHANNEL_ID)
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_join(channel=RANDOM_CHANNEL_ID)
+        assert err.value.response["error"] == "is_archived"
+
+
+def test_an_install_grants_what_its_url_asked_for_and_a_refresh_keeps_it() -> None:
+    with SlackStandIn() as standin:
+        standin.distribute("cid", "secret")
+        code = standin.approve_install("T0OTHER01", scopes="commands,chat:write", rotating=True)
+        client = WebClient(base_url=standin.api_url)
+        installed = client.oauth_v2_access(client_id="cid", client_secret="secret", code=code)
+        assert installed["scope"] == "commands,chat:write"
+        token = str(installed["access_token"])
+        with pytest.raises(SlackApiError) as err:
+            WebClient(token=token, base_url=standin.api_url).users_list()
+        assert err.value.response["provided"] == "commands,chat:write"
+        refreshed = client.oauth_v2_access(
+            client_id="cid",
+            client_secret="secret",
+            grant_type="refresh_token",
+            refresh_token=installed["refresh_token"],
+        )
+        assert refreshed["scope"] == "commands,chat:write"
+
+
+# ---------------------------------------------------------------------------- the check bites
+
+
+class Crash(BaseException):
+    """The worker's process dies (kill -9) right after Slack accepted its message, before it recorded it."""
+
+
+class DiesAfterSlackAccepts(WebClient):
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        response = super().api_call(api_method, **kwargs)
+        if api_method == "chat.postMessage":
+            raise Crash
+        return response
+
+
+def a_dm_whose_sender_died(database_url: str, standin: SlackStandIn, user_id: str) -> DeliveryReport:
+    """A DM the outbox sent, Slack accepted, and the worker died before recording it; then a worker restarts after
+    the claim went stale and recovers it: what that restart did."""
+    db = Database.from_url(database_url)
+    try:
+        with db.begin() as session:
+            enqueue(
+                session,
+                team_id=TEAM_ID,
+                key=f"roadmap:{user_id}:due-soon",
+                kind="checkin",
+                recipient=user_id,
+                text="Your milestone is due in three days.",
+                not_before=NOW,
+            )
+        with pytest.raises(Crash):
+            deliver_due(db, DiesAfterSlackAccepts(token=BOT_TOKEN, base_url=standin.api_url), now=NOW, worker_id="a")
+        restart = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        return deliver_due(db, restart, now=NOW + timedelta(minutes=6), worker_id="b")
+    finally:
+        db.dispose()
+
+
+def test_recovering_a_dm_after_a_crash_reads_its_history_with_im_history(db: Database, database_url: str) -> None:
+    with SlackStandIn() as standin:
+        report = a_dm_whose_sender_died(database_url, standin, ANA.id)
+        assert report.recovered == 1 and report.sent == 0
+        assert len(standin.dms(ANA.id)) == 1
+        assert [c.scope for c in standin.calls_to("conversations.history")] == ["im:history"]
+        assert missing_scope_answers(standin) == []
+
+
+def test_without_im_history_in_the_manifest_the_recovery_read_is_refused(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    with SlackStandIn(manifest=manifest_without(tmp_path, "im:history")) as standin:
+        a_dm_whose_sender_died(database_url, standin, ANA.id)
+        [refused] = missing_scope_answers(standin)
+        assert refused["needed"] == "im:history" and "im:history" not in refused["provided"].split(",")
+
+
+def test_without_chat_write_in_the_manifest_nobody_hears_from_the_app(database_url: str, tmp_path: Path) -> None:
+    with running_world(database_url, slack={"manifest": manifest_without(tmp_path, "chat:write")}) as world:
+        ana = world.person("Ana")
+        ana.join(join_answers("mentee", wanted=["Public speaking"], department="Engineering"))
+        world.wait_for(lambda: missing_scope_answers(world.standin) or None, what="a refused call")
+        world.settle()
+        assert {a["needed"] for a in missing_scope_answers(world.standin)} == {"chat:write"}
+        assert world.standin.dms(ana.id) == []
+
+
+# ---------------------------------------------------------------------------- exactly what the code needs
+
+
+def every_feature_with_private_rooms(world: World, database_url: str) -> None:
+    """Join, admin, match into private rooms, the programme channel, growth threads heard back through events,
+    kudos, my-data, a deactivation, a newcomer to the channel, a DM recovered after a crash."""
+    people = release_all(world, database_url)
+    ana, lea, ingrid = people["Ana"], people["Lea"], world.person("Ingrid")
+    set_programme(database_url, channel_id=GENERAL_CHANNEL_ID)
+
+    room = room_of(database_url, ana.id).room_id
+    assert room is not None
+    for visibility, channel in (("channel", GENERAL_CHANNEL_ID), ("room", room)):
+        ana.mentor("grow")
+        ana.wait_for_modal("Share a growth thread")
+        ana.submit({"learned": f"Learned in the {visibility}", "tried": "A story", "visibility": visibility})
+        post = world.wait_for(
+            lambda c=channel, v=visibility: next(  # type: ignore[misc]
+                (m for m in world.standin.messages_in(c) if f"Learned in the {v}" in json.dumps(m.blocks)), None
+            ),
+            what=f"the growth thread in the {visibility}",
+        )
+        replied = {"type": "message", "channel": channel, "user": lea.id, "text": "Nice", "thread_ts": post.ts}
+        assert world.platform.event({**replied, "ts": f"{post.ts}1", "event_ts": f"{post.ts}1"}).status == 200
+        reaction = {
+            "type": "reaction_added",
+            "user": lea.id,
+            "reaction": "seedling",
+            "item_user": "U0BOT0001",
+            "item": {"type": "message", "channel": channel, "ts": post.ts},
+            "event_ts": f"{post.ts}2",
+        }
+        assert world.platform.event(reaction).status == 200
+
+    ingrid.mentor("map")  # mentors wanted for a gap, posted in a channel the bot joins first
+    ingrid.click(ingrid.wait_for_ephemeral("Skill map"), f"{culture_ui.RECRUIT_ACTION}:0")
+    ingrid.wait_for_modal("Recruit mentors")
+    ingrid.submit({"channel": RANDOM_CHANNEL_ID, "note": "An hour a fortnight"})
+    world.wait_for(lambda: world.standin.messages_in(RANDOM_CHANNEL_ID) or None, what="the invitation to mentor")
+
+    lea.mentor("my-data")
+    world.wait_for(lambda: world.standin.calls_to("files.completeUploadExternal") or None, what="the export")
+    newcomer = {"type": "member_joined_channel", "user": find("Diego").id, "channel": GENERAL_CHANNEL_ID}
+    assert world.platform.event({**newcomer, "channel_type": "C"}).status == 200
+    gone = {"type": "user_change", "user": {"id": find("Omar").id, "team_id": world.standin.team_id, "deleted": True}}
+    assert world.platform.event(gone).status == 200
+    assert world.platform.home_opened(ana.id).status == 200
+    world.settle()
+    assert a_dm_whose_sender_died(database_url, world.standin, find("Tom").id).recovered == 1
+
+
+def every_feature_with_group_dms(world: World, database_url: str) -> None:
+    """Where private channels are not allowed, rooms are group DMs; a growth thread there is heard back too. The
+    programme channel is private: a newcomer there is heard of too."""
+    people = enrol(world)
+    set_programme(database_url, requires_approval=False)
+    world.standin.fail_next("conversations.create", error="restricted_action", times=3)
+    ingrid = world.person("Ingrid")
+    ingrid.mentor("admin")
+    programme = rows(database_url, Programme)[0]
+    ingrid.click(ingrid.wait_for_ephemeral("Programme admin"), admin_ui.MATCH_ACTION, str(programme.id))
+    ingrid.wait_for_ephemeral("Released")
+    world.settle()
+    ana = people["Ana"]
+    room = room_of(database_url, ana.id).room_id
+    assert room is not None and room.startswith("G")
+    ana.mentor("grow")
+    ana.wait_for_modal("Share a growth thread")
+    ana.submit({"learned": "Learned in a group DM", "tried": "A story", "visibility": "room"})
+    post = world.wait_for(
+        lambda: next((m for m in world.standin.messages_in(room) if "group DM" in json.dumps(m.blocks)), None),
+        what="the growth thread in the group DM",
+    )
+    replied = {"type": "message", "channel": room, "user": people["Sam"].id, "text": "Nice", "thread_ts": post.ts}
+    assert world.platform.event({**replied, "ts": f"{post.ts}1", "event_ts": f"{post.ts}1"}).status == 200
+    private = world.standin.add_channel("mentoring-guild", [ingrid.id, ana.id], private=True)
+    set_programme(database_url, channel_id=private)
+    newcomer = {"type": "member_joined_channel", "user": find("Diego").id, "channel": private, "channel_type": "G"}
+    assert world.platform.event(newcomer).status == 200
+    world.settle()
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_the_app_needs(database_url: str, tmp_path: Path) -> None:
+    needed: set[str] = set()
+    with running_world(database_url) as world:
+        every_feature_with_private_rooms(world, database_url)
+        assert missing_scope_answers(world.standin) == []
+        needed |= needed_scopes(world.standin)
+    second = f"sqlite:///{tmp_path}/group-dms.db"
+    migrate.upgrade(second)
+    with running_world(second) as world:
+        every_feature_with_group_dms(world, second)
+        assert missing_scope_answers(world.standin) == []
+        needed |= needed_scopes(world.standin)
+    requested = set(manifest_scopes())
+    assert sorted(requested - needed) == [], "scopes the manifest asks for but nothing needed"
+    assert sorted(needed - requested) == [], "scopes the app needed but the manifest does not ask for"
+
+
+def test_slack_delivers_only_the_events_and_commands_the_manifest_subscribes_to_and_grants(tmp_path: Path) -> None:
+    """Nothing listens at the app's address: a refused delivery is never sent, so it cannot fail to connect."""
+    with SlackStandIn() as standin:
+        platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+        dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
+        assert "does not subscribe to message.im" in platform.event(dm).body
+        outside = {"type": "message", "channel": RANDOM_CHANNEL_ID, "user": ANA.id, "text": "hi", "ts": "1.3"}
+        assert "not a member" in platform.event(outside).body
+        assert "declares no /other command" in platform.slash(ANA.id, "/other").body
+        assert standin.delivered == []
+    with SlackStandIn(manifest=manifest_without(tmp_path, "reactions:read")) as standin:
+        platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+        reaction = {
+            "type": "reaction_added",
+            "user": ANA.id,
+            "reaction": "tada",
+            "item": {"channel": GENERAL_CHANNEL_ID},
+        }
+        reply = platform.event(reaction)
+        assert reply.status == 0 and "needs the reactions:read scope" in reply.body
