@@ -12,6 +12,13 @@ from store.queries.growth import (
     kudos_given,
     mentor_contributions,
 )
+from store.queries.meetings import (
+    get_meeting,
+    match_meetings,
+    meetings_to_remind,
+    reminder_key,
+    withdraw_reminders,
+)
 from store.queries.participants import (
     end_pause,
     get_participant,
@@ -76,6 +83,7 @@ __all__ = [
     "find_programme",
     "forget_growth",
     "forget_person",
+    "get_meeting",
     "get_milestone",
     "get_participant",
     "get_programme",
@@ -85,7 +93,9 @@ __all__ = [
     "kudos_given",
     "mark_installed",
     "mark_uninstalled",
+    "match_meetings",
     "match_milestones",
+    "meetings_to_remind",
     "memberships",
     "mentor_contributions",
     "milestone_status_counts",
@@ -100,6 +110,7 @@ __all__ = [
     "purge_expired_workspaces",
     "rate_prompt",
     "record_scheduler_state",
+    "reminder_key",
     "replan_person",
     "roadmap_for",
     "roadmap_milestones",
@@ -109,5 +120,6 @@ __all__ = [
     "skill_demand",
     "slugify",
     "upsert_participant",
+    "withdraw_reminders",
     "workspace_active",
 ]
