@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from handlers import (
     admin,
+    booking,
     checkins,
     commands,
     culture,
@@ -33,6 +34,7 @@ def register_all(app: App) -> None:
     workspace.register(app)
     matching.register(app)
     checkins.register(app)
+    booking.register(app)
     guide.register(app)
     prompt.register(app)
     surveys.register(app)

@@ -20,8 +20,9 @@ def title(programme_name: str) -> str:
     return f"{programme_name or 'Mentoring'} chat"
 
 
-def details(programme_name: str, room_link: str) -> str:
-    return f"A {programme_name or 'mentoring'} chat booked in Slack. Your room: {room_link}"
+def details(programme_name: str, room_id: str, team_id: str) -> str:
+    room = f"https://slack.com/app_redirect?channel={room_id}&team={team_id}"
+    return f"A {programme_name or 'mentoring'} chat booked in Slack. Your room: {room}"
 
 
 def invite_ics(

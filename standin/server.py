@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -48,6 +49,24 @@ LIST_FIELDS = ("users", "channels")
 CHANNEL_NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 MAX_SCHEDULE_AHEAD = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
+EMAIL_SCOPE = "users:read.email"  # without it, Slack leaves profile.email out and refuses users.lookupByEmail
+
+
+METHOD_SCOPES = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+"""Scopes the stand-in checks a token holds before answering (Slack answers missing_scope without them)."""
+
+
+def app_scopes() -> frozenset[str]:
+    """The bot scopes the app's manifest asks for: what the bot token of a workspace that installed it holds."""
+    try:
+        manifest = json.loads(MANIFEST.read_text())
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(manifest.get("oauth_config", {}).get("scopes", {}).get("bot", []))
 
 
 @dataclass
@@ -144,6 +163,7 @@ class _Token:
     team_id: str
     expires_at: float | None = None  # rotating tokens expire
     revoked: bool = False
+    scopes: frozenset[str] | None = None  # None: the scopes of the app's manifest
 
 
 @dataclass
@@ -236,6 +256,7 @@ class SlackStandIn:
         post_per_minute: float | None = None,
         random_429: float = 0.0,
         seed: int = 0,
+        scopes: frozenset[str] | None = None,
     ) -> None:
         self.people: list[Person] = [dataclasses.replace(p) for p in (DEFAULT_PEOPLE if people is None else people)]
         self.team_id = team_id
@@ -280,7 +301,7 @@ class SlackStandIn:
             RANDOM_CHANNEL_ID, "random", "public", list(active), active[0] if active else "", now
         )
         # Multi-workspace installs: every token the stand-in accepts, and the workspace it acts in.
-        self.tokens: dict[str, _Token] = {bot_token: _Token(team_id)}
+        self.tokens: dict[str, _Token] = {bot_token: _Token(team_id, scopes=scopes)}
         self.team_names: dict[str, str] = {team_id: TEAM_NAME}
         self.oauth_client: tuple[str, str] | None = None  # (client_id, client_secret) of the distributed app
         self.token_lifetime = 43200  # seconds a rotating token lives (Slack: 12 hours)
@@ -622,6 +643,8 @@ class SlackStandIn:
             return self._handle_api(parts.path[len("/api/") :], parts.query, lowered, raw)
         if parts.path.startswith("/upload/") and verb == "POST":
             return self._handle_upload(parts.path[len("/upload/") :], lowered, raw)
+        if parts.path.startswith("/files-pri/") and verb == "GET":
+            return self._handle_download(parts.path[len("/files-pri/") :], lowered)
         if parts.path.startswith("/respond/") and verb == "POST":
             return self._handle_respond(parts.path[len("/respond/") :], lowered, raw)
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found"
@@ -730,6 +753,12 @@ class SlackStandIn:
                     {"Retry-After": str(retry_after)},
                 )
 
+        needed = METHOD_SCOPES.get(method)
+        if needed is not None and method != "oauth.v2.access":
+            with self._lock:
+                held = self._caller_scopes()
+            if needed not in held:
+                return self._record(method, decoded, 200, {"ok": False, "error": "missing_scope", "needed": needed})
         try:
             self._validate(method, spec or (), params)
             with self._lock:
@@ -1007,11 +1036,12 @@ class SlackStandIn:
                 client_id, _, client_secret = base64.b64decode(auth[len("Basic ") :]).decode().partition(":")
         return (client_id, client_secret) == self.oauth_client
 
-    def _issue_bot_token(self, team_id: str, rotating: bool) -> dict[str, Any]:
+    def _issue_bot_token(self, team_id: str, rotating: bool, scopes: str | None = None) -> dict[str, Any]:
         prefix = "xoxe.xoxb" if rotating else "xoxb"
         token = f"{prefix}-{team_id}-{secrets.token_hex(16)}"
         expires_at = time.time() + self.token_lifetime if rotating else None
-        self.tokens[token] = _Token(team_id, expires_at)
+        granted = frozenset(s for s in (scopes or "").split(",") if s) if scopes is not None else None
+        self.tokens[token] = _Token(team_id, expires_at, scopes=granted)
         issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
         if rotating:
             refresh = f"xoxe-1-{team_id}-{secrets.token_hex(24)}"
@@ -1036,7 +1066,7 @@ class SlackStandIn:
                 raise SlackError("invalid_code")
             team_id, scopes = grant.team_id, grant.scopes
             self.team_names[team_id] = grant.team_name
-            issued = self._issue_bot_token(team_id, rotating=grant.rotating)
+            issued = self._issue_bot_token(team_id, rotating=grant.rotating, scopes=grant.scopes or None)
             issued["authed_user"] = {"id": grant.installer}
         self._caller.team_id = team_id
         return {
@@ -1064,7 +1094,19 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _caller_scopes(self) -> frozenset[str]:
+        known = self.tokens.get(getattr(self._caller, "token", "") or "")
+        if known is None or known.scopes is None:
+            return app_scopes()
+        return known.scopes
+
     def _user_object(self, person: Person) -> dict[str, Any]:
+        user = self._user_fields(person)
+        if EMAIL_SCOPE not in self._caller_scopes():
+            user["profile"].pop("email", None)
+        return user
+
+    def _user_fields(self, person: Person) -> dict[str, Any]:
         return {
             "id": person.id,
             "team_id": self.team_id,
@@ -1110,6 +1152,8 @@ class SlackStandIn:
         return {"ok": True, "user": self._user_object(self._person(params.get("user")))}
 
     def _users_lookup_by_email(self, params: dict[str, Any]) -> dict[str, Any]:
+        if EMAIL_SCOPE not in self._caller_scopes():
+            raise SlackError("missing_scope", [f"[ERROR] needed: {EMAIL_SCOPE}"])
         email = str(params.get("email", "")).lower()
         for person in self._users.values():
             if person.email and person.email.lower() == email:
@@ -1558,7 +1602,13 @@ class SlackStandIn:
 
     def _file_object(self, f: _File) -> dict[str, Any]:
         ext = f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else "binary"
-        mimetypes = {"png": "image/png", "jpg": "image/jpeg", "csv": "text/csv", "txt": "text/plain"}
+        mimetypes = {
+            "png": "image/png",
+            "jpg": "image/jpeg",
+            "csv": "text/csv",
+            "txt": "text/plain",
+            "ics": "text/calendar",
+        }
         return {
             "id": f.id,
             "created": f.created,
@@ -1604,6 +1654,21 @@ class SlackStandIn:
                 self.warnings.append(f"upload of {stored.filename}: {len(data)} bytes sent, {stored.length} announced")
             stored.data = data
             return 200, plain, f"OK - {len(data)}".encode()
+
+    def _handle_download(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """A file's `url_private`: like Slack, only with a valid token of its workspace (else a 404 page)."""
+        auth = headers.get("authorization", "")
+        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else ""
+        key, _, _name = path.partition("/")
+        team_id, _, file_id = key.partition("-")
+        with self._lock:
+            known = self.tokens.get(token)
+            stored = self._files.get(file_id)
+            if known is None or known.revoked or known.team_id != team_id or stored is None or stored.data is None:
+                return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>Not found</body></html>"
+            ext = stored.filename.rsplit(".", 1)[-1].lower()
+            mimetype = "text/calendar" if ext == "ics" else "application/octet-stream"
+            return 200, {"Content-Type": mimetype}, stored.data
 
     # ------------------------------------------------------------------ response_url
 

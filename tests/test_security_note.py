@@ -15,6 +15,7 @@ SCOPE_EVIDENCE = {
     "im:write": ["conversations_open(users=inv.user_id)"],
     "mpim:write": ['conversations_open(users=",".join(ids))'],
     "users:read": ["users_info(", "users_list(", 'app.event("user_change")'],
+    "users:read.email": ["user_emails("],
     "channels:read": ['app.event("member_joined_channel")'],
     "channels:join": ["conversations_join("],
     "groups:read": ['app.event("member_joined_channel")'],
