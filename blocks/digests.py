@@ -190,6 +190,7 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     if health.milestones_done is not None:
         per_pair = health.milestones_done / health.active_pairs if health.active_pairs else 0.0
         lines.append(f"*Milestones completed:* {health.milestones_done} ({per_pair:.1f} per active pair)")
+    lines.append(f"*Meetings booked:* {health.meetings_booked} chats booked in Slack this cycle")
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},
         mrkdwn_section("\n".join(lines)),

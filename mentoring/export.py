@@ -102,6 +102,7 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
         ("average usefulness (1-5)", "", _rate(health.average_usefulness)),
         ("check-ins this cycle", "", health.checkins),
         ("milestones done this cycle", "", health.milestones_done),
+        ("meetings booked this cycle", "", health.meetings_booked),
         ("stalled pairs", "", len(health.stalled)),
     ]
     rows += [(f"check-ins in week {i + 1}", "", n) for i, n in enumerate(health.checkins_per_week)]

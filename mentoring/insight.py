@@ -259,6 +259,9 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     health.milestones_done = insight.milestones_done_in_cycle(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.meetings_booked = insight.meetings_booked_in_cycle(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     health.survey = insight.survey_results(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

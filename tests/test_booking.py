@@ -21,7 +21,9 @@ from mentoring.booking import reminder_time
 from mentoring.invites import google_link, invite_ics, outlook_link
 from scheduling.scheduler import tick
 from standin import BOT_TOKEN, Seen, SlackStandIn, find
+from standin.blockkit import render_blocks
 from standin.scenes import Actor, World, join_answers
+from store import queries
 from store.db import Database
 from store.models import Match, Meeting, MeetingStatus, Programme
 from store.types import use_clock
@@ -285,6 +287,9 @@ def test_cancelling_an_agreed_chat_cancels_the_invite_and_its_reminders(room: Ro
     tom.click(room.wait_for_update(offer.ts, "proposed"), booking_ui.ACCEPT_ACTION)
     booked = room.wait_for_update(offer.ts, "Your chat is booked")
     [invite] = room.wait_for_invites(1)
+    ingrid = room.world.person("Ingrid")
+    ingrid.mentor("report")
+    assert "*Meetings booked:* 1 chats booked" in render_blocks(ingrid.wait_for_ephemeral("Match rate").blocks)
     cancel = next(e for e in buttons(booked) if e["action_id"] == booking_ui.CANCEL_ACTION)
     assert cancel["confirm"]["confirm"]["text"] == "Cancel the chat"
     tom.click(booked, booking_ui.CANCEL_ACTION)
@@ -296,6 +301,23 @@ def test_cancelling_an_agreed_chat_cancels_the_invite_and_its_reminders(room: Ro
     assert room.reminders == {}
     tom.click(booked, booking_ui.CANCEL_ACTION)
     assert "Someone already acted" in tom.wait_for_ephemeral("already acted").text
+    ingrid.mentor("report")
+    report = ingrid.wait_for_ephemeral("Match rate", count=2)
+    assert "*Meetings booked:* 0 chats booked" in render_blocks(report.blocks)
+
+
+def test_my_data_lists_booked_chats_and_forget_me_names_the_person_no_more(room: Room) -> None:
+    offer = room.offer(room.tom)
+    room.lea.click(offer, booking_ui.PICK_ACTION, picks(offer)[0])
+    room.tom.click(room.wait_for_update(offer.ts, "proposed"), booking_ui.ACCEPT_ACTION)
+    room.wait_for_update(offer.ts, "Your chat is booked")
+    with room.db.session() as session:
+        exported = queries.export_person(session=session, team_id=room.match.team_id, user_id=room.lea.id)
+    assert [m["uid"] for m in exported["meetings"]] == [room.meeting().uid]
+    with room.db.begin() as session:
+        queries.forget_person(session=session, team_id=room.match.team_id, user_id=room.lea.id)
+    kept = room.meeting()
+    assert kept.proposed_by == queries.FORGOTTEN and kept.agreed_by == room.tom.id
 
 
 def test_a_check_in_shared_in_the_room_offers_to_book_the_next_chat(room: Room) -> None:
