@@ -282,8 +282,12 @@ def test_a_chat_is_proposed_accepted_moved_and_reminded_once(room: Room) -> None
 def test_cancelling_an_agreed_chat_cancels_the_invite_and_its_reminders(room: Room) -> None:
     lea, tom = room.lea, room.tom
     offer = room.offer(tom)
-    value = picks(offer)[-1]
-    lea.click(offer, booking_ui.PICK_ACTION, value)
+    first = picks(offer)[0]
+    lea.click(offer, booking_ui.PICK_ACTION, first)
+    tom.click(room.wait_for_update(offer.ts, "proposed"), booking_ui.ANOTHER_ACTION)
+    again = room.wait_for_update(offer.ts, "would like to find a time")
+    assert f"<@{tom.id}> would like" in again.text and first.split(":")[2] not in str(picks(again))
+    lea.click(again, booking_ui.PICK_ACTION, picks(again)[-1])
     tom.click(room.wait_for_update(offer.ts, "proposed"), booking_ui.ACCEPT_ACTION)
     booked = room.wait_for_update(offer.ts, "Your chat is booked")
     [invite] = room.wait_for_invites(1)
@@ -304,6 +308,8 @@ def test_cancelling_an_agreed_chat_cancels_the_invite_and_its_reminders(room: Ro
     ingrid.mentor("report")
     report = ingrid.wait_for_ephemeral("Match rate", count=2)
     assert "*Meetings booked:* 0 chats booked" in render_blocks(report.blocks)
+    uploads = room.world.standin.calls_to
+    room.world.wait_for(lambda: len(uploads("files.completeUploadExternal")) >= 4, what="two invites, two dashboards")
 
 
 def test_my_data_lists_booked_chats_and_forget_me_names_the_person_no_more(room: Room) -> None:
