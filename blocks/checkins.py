@@ -10,6 +10,7 @@ from typing import Any
 from blocks import matching as match_ui
 from blocks import skillgrowth as skill_ui
 from blocks.admin import button
+from blocks.booking import book_next_button
 from blocks.common import Block, context, mrkdwn_section, option, plain
 from blocks.text import escape, quote
 from mentoring.checkins import Entry
@@ -153,8 +154,8 @@ def checkin_modal(match: Match, programme: Programme, today: date) -> dict[str, 
     }
 
 
-def checkin_shared(author_id: str, entry: Entry) -> tuple[str, list[Block]]:
-    """The logged check-in in the pair's room: never the author's private reflection."""
+def checkin_shared(author_id: str, entry: Entry, match_id: int | None = None) -> tuple[str, list[Block]]:
+    """The logged check-in in the pair's room (never the author's private reflection), with *Book our next chat*."""
     lines = [
         f"<@{author_id}> logged your check-in: met on {entry.met_on.isoformat()} for {entry.duration_minutes} minutes."
     ]
@@ -164,7 +165,10 @@ def checkin_shared(author_id: str, entry: Entry) -> tuple[str, list[Block]]:
         lines.append("*What I learned:*\n" + quote(entry.learned))
     if entry.next_step:
         lines.append("*Next step:*\n" + quote(entry.next_step))
-    return lines[0], [mrkdwn_section("\n".join(lines))]
+    blocks = [mrkdwn_section("\n".join(lines))]
+    if match_id is not None:
+        blocks.append(book_next_button(match_id))
+    return lines[0], blocks
 
 
 def checkin_settled(author_id: str) -> tuple[str, list[Block]]:

@@ -212,6 +212,7 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     if health.mentors:
         lines.append(f"*Mentors who completed the essentials:* {health.mentors_trained} of {health.mentors}")
     lines += skill_development_lines(health)
+    lines.append(f"*Meetings booked:* {health.meetings_booked} chats booked in Slack this cycle")
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},
         mrkdwn_section("\n".join(lines)),

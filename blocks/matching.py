@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence, Set
-from datetime import datetime
 from typing import Any
 
 from blocks.admin import MATCH_ACTION, button
@@ -14,14 +13,13 @@ from blocks.common import Block, View, context, mrkdwn_section, option, plain, r
 from blocks.text import escape, truncate
 from blocks.training import TRAINED
 from mentoring.matching import Proposal
-from mentoring.meeting import zone
 from store.models import MatchRound, MatchStatus, Programme
 
 __all__ = ["MATCH_ACTION"]  # the admin panel's "Match now" button, handled with the rest of matching
 
 PREVIEW_CALLBACK = "match_preview_release"
 CHANGE_ACTION = "match_preview_change"
-SCHEDULE_ACTION = "room_schedule"
+SCHEDULE_ACTION = "room_schedule"  # handled with booking (handlers/booking.py)
 CHECKIN_ACTION = "room_checkin"
 REMATCH_CALLBACK = "rematch_submit"
 GUIDE_ACTION = "guide_open"
@@ -226,18 +224,6 @@ def unmatched_dm(programme: Programme, reason: str) -> str:
         f"We couldn't match you in this round of *{escape(programme.name)}*: {escape(reason)}. It's not about you: "
         "rounds depend on who is available. You're on the waiting list and will be first in line next round."
     )
-
-
-def slots_message(slots: Sequence[datetime], timezones: Mapping[str, str | None]) -> str:
-    if not slots:
-        return "I couldn't find a time inside everyone's working hours in the next two weeks. Try suggesting one here."
-    lines = []
-    for at in slots:
-        local = ", ".join(
-            f"<@{uid}> {at.astimezone(zone(tz)).strftime('%a %d %b %H:%M')}" for uid, tz in timezones.items()
-        )
-        lines.append(f"• {local}")
-    return "Times inside everyone's working hours (30 minutes):\n" + "\n".join(lines)
 
 
 def rematch_options(matches: Sequence[tuple[int, Sequence[str]]]) -> list[tuple[int, str]]:

@@ -150,6 +150,7 @@ class SlackProfile:
     is_owner: bool
     deleted: bool
     is_bot: bool
+    email: str = ""  # only with the users:read.email scope
 
 
 def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
@@ -170,7 +171,17 @@ def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
         is_owner=bool(user.get("is_owner")),
         deleted=bool(user.get("deleted")),
         is_bot=bool(user.get("is_bot")),
+        email=str(profile.get("email") or ""),
     )
+
+
+def user_emails(client: WebClient, user_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Each person's name and email address (None when Slack gives none: no users:read.email, or a bot)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for user_id in user_ids:
+        profile = user_profile(client, user_id)
+        found[user_id] = (profile.name, profile.email or None) if profile else (user_id, None)
+    return found
 
 
 def send_dm(client: WebClient, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str | None:

@@ -7,6 +7,7 @@ from slack_bolt import App
 from handlers import (
     admin,
     agreements,
+    booking,
     checkins,
     commands,
     culture,
@@ -38,6 +39,7 @@ def register_all(app: App) -> None:
     matching.register(app)
     checkins.register(app)
     agreements.register(app)
+    booking.register(app)
     guide.register(app)
     prompt.register(app)
     surveys.register(app)

@@ -142,7 +142,7 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     tick_from_checkin(deps.db, team_id=team_id, user_id=user_id, match_id=match_id, ticked=checkin_ticks(view))
     settle_checkin_dms(client, deps, match_id=match_id, author=user_id)
     if found.match.room_id:
-        _share_in_room(client, found.match.room_id, *checkin_ui.checkin_shared(user_id, entry))
+        _share_in_room(client, found.match.room_id, *checkin_ui.checkin_shared(user_id, entry, match_id))
     _keep_reflection(client, deps, view, found, team_id=team_id, user_id=user_id)
 
 

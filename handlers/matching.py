@@ -31,7 +31,6 @@ from handlers.deps import Deps, deps_of
 from mentoring import matching
 from mentoring.access import REFUSAL
 from mentoring.guidance import first_meeting_guide, library
-from mentoring.meeting import suggest_slots
 from mentoring.programmes import CADENCE_LABELS
 from mentoring.prompting import pair_context
 from prompts.library import load_library
@@ -280,28 +279,6 @@ def _first_prompt(deps: Deps, programme: Programme, proposal: matching.Proposal)
         return matching.first_prompt(session=session, programme=programme, proposal=proposal)
 
 
-def on_schedule(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
-    """'Schedule our first chat': suggest times inside everyone's working hours, in each person's own time."""
-    ack()
-    deps = deps_of(context)
-    team_id, user_id = team_of(body, context), user_of(body)
-    with deps.db.session() as session:
-        found = matching.room_timezones(
-            session=session, match_id=int_or_none(action_value(body)), team_id=team_id, user_id=user_id
-        )
-    if found is None:
-        tell(client, body, "That button belongs to someone else's match.")
-        return
-    room_id, timezones = found
-    slots = suggest_slots(list(timezones.values()), now=utcnow())
-    text = f"<@{user_id}> would like to find a time. " + match_ui.slots_message(slots, timezones)
-    try:
-        client.chat_postMessage(channel=room_id, text=text)
-    except SlackApiError as error:
-        logger.error("could not post suggested times: %s", error.response.get("error"))
-        tell(client, body, "I couldn't post in your room just now. Please try again.")
-
-
 def end_matches(
     client: WebClient,
     deps: Deps,
@@ -388,6 +365,5 @@ def on_rematch_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
 def register(app: App) -> None:
     app.action(match_ui.MATCH_ACTION)(on_match_now)
     app.action(match_ui.CHANGE_ACTION)(on_preview_change)
-    app.action(match_ui.SCHEDULE_ACTION)(on_schedule)
     app.view(match_ui.PREVIEW_CALLBACK)(on_release)
     app.view(match_ui.REMATCH_CALLBACK)(on_rematch_submit)

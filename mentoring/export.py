@@ -122,6 +122,7 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
             for d in health.skill_development
         ],
         ("skills withheld (fewer than 5 people rated them)", "", health.skills_withheld),
+        ("meetings booked this cycle", "", health.meetings_booked),
         ("stalled pairs", "", len(health.stalled)),
     ]
     rows += [(f"check-ins in week {i + 1}", "", n) for i, n in enumerate(health.checkins_per_week)]

@@ -267,6 +267,9 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     health.skill_development, health.skills_withheld = insight.skill_development(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.meetings_booked = insight.meetings_booked_in_cycle(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     health.survey = insight.survey_results(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

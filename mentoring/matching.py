@@ -583,23 +583,6 @@ def member_match(*, session: Session, match_id: int | None, team_id: str, user_i
     return match
 
 
-def room_timezones(
-    *, session: Session, match_id: int | None, team_id: str, user_id: str
-) -> tuple[str, dict[str, str | None]] | None:
-    """The room of the person's match, and each member's timezone (None when unknown); None when the match isn't
-    theirs or has no room."""
-    match = member_match(session=session, match_id=match_id, team_id=team_id, user_id=user_id)
-    if match is None or match.room_id is None:
-        return None
-    ids = [m.slack_user_id for m in members(session=session, match_id=match.id or 0)]
-    zones = {
-        p.slack_user_id: p.timezone
-        for p in queries.programme_participants(session=session, team_id=team_id, programme_id=match.programme_id)
-        if p.slack_user_id in ids
-    }
-    return match.room_id, {uid: zones.get(uid) for uid in ids}
-
-
 def rematch_choices(*, session: Session, team_id: str, user_id: str) -> list[tuple[int, list[str]]]:
     """The person's active matches: each one's id and its other members' names."""
     current = user_matches(session=session, team_id=team_id, user_id=user_id)

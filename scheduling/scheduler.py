@@ -17,6 +17,7 @@ from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership, worker_id
+from scheduling.meetings import plan_meeting_reminders
 from scheduling.outbox import POST_PER_MINUTE, RateLimiter, deliver_due
 from scheduling.roadmaps import plan_roadmap_nudges
 from store import queries
@@ -40,6 +41,7 @@ def tick(
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
+        "meeting_reminders_planned": plan_meeting_reminders(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
         "alumni_invited": plan_alumni_invitations(db, now=now),
         "digests_planned": plan_digests(db, client, now=now),

@@ -140,6 +140,7 @@ def scene(world: World, database_url: str) -> list[Actor]:
     ingrid.submit({})
     ana.wait_for_dm(3)
     world.settle()
+    book_a_chat(world, lea, kenji)
 
     say("▶ Ana runs `/mentor roadmap` and saves the 30/60/90-day starter template with her goal")
     ana.mentor("roadmap")
@@ -153,6 +154,47 @@ def scene(world: World, database_url: str) -> list[Actor]:
     world.settle()
     fast_forward(world, database_url, ana)
     return [ana, sam, priya, kenji, ingrid]
+
+
+def book_a_chat(world: World, lea: Actor, kenji: Actor) -> None:
+    """Kenji and Lea book their first chat from their room, and the calendar invite lands there."""
+    from icalendar import Calendar
+
+    intro = next(m for m in kenji.world.standin.seen_by(kenji.id) if "Schedule our first chat" in str(m.blocks))
+    room = intro.channel or ""
+
+    def room_message(containing: str) -> Any:
+        return world.wait_for(
+            lambda: next((m for m in world.standin.messages_in(room) if containing in m.text), None),
+            what=f"a room message saying {containing!r}",
+        )
+
+    say("▶ Kenji presses *Schedule our first chat* in the room: times inside both working hours, as buttons")
+    kenji.click(intro, "room_schedule")
+    offer = room_message("would like to find a time")
+    times = [b["accessory"]["value"] for b in offer.blocks if b.get("accessory", {}).get("action_id") == "booking_pick"]
+    say(f"    {len(times)} times offered; each reader sees them in their own timezone")
+    say("▶ Lea picks the first one, which proposes it; Kenji presses Accept")
+    lea.click(offer, "booking_pick", times[0])
+    proposal = room_message("proposed")
+    kenji.click(proposal, "booking_accept")
+    booked = room_message("Your chat is booked")
+    say(f"    The room now says: {booked.text}")
+    invite = world.wait_for(
+        lambda: next((f for m in world.standin.messages_in(room) for f in m.files if f["name"].endswith(".ics")), None),
+        what="the calendar invite",
+    )
+    request = urllib.request.Request(invite["url_private"], headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        event = Calendar.from_ical(response.read()).walk("VEVENT")[0]
+    say(f"    and {invite['name']} is uploaded there (files upload v2). Parsed back with the icalendar library:")
+    for name in ("UID", "SEQUENCE", "DTSTART", "DTEND", "STATUS"):
+        say(f"      {name}: {event.decoded(name) if name.startswith('DT') else event[name]}")
+    found = event.get("ATTENDEE")
+    for attendee in found if isinstance(found, list) else [found]:
+        say(f"      ATTENDEE: {attendee}")
+    say("    plus *Add to Google Calendar* / *Add to Outlook* buttons, *Change the time* and *Cancel*; each person")
+    say("    gets one reminder DM at 09:00 their time on the working day before.")
 
 
 def fast_forward(world: World, database_url: str, ana: Actor) -> None:

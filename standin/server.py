@@ -59,6 +59,7 @@ MAX_SCHEDULE_AHEAD = 120 * 24 * 3600
 RESPONSE_URL_USES = 5
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
 SCOPE_FAMILY = {"public": "channels", "private": "groups", "im": "im", "mpim": "mpim"}
+EMAIL_SCOPE = "users:read.email"  # without it, Slack leaves profile.email out of user objects
 
 
 @dataclass
@@ -701,6 +702,8 @@ class SlackStandIn:
             return self._handle_api(parts.path[len("/api/") :], parts.query, lowered, raw)
         if parts.path.startswith("/upload/") and verb == "POST":
             return self._handle_upload(parts.path[len("/upload/") :], lowered, raw)
+        if parts.path.startswith("/files-pri/") and verb == "GET":
+            return self._handle_download(parts.path[len("/files-pri/") :], lowered)
         if parts.path.startswith("/respond/") and verb == "POST":
             return self._handle_respond(parts.path[len("/respond/") :], lowered, raw)
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found"
@@ -1184,7 +1187,17 @@ class SlackStandIn:
             "is_enterprise_install": False,
         }
 
+    def _caller_scopes(self) -> frozenset[str]:
+        known = self.tokens.get(getattr(self._caller, "token", "") or "")
+        return frozenset(known.scopes if known is not None else self.scopes)
+
     def _user_object(self, person: Person) -> dict[str, Any]:
+        user = self._user_fields(person)
+        if EMAIL_SCOPE not in self._caller_scopes():
+            user["profile"].pop("email", None)
+        return user
+
+    def _user_fields(self, person: Person) -> dict[str, Any]:
         return {
             "id": person.id,
             "team_id": self.team_id,
@@ -1684,7 +1697,13 @@ class SlackStandIn:
 
     def _file_object(self, f: _File) -> dict[str, Any]:
         ext = f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else "binary"
-        mimetypes = {"png": "image/png", "jpg": "image/jpeg", "csv": "text/csv", "txt": "text/plain"}
+        mimetypes = {
+            "png": "image/png",
+            "jpg": "image/jpeg",
+            "csv": "text/csv",
+            "txt": "text/plain",
+            "ics": "text/calendar",
+        }
         return {
             "id": f.id,
             "created": f.created,
@@ -1730,6 +1749,21 @@ class SlackStandIn:
                 self.warnings.append(f"upload of {stored.filename}: {len(data)} bytes sent, {stored.length} announced")
             stored.data = data
             return 200, plain, f"OK - {len(data)}".encode()
+
+    def _handle_download(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """A file's `url_private`: like Slack, only with a valid token of its workspace (else a 404 page)."""
+        auth = headers.get("authorization", "")
+        token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else ""
+        key, _, _name = path.partition("/")
+        team_id, _, file_id = key.partition("-")
+        with self._lock:
+            known = self.tokens.get(token)
+            stored = self._files.get(file_id)
+            if known is None or known.revoked or known.team_id != team_id or stored is None or stored.data is None:
+                return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>Not found</body></html>"
+            ext = stored.filename.rsplit(".", 1)[-1].lower()
+            mimetype = "text/calendar" if ext == "ics" else "application/octet-stream"
+            return 200, {"Content-Type": mimetype}, stored.data
 
     # ------------------------------------------------------------------ response_url
 

@@ -24,6 +24,8 @@ from store.models import (
     Match,
     MatchMember,
     MatchStatus,
+    Meeting,
+    MeetingStatus,
     Milestone,
     MilestoneStatus,
     Participant,
@@ -380,6 +382,7 @@ class Health:
     mentors: int = 0  # active mentors
     mentors_trained: int = 0  # of them, those who completed the mentor essentials
     skills_withheld: int = 0  # skills rated by fewer than MIN_GROUP people: not shown
+    meetings_booked: int = 0  # chats booked in Slack this cycle (agreed, not cancelled)
     survey: dict[str, dict[str, Any]] | None = None
 
     @property
@@ -487,8 +490,34 @@ def usefulness(*, session: Session, programme_id: int, cycle_number: int) -> tup
     return counts, sum(counts.values())
 
 
+def meetings_booked_in_cycle(*, session: Session, programme_id: int, cycle_number: int) -> int:
+    """Chats booked in Slack (agreed and not cancelled) by the matches of one cycle: a touchpoint like a check-in."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Meeting)
+            .join(Match, col(Match.id) == col(Meeting.match_id))
+            .where(
+                col(Meeting.programme_id) == programme_id,
+                col(Meeting.status) == MeetingStatus.AGREED.value,
+                col(Match.cycle_number) == cycle_number,
+            )
+        ).scalar_one()
+    )
+
+
 def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime) -> list[list[str]]:
-    """Members of active matches released before `quiet_since` with no check-in logged since then."""
+    """Members of active matches released before `quiet_since` with no touchpoint since then: no check-in logged
+    and no chat booked (agreed then, or agreed for a time since)."""
+    booked = (
+        select(col(Meeting.id))
+        .where(
+            col(Meeting.match_id) == col(Match.id),
+            col(Meeting.status) == MeetingStatus.AGREED.value,
+            or_(col(Meeting.agreed_at) >= quiet_since, col(Meeting.starts_at) >= quiet_since),
+        )
+        .exists()
+    )
     last_checkin = (
         select(col(CheckIn.match_id), func.max(col(CheckIn.created_at)).label("last"))
         .group_by(col(CheckIn.match_id))
@@ -503,6 +532,7 @@ def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime)
             col(Match.status) == MatchStatus.ACTIVE.value,
             col(Match.released_at) < quiet_since,
             or_(last_checkin.c.last.is_(None), last_checkin.c.last < quiet_since),
+            ~booked,
         )
         .order_by(col(Match.id), col(MatchMember.id))
     ).all()

@@ -656,3 +656,48 @@ class MentorTraining(SQLModel, table=True):
     step: str = Field(sa_column=Column(String(80), nullable=False))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     done_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Booked chats -------------------------------------------------------------------------------------------
+
+
+class MeetingStatus(StrEnum):
+    PROPOSED = "proposed"  # someone picked a time; the others have not accepted it yet
+    AGREED = "agreed"  # accepted: invites sent, a reminder planned
+    CANCELLED = "cancelled"
+
+
+class Meeting(SQLModel, table=True):
+    """A chat a match booked in its room: the time proposed or agreed, and the calendar invite's identity.
+
+    `uid` and `sequence` are the iCalendar UID and SEQUENCE of the invite: one UID per meeting, SEQUENCE raised
+    each time the agreed time changes or the meeting is cancelled. `remind_at` is when the reminder is planned
+    (None once planned, or when there is none to send)."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (Index("ix_meeting_status_remind_at", "status", "remind_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    uid: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    status: str = Field(default=MeetingStatus.PROPOSED.value, sa_column=Column(String(10), nullable=False))
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    minutes: int = Field(default=30, sa_column=Column(Integer, nullable=False, server_default="30"))
+    # While a new time is proposed for an agreed meeting: the agreed time, which stands until the change is accepted.
+    previous_starts_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    proposed_by: str = Field(sa_column=Column(String(32), nullable=False))
+    proposed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    agreed_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    agreed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    cancelled_by: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    message_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    remind_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -21,6 +21,13 @@ from store.queries.matching import (
     matches_with_members,
     released_matches,
 )
+from store.queries.meetings import (
+    get_meeting,
+    match_meetings,
+    meetings_to_remind,
+    reminder_key,
+    withdraw_reminders,
+)
 from store.queries.participants import (
     end_pause,
     get_participant,
@@ -89,6 +96,7 @@ __all__ = [
     "find_programme",
     "forget_growth",
     "forget_person",
+    "get_meeting",
     "get_milestone",
     "get_participant",
     "get_programme",
@@ -99,8 +107,10 @@ __all__ = [
     "kudos_given",
     "mark_installed",
     "mark_uninstalled",
+    "match_meetings",
     "match_milestones",
     "matches_with_members",
+    "meetings_to_remind",
     "memberships",
     "mentor_contributions",
     "milestone_status_counts",
@@ -116,6 +126,7 @@ __all__ = [
     "rate_prompt",
     "record_scheduler_state",
     "released_matches",
+    "reminder_key",
     "replan_person",
     "roadmap_for",
     "roadmap_milestones",
@@ -125,5 +136,6 @@ __all__ = [
     "skill_demand",
     "slugify",
     "upsert_participant",
+    "withdraw_reminders",
     "workspace_active",
 ]

@@ -30,6 +30,7 @@ from store.models import (
     SkillRating,
     SurveyResponse,
 )
+from store.queries.meetings import export_meetings, forget_meetings
 from store.queries.participants import memberships
 from store.queries.roadmaps import roadmap_milestones
 from store.types import utcnow
@@ -71,6 +72,7 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
         "memberships": joined,
         "matches": matches,
         "check_ins_you_logged": [c.model_dump(mode="json") for c in check_ins],
+        "meetings": export_meetings(session=session, team_id=team_id, user_id=user_id),
         "survey_answers": [
             r.model_dump(mode="json")
             for r in session.exec(
@@ -109,6 +111,7 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
     """
     deleted = 0
     forget_growth(session=session, team_id=team_id, user_id=user_id)
+    forget_meetings(session=session, team_id=team_id, user_id=user_id, forgotten=FORGOTTEN)
     for participant in session.exec(
         select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
     ).all():
