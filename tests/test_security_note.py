@@ -23,6 +23,7 @@ SCOPE_EVIDENCE = {
     "channels:history": ['app.event("message")'],
     "groups:history": ['app.event("message")'],
     "mpim:history": ['app.event("message")'],
+    "im:history": ["conversations_history("],
     "reactions:read": ['app.event("reaction_added")', 'app.event("reaction_removed")'],
 }
 
