@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from gateway.slack import make_web_client
+from scheduling.delivery import DeliveryLoop
 from scheduling.leader import Leadership
 from scheduling.outbox import DeliveryReport, RateLimiter, deliver_due, enqueue
 from scheduling.scheduler import tick
@@ -212,6 +213,38 @@ def test_a_failing_history_read_never_counts_as_not_posted(db: Database, error: 
         assert [c.status for c in standin.calls_to("chat.postMessage")] == [0]  # one call, its answer lost
 
 
+def test_rows_are_claimed_and_recorded_in_batches(db: Database) -> None:
+    """30 DMs with batches of 10: a handful of claiming statements and recording transactions, not one per row."""
+    crowd = people(30)
+    with SlackStandIn(people=crowd) as standin:
+        for p in crowd:
+            checkin_for(db, p.id)
+        report = deliver(db, plain_client(standin), batch=10, flush_every=60.0)
+        assert report.sent == 30
+        assert report.claims <= 6 and report.flushes <= 6
+        assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+
+
+def test_a_woken_delivery_loop_sends_at_once_and_the_pass_leaves_sending_to_it(
+    db: Database, standin: SlackStandIn
+) -> None:
+    """The delivery loop runs on its own, idle for an hour unless woken (what the planner does when it queues
+    work); a scheduler pass given the loop does not send itself."""
+    loop = DeliveryLoop(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url), idle_seconds=3600)
+    loop.start()
+    try:
+        time.sleep(0.2)  # the loop has looked once, found nothing, and waits (an hour) to be woken
+        ana = find("Ana").id
+        checkin_for(db, ana, at=datetime.now(UTC) - timedelta(minutes=1))
+        result = tick(db, plain_client(standin), now=datetime.now(UTC), delivery=loop)
+        assert "delivered" not in result and standin.dms(ana) == []  # the pass left sending to the loop
+        loop.wake()
+        assert standin.wait_for(lambda: len(standin.dms(ana)) == 1, timeout=20)
+        _wait(lambda: outbox(db)[0].status == "sent")
+    finally:
+        loop.stop()
+
+
 def test_transient_errors_give_up_after_max_attempts(db: Database, standin: SlackStandIn) -> None:
     checkin_for(db, find("Ana").id)
     standin.server_error_next("chat.postMessage", status=500, times=5)
@@ -382,6 +415,61 @@ def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(dat
             assert first_passes and second_passes
             assert max(first_passes) < leads[1]["t"] <= min(second_passes)  # never two leaders at once
             assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_crash_mid_send_with_a_second_worker_and_a_failing_history_read_delivers_each_message_once(
+    database_url: str,
+) -> None:
+    """Two delivery loops (the product's, each its own process) on one PostgreSQL. The one leading is killed
+    with -9 in the middle of its sends, after Slack accepted messages it had not yet recorded. The other takes
+    over, and the history reads it needs to know what Slack holds fail for a while (429, then 500, then a
+    dropped connection): no message goes out again until a read succeeds. Every person sees exactly one DM."""
+    crowd = people(40)
+    db = Database.from_url(database_url)
+    try:
+        with SlackStandIn(people=crowd) as standin:
+            for p in crowd:
+                checkin_for(db, p.id, at=datetime.now(UTC))
+            standin.rate_limit_next("conversations.history", retry_after=1, times=3)
+            standin.server_error_next("conversations.history", status=500, times=3)
+            standin.lose_answer_next("conversations.history", times=2)
+            workers = [_worker("loop", database_url, standin.api_url, "60", "--slow", "0.05") for _ in range(2)]
+            try:
+
+                def accepted() -> int:
+                    return len([c for c in standin.calls_to("chat.postMessage") if c.status == 200])
+
+                _wait(lambda: accepted() >= 12)
+                with db.session() as session:
+                    claims = {r.claimed_by for r in session.exec(select(OutboxMessage)).all() if r.claimed_by}
+                [leader_name] = claims
+                leader = next(w for w in workers if leader_name == f"loop:{w.pid}")
+                leader.send_signal(signal.SIGKILL)
+                leader.wait()
+                at_kill = accepted()
+                recorded = [r.status for r in outbox(db)].count("sent")
+                assert recorded < at_kill, "the kill did not land between an accepted send and its record"
+                survivor = next(w for w in workers if w is not leader)
+                assert survivor.poll() is None
+
+                _wait(lambda: [r.status for r in outbox(db)].count("sent") == 40, timeout=90)
+            finally:
+                for worker in workers:
+                    if worker.poll() is None:
+                        worker.terminate()
+                    worker.wait()
+
+            assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+            history = [c.status for c in standin.calls_to("conversations.history")]
+            assert history[:8] == [429, 429, 429, 500, 500, 500, 0, 0]  # all failed; nothing resent meanwhile
+            assert 200 in history
+            rows = outbox(db)
+            assert all(r.unsure_since is None for r in rows)
+            assert {r.claimed_by for r in rows if r.slack_ts} >= {leader_name}  # some recorded by the dead leader
+            assert standin.errors == []
     finally:
         db.dispose()
 
