@@ -58,8 +58,9 @@ class DeliveryLoop:
         self.client = client
         self.leadership = leadership or Leadership(db.engine, lock_id=DELIVERY_LOCK_ID)
         self.limiter = limiter or RateLimiter(post_per_minute=post_per_minute)
-        # A batch is about two seconds of the workspace's rate: claimed rows a crash leaves unsure stay few.
-        self.batch = max(4, math.ceil(post_per_minute / 60 * 2))
+        # A batch is about half a second of the workspace's rate (claimed again when half is sent): the rows a
+        # crash leaves unsure, each to be checked against Slack's history at Tier 3 (50 a minute), stay few.
+        self.batch = max(4, math.ceil(post_per_minute / 60 / 2))
         self.pass_seconds = pass_seconds
         self.idle_seconds = idle_seconds
         self.follower_seconds = follower_seconds

@@ -138,7 +138,7 @@ class RateLimiter:
         if bucket is None:
             if method == "chat.postMessage" and channel is None:  # the workspace-wide limit
                 per_second = self.post_per_minute / 60.0
-                bucket = _Bucket(max(1.0, per_second * 10), per_second, self.clock)
+                bucket = _Bucket(max(1.0, per_second), per_second, self.clock)  # a burst of one second
             elif method == "chat.postMessage":
                 bucket = _Bucket(POST_BURST, 1.0, self.clock)
             else:
