@@ -18,6 +18,8 @@ from gateway.metrics import MULTIPROC_ENV
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus
 
+_WAITING = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.UNSURE.value)
+
 
 class OutboxCollector(Collector):
     """Outbox depth and the age of the oldest message due, read from the database when scraped."""
@@ -39,7 +41,7 @@ class OutboxCollector(Collector):
                 counts = dict(
                     session.exec(
                         select(OutboxMessage.status, func.count())
-                        .where(col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
+                        .where(col(OutboxMessage.status).in_(_WAITING))
                         .group_by(OutboxMessage.status)
                     ).all()
                 )
@@ -50,7 +52,7 @@ class OutboxCollector(Collector):
                 ).first()
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database is down; /readyz says so
             return
-        for status in (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value):
+        for status in _WAITING:
             depth.add_metric([status], float(counts.get(status, 0)))
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)

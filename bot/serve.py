@@ -18,16 +18,21 @@ logger = logging.getLogger(__name__)
 def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
     """The scheduled loop (check-ins, pauses, purges), with its own database engine and Slack client."""
     from bot.install import make_team_clients
+    from scheduling.delivery import DeliveryLoop
     from scheduling.scheduler import build_scheduler
     from store.db import Database
 
     db = Database.from_url(settings.database_url)
+    clients = make_team_clients(settings, db)
+    # Delivery runs continuously at Slack's pace in a thread of its own; the scheduler's passes plan and wake it.
+    delivery = DeliveryLoop(db, clients, post_per_minute=settings.slack_post_per_minute).start()
     scheduler = build_scheduler(
         db,
-        make_team_clients(settings, db),
+        clients,
         blocking=blocking,
         interval_seconds=settings.scheduler_interval_seconds,
         post_per_minute=settings.slack_post_per_minute,
+        delivery=delivery,
     )
     logger.info("scheduler starting")
     scheduler.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -115,6 +116,18 @@ def make_web_client(*, token: str | None, base_url: str, max_retries: int = 3, t
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
         ],
     )
+
+
+def without_retries(client: WebClient) -> WebClient:
+    """The same client (token, URL, class) that never retries by itself: a 429, a 5xx or a dropped connection
+    reaches the caller at once. The outbox sends through this: its own per-channel back-off handles 429s (no
+    sleeping inside the delivery loop), and a request whose answer was lost is not blindly sent again (Slack may
+    have accepted it) but checked first."""
+    if not client.retry_handlers:
+        return client
+    bare = copy.copy(client)
+    bare.retry_handlers = []
+    return bare
 
 
 class TeamClients(Protocol):

@@ -3,18 +3,27 @@
 Planning calls `enqueue` inside its own unit of work; a unique key per (workspace, key) makes planning twice
 harmless. `deliver_due` claims what is due and sends it through the Web API client:
 
-- Claiming marks rows `sending` with `claimed_by`/`claimed_at` (PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`,
-  so replicas never claim the same row; SQLite: one conditional UPDATE per row). Every claim counts an attempt.
-- Each message carries Slack `metadata` (event type `mentor_bot_outbox`, the outbox id). A row still `sending`
-  after `stale_after` belongs to a worker that died; before resending it the worker reads the channel's recent
-  history and, if Slack already holds a message with that outbox id, records it as sent instead. When Slack's
-  history cannot be read (or does not answer with messages) the row is resent: delivery is then at least once,
-  and a duplicate is possible only for a message Slack accepted in the instant before the worker died.
-- Our own pacing keeps us under Slack's limits (chat.postMessage about 1/s per channel with short bursts; other
-  methods by tier), and a 429 makes the worker back off that channel or method for Retry-After.
-- Transient failures (5xx, dropped connections, Slack's own internal errors) go back to `pending` with an
-  exponential backoff; permanent ones (`user_not_found`, `channel_not_found`, ...) and running out of attempts
-  end as `failed`, listed in the report so the caller can act. Rows of an uninstalled workspace are `skipped`.
+- Claiming is one UPDATE per batch: it marks up to `batch` due rows `sending` with `claimed_by`/`claimed_at`
+  (PostgreSQL: the rows are picked with `FOR UPDATE SKIP LOCKED`, so replicas never claim the same row). Every
+  claim counts an attempt. Outcomes are recorded in batches too: one transaction for what was decided since the
+  last one (at most `flush_every` seconds apart), guarded by the claim, so a worker that lost its claim records
+  nothing.
+- Each message carries Slack `metadata` (event type `mentor_bot_outbox`, the outbox id). A message Slack may
+  already hold is `unsure`: a row still `sending` after `stale_after` (its worker died), or a send whose answer
+  never came (dropped connection, timeout, 5xx, an internal error). Before sending it again the worker reads the
+  channel's history (`conversations.history` with metadata; for a DM after `conversations.open`): if Slack holds
+  a message with that outbox id it is recorded as sent; only a history read that succeeded and does not hold it
+  lets the message go out again. A read that fails (`missing_scope`, `ratelimited`, 5xx, the network) proves
+  nothing: the row stays `unsure` and is checked again later, each wait as long as the time already spent unsure
+  (from `backoff_base` up to `backoff_cap`). After `check_deadline` of unsure it ends `failed` ("unconfirmed") for
+  an operator to look at: a message is never sent twice, at worst it is reported as possibly not sent.
+- Our own pacing keeps us under Slack's limits (chat.postMessage about 1/s per channel with short bursts and a
+  workspace-wide rate; other methods by tier). The worker sends through its own client, which never retries by
+  itself (`gateway.slack.without_retries`): a 429 makes the worker back off that channel (or method) for
+  Retry-After and go on with other channels; nothing sleeps on one channel's limit.
+- Transient failures go back with an exponential backoff; permanent ones (`user_not_found`,
+  `channel_not_found`, ...) and running out of attempts end as `failed`, listed in the report so the caller can
+  act. Rows of an uninstalled workspace are `skipped`.
 """
 
 from __future__ import annotations
@@ -23,20 +32,21 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from gateway.slack import TeamClients, per_minute, team_clients
+from gateway.slack import TeamClients, per_minute, team_clients, without_retries
 from scheduling.hours import Window, next_working_slot
 from store import queries
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus
+from store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +91,6 @@ POST_BURST = 3.0
 """chat.postMessage: a burst of this many messages per channel, then one a second."""
 
 
-class _NoTimeLeft(Exception):
-    """The time budget ran out before a stale row's history could be checked: leave it for a later pass."""
-
-
 class _Bucket:
     def __init__(self, capacity: float, per_second: float, clock: Callable[[], float]) -> None:
         self.capacity = capacity
@@ -116,13 +122,15 @@ class RateLimiter:
     """Client-side pacing per workspace: chat.postMessage per channel and across the workspace, every other
     method by its tier.
 
-    Keep one per process (or per worker) so the pacing carries over from one delivery pass to the next.
+    Keep one per process (or per worker) so the pacing carries over from one delivery pass to the next. It also
+    remembers each person's DM channel (`dm_channels`), so a history check needs no `conversations.open`.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, *, post_per_minute: int = POST_PER_MINUTE) -> None:
         self.clock = clock
         self.post_per_minute = post_per_minute
         self._buckets: dict[tuple[str, str, str], _Bucket] = {}
+        self.dm_channels: dict[tuple[str, str], str] = {}
 
     def _bucket(self, team_id: str, method: str, channel: str | None) -> _Bucket:
         key = (team_id, method, channel or "") if method == "chat.postMessage" else (team_id, method, "")
@@ -130,7 +138,7 @@ class RateLimiter:
         if bucket is None:
             if method == "chat.postMessage" and channel is None:  # the workspace-wide limit
                 per_second = self.post_per_minute / 60.0
-                bucket = _Bucket(max(1.0, per_second * 10), per_second, self.clock)
+                bucket = _Bucket(max(1.0, per_second), per_second, self.clock)  # a burst of one second
             elif method == "chat.postMessage":
                 bucket = _Bucket(POST_BURST, 1.0, self.clock)
             else:
@@ -177,9 +185,13 @@ class Failure:
 class DeliveryReport:
     sent: int = 0
     recovered: int = 0  # found already in Slack after a crash, recorded as sent without resending
-    retried: int = 0  # transient failure: back to pending, to try again later
+    retried: int = 0  # transient failure: to try again later (after a history check when Slack may hold it)
+    unsure: int = 0  # Slack may hold it and its history could not be read: checked again later
     skipped: int = 0
     released: int = 0  # claimed but not tried before the time budget ran out
+    claimed: int = 0  # rows claimed
+    claims: int = 0  # claiming statements run (one per batch)
+    flushes: int = 0  # transactions recording outcomes (one per batch)
     rate_limited: int = 0
     deferred: int = 0  # came due outside the recipient's working hours (delivery ran late): waits for the next
     failed: list[Failure] = field(default_factory=list)
@@ -251,7 +263,10 @@ def enqueue(session: Session, *, team_id: str, key: str, **fields: Any) -> bool:
 
 def _due_condition(now: datetime, stale_before: datetime) -> Any:
     return or_(
-        and_(col(OutboxMessage.status) == OutboxStatus.PENDING.value, col(OutboxMessage.not_before) <= now),
+        and_(
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.UNSURE.value]),
+            col(OutboxMessage.not_before) <= now,
+        ),
         and_(
             col(OutboxMessage.status) == OutboxStatus.SENDING.value,
             col(OutboxMessage.claimed_at) < stale_before,
@@ -262,75 +277,77 @@ def _due_condition(now: datetime, stale_before: datetime) -> Any:
 def _claim(
     db: Database, *, now: datetime, worker_id: str, batch: int, stale_after: timedelta
 ) -> list[tuple[OutboxMessage, bool]]:
-    """Claim up to `batch` due rows; returns each with whether it was a stale claim of a dead worker."""
+    """Claim up to `batch` due rows in one UPDATE; returns each with whether Slack may already hold it (a stale
+    claim of a dead worker, or a row already `unsure`): such a row is sent again only after a history check."""
     stale_before = now - stale_after
-    postgres = db.engine.dialect.name == "postgresql"
-    claimed: list[tuple[OutboxMessage, bool]] = []
-    with db.begin() as session:
-        query = (
-            select(OutboxMessage)
-            .where(_due_condition(now, stale_before))
-            .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
-            .limit(batch)
-        )
-        if postgres:
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.exec(query).all())
-        for row in rows:
-            stale = row.status == OutboxStatus.SENDING.value
-            assert row.id is not None
-            result = session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id, _due_condition(now, stale_before))
-                .values(
-                    status=OutboxStatus.SENDING.value,
-                    claimed_by=worker_id,
-                    claimed_at=now,
-                    attempts=col(OutboxMessage.attempts) + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) == 1:
-                row.status = OutboxStatus.SENDING.value
-                row.claimed_by = worker_id
-                row.claimed_at = now
-                row.attempts += 1
-                claimed.append((row, stale))
-        session.expunge_all()
-    return claimed
-
-
-def _finish(db: Database, row: OutboxMessage, worker_id: str, **values: Any) -> bool:
-    """Record the outcome of a claimed row, if this worker still holds the claim."""
-    with db.begin() as session:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == row.id,
-                col(OutboxMessage.status) == OutboxStatus.SENDING.value,
-                col(OutboxMessage.claimed_by) == worker_id,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        held = getattr(result, "rowcount", 0) == 1
-    if not held:
-        logger.warning("outbox claim lost before the outcome was recorded", extra={"outbox_id": row.id})
-    return held
-
-
-def _hand_back(db: Database, row: OutboxMessage, worker_id: str, **values: Any) -> bool:
-    """Return a claimed row to `pending` untried: the claim does not count as an attempt."""
-    return _finish(
-        db,
-        row,
-        worker_id,
-        status=OutboxStatus.PENDING.value,
-        claimed_by=None,
-        claimed_at=None,
-        attempts=max(0, row.attempts - 1),
-        **values,
+    due = _due_condition(now, stale_before)
+    picked = (
+        select(OutboxMessage.id).where(due).order_by(col(OutboxMessage.not_before), col(OutboxMessage.id)).limit(batch)
     )
+    if db.engine.dialect.name == "postgresql":
+        picked = picked.with_for_update(skip_locked=True)
+    uncertain = col(OutboxMessage.status).in_([OutboxStatus.SENDING.value, OutboxStatus.UNSURE.value])
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(picked.scalar_subquery()), due)
+        .values(
+            status=OutboxStatus.SENDING.value,
+            claimed_by=worker_id,
+            claimed_at=now,
+            attempts=col(OutboxMessage.attempts) + 1,
+            unsure_since=case(
+                (and_(uncertain, col(OutboxMessage.unsure_since).is_(None)), literal(now, UTCDateTime())),
+                else_=col(OutboxMessage.unsure_since),
+            ),
+        )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    with db.begin() as session:
+        rows = list(session.execute(statement).scalars().all())
+        session.expunge_all()
+    rows.sort(key=lambda r: (r.not_before, r.id or 0))
+    return [(row, row.unsure_since is not None) for row in rows]
+
+
+class _Outcomes:
+    """Outcomes decided but not yet recorded: written in one transaction per batch, each guarded by the claim."""
+
+    def __init__(self, db: Database, worker_id: str, report: DeliveryReport) -> None:
+        self.db = db
+        self.worker_id = worker_id
+        self.report = report
+        self.items: list[tuple[OutboxMessage, dict[str, Any], Callable[[], None]]] = []
+        self.since = time.monotonic()
+
+    def add(self, row: OutboxMessage, on_held: Callable[[], None], **values: Any) -> None:
+        self.items.append((row, values, on_held))
+
+    def flush(self) -> None:
+        self.since = time.monotonic()
+        if not self.items:
+            return
+        items, self.items = self.items, []
+        held: list[Callable[[], None]] = []
+        with self.db.begin() as session:
+            for row, values, on_held in items:
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        col(OutboxMessage.id) == row.id,
+                        col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+                        col(OutboxMessage.claimed_by) == self.worker_id,
+                    )
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if getattr(result, "rowcount", 0) == 1:
+                    held.append(on_held)
+                else:
+                    logger.warning("outbox claim lost before the outcome was recorded", extra={"outbox_id": row.id})
+        self.report.flushes += 1
+        for on_held in held:
+            on_held()
 
 
 # --- sending -------------------------------------------------------------------------------------------
@@ -359,63 +376,86 @@ def _retry_after(error: SlackApiError) -> float:
     return 1.0
 
 
-def _pace(
-    limiter: RateLimiter,
-    team_id: str,
-    method: str,
-    channel: str | None,
-    deadline: float,
-    sleep: Callable[[float], None],
-) -> None:
-    """Wait for our own rate limit on a call; _NoTimeLeft if that would overrun the time budget."""
-    wait = limiter.wait(team_id, method, channel)
+def _rate_limited(error: SlackApiError) -> bool:
+    return error.response.status_code == 429 or _error_of(error) == "ratelimited"
+
+
+@dataclass(frozen=True)
+class _Found:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    reason: str
+    permanent: bool = False  # Slack says the recipient cannot receive it at all (e.g. user_not_found)
+
+
+@dataclass(frozen=True)
+class _Wait:
+    seconds: float
+
+
+_Absent = Literal["absent"]
+ABSENT: _Absent = "absent"
+HISTORY_PAGES = 5
+"""Pages of 200 messages read to find a message (since an hour before it was queued): more is inconclusive."""
+
+
+def _history_check(client: WebClient, row: OutboxMessage, limiter: RateLimiter) -> _Found | _Absent | _Unknown | _Wait:
+    """Whether Slack holds the message of this outbox row: found (channel, ts), absent (history read in full and
+    it is not there: the only answer that allows a resend), unknown (the read failed) or wait (our own pacing)."""
+    channel = row.channel_id or limiter.dm_channels.get((row.team_id, row.recipient or ""))
+    methods = ["conversations.history"] if channel else ["conversations.open", "conversations.history"]
+    wait = max(limiter.wait(row.team_id, method) for method in methods)
     if wait > 0:
-        if time.monotonic() + wait > deadline:
-            raise _NoTimeLeft
-        sleep(wait)
-    limiter.take(team_id, method, channel)
-
-
-def _already_posted(
-    client: WebClient,
-    row: OutboxMessage,
-    limiter: RateLimiter,
-    deadline: float,
-    sleep: Callable[[float], None],
-) -> tuple[str, str] | None:
-    """(channel, ts) of a message Slack already holds for this outbox row, or None (also when unknowable).
-
-    Reads the last messages of the channel (or the DM) with their metadata. Some Slack deployments and test
-    stand-ins answer without `messages`; that counts as "not found", and the row is sent again.
-    """
+        return _Wait(wait)
     try:
-        channel = row.channel_id
-        if channel is None:
-            _pace(limiter, row.team_id, "conversations.open", None, deadline, sleep)
+        if not channel:
+            limiter.take(row.team_id, "conversations.open")
             opened = client.conversations_open(users=row.recipient)
             channel = str((opened.get("channel") or {}).get("id") or "")
             if not channel:
-                return None
-        _pace(limiter, row.team_id, "conversations.history", None, deadline, sleep)
-        history = client.conversations_history(channel=channel, limit=20, include_all_metadata=True)
-    except (SlackApiError, OSError) as error:
-        logger.warning("could not read history to check a stale outbox row", extra={"outbox_id": row.id, "e": error})
-        return None
-    messages = history.get("messages")
-    if not isinstance(messages, list):
-        logger.warning(
-            "conversations.history gave no messages: a stale outbox row is resent unchecked",
-            extra={"outbox_id": row.id},
-        )
-        return None
-    for message in messages:
-        metadata = message.get("metadata") if isinstance(message, dict) else None
-        if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
-            continue
-        event_payload = metadata.get("event_payload") or {}
-        if isinstance(event_payload, dict) and event_payload.get("outbox_id") == row.id:
-            return channel, str(message.get("ts") or "")
-    return None
+                return _Unknown("conversations.open gave no channel")
+            limiter.dm_channels[(row.team_id, row.recipient or "")] = channel
+        oldest: str | None = None
+        if row.created_at <= datetime.now(UTC):  # a simulated clock may stamp rows in the future
+            oldest = f"{(row.created_at - timedelta(hours=1)).timestamp():.6f}"
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            limiter.take(row.team_id, "conversations.history")
+            history = client.conversations_history(
+                channel=channel, limit=200, include_all_metadata=True, cursor=cursor, oldest=oldest
+            )
+            messages = history.get("messages")
+            if not isinstance(messages, list):
+                return _Unknown("conversations.history gave no messages")
+            for message in messages:
+                metadata = message.get("metadata") if isinstance(message, dict) else None
+                if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
+                    continue
+                event_payload = metadata.get("event_payload") or {}
+                if isinstance(event_payload, dict) and event_payload.get("outbox_id") == row.id:
+                    return _Found(channel, str(message.get("ts") or ""))
+            if not history.get("has_more"):
+                return ABSENT
+            cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return _Unknown("history too long to be sure")
+    except SlackApiError as error:
+        code = _error_of(error)
+        if _rate_limited(error):
+            method = "conversations.history" if channel else "conversations.open"
+            limiter.back_off(row.team_id, method, None, _retry_after(error))
+        permanent = not channel and error.response.status_code < 500 and code in PERSON_GONE
+        return _Unknown(code, permanent=permanent)
+    except OSError as error:  # connection refused or dropped, timeouts
+        return _Unknown(f"connection: {error}")
+
+
+PERSON_GONE = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
 
 
 def _outside_window(row: OutboxMessage, now: datetime) -> datetime | None:
@@ -433,6 +473,211 @@ def _backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
+@dataclass
+class _Job:
+    row: OutboxMessage
+    check: bool  # Slack may hold it: read the history before sending
+    checked: bool = False  # the history was read and does not hold it
+
+
+@dataclass
+class _Pass:
+    """One delivery pass: what it knows about workspaces and clients, and how it decides each claimed row."""
+
+    db: Database
+    clients: TeamClients
+    now: datetime
+    limiter: RateLimiter
+    report: DeliveryReport
+    outcomes: _Outcomes
+    max_attempts: int
+    backoff_base: timedelta
+    backoff_cap: timedelta
+    check_deadline: timedelta
+    active: dict[str, bool] = field(default_factory=dict)
+    team_client: dict[str, WebClient | None] = field(default_factory=dict)
+
+    def _client(self, team_id: str) -> WebClient | None:
+        if team_id not in self.team_client:
+            client = self.clients.for_team(team_id)
+            self.team_client[team_id] = without_retries(client) if client is not None else None
+        return self.team_client[team_id]
+
+    def _active(self, team_id: str) -> bool:
+        if team_id not in self.active:
+            with self.db.session() as session:
+                self.active[team_id] = queries.workspace_active(session=session, team_id=team_id)
+        return self.active[team_id]
+
+    def _count(self, name: str) -> Callable[[], None]:
+        def bump() -> None:
+            setattr(self.report, name, getattr(self.report, name) + 1)
+
+        return bump
+
+    def _fail(self, row: OutboxMessage, reason: str) -> None:
+        assert row.id is not None
+        failure = Failure(row.id, row.team_id, row.key, row.kind, row.recipient, row.channel_id, reason)
+
+        def held() -> None:
+            logger.warning("outbox message failed", extra={"outbox_id": row.id, "error": reason})
+            self.report.failed.append(failure)
+
+        self.outcomes.add(row, held, status=OutboxStatus.FAILED.value, last_error=reason)
+
+    def _unsure(self, row: OutboxMessage, reason: str, *, since: datetime | None, counter: str) -> None:
+        """Slack may hold it: check its history again later, waiting as long as it has been unsure so far."""
+        since = since or self.now
+        waited = self.now - since
+        if waited >= self.check_deadline:
+            self._fail(row, f"unconfirmed: Slack's history could not be read for {waited} ({reason})")
+            return
+        delay = min(self.backoff_cap, max(self.backoff_base, waited))
+        self.outcomes.add(
+            row,
+            self._count(counter),
+            status=OutboxStatus.UNSURE.value,
+            claimed_by=None,
+            claimed_at=None,
+            not_before=self.now + delay,
+            unsure_since=since,
+            last_error=reason,
+        )
+
+    def release(self, job: _Job) -> None:
+        """Out of time: give the claim back, untried (the claim does not count as an attempt)."""
+        row = job.row
+        back = {"claimed_by": None, "claimed_at": None, "attempts": max(0, row.attempts - 1)}
+        if job.check and not job.checked:
+            self.outcomes.add(row, self._count("released"), status=OutboxStatus.UNSURE.value, **back)
+        else:
+            self.outcomes.add(
+                row, self._count("released"), status=OutboxStatus.PENDING.value, unsure_since=None, **back
+            )
+
+    def step(self, job: _Job) -> float | None:
+        """Move one claimed row on: None when its outcome is decided, else the seconds before it can move."""
+        row = job.row
+        if not self._active(row.team_id):
+            self.outcomes.add(
+                row, self._count("skipped"), status=OutboxStatus.SKIPPED.value, last_error="workspace_inactive"
+            )
+            return None
+        client = self._client(row.team_id)
+        if client is None:
+            self.outcomes.add(
+                row, self._count("skipped"), status=OutboxStatus.SKIPPED.value, last_error="not_installed"
+            )
+            return None
+        if job.check and not job.checked:
+            found = _history_check(client, row, self.limiter)
+            if isinstance(found, _Wait):
+                return found.seconds
+            if isinstance(found, _Found):
+                self.outcomes.add(
+                    row,
+                    self._count("recovered"),
+                    status=OutboxStatus.SENT.value,
+                    sent_at=self.now,
+                    slack_channel=found.channel,
+                    slack_ts=found.ts,
+                    unsure_since=None,
+                    last_error="",
+                )
+                return None
+            if isinstance(found, _Unknown):
+                logger.warning(
+                    "could not read Slack's history to check an unsure outbox row; checking again later",
+                    extra={"outbox_id": row.id, "error": found.reason},
+                )
+                if found.permanent:
+                    self._fail(row, found.reason)
+                else:
+                    self._unsure(row, found.reason, since=row.unsure_since, counter="unsure")
+                return None
+            job.checked = True  # absent: Slack does not hold it, so it may be sent
+        later = _outside_window(row, self.now)
+        if later is not None:
+            self.outcomes.add(
+                row,
+                self._count("deferred"),
+                status=OutboxStatus.PENDING.value,
+                claimed_by=None,
+                claimed_at=None,
+                attempts=max(0, row.attempts - 1),
+                not_before=later,
+                unsure_since=None,
+            )
+            return None
+        target = _target(row)
+        wait = self.limiter.wait(row.team_id, "chat.postMessage", target)
+        if wait > 0:
+            return wait
+        return self._send(client, job, target)
+
+    def _send(self, client: WebClient, job: _Job, target: str) -> float | None:
+        row = job.row
+        payload = row.payload
+        event_payload = {**(payload.get("metadata") or {}), "outbox_id": row.id, "kind": row.kind}
+        self.limiter.take(row.team_id, "chat.postMessage", target)
+        try:
+            response = client.chat_postMessage(
+                channel=target,
+                text=str(payload.get("text") or ""),
+                blocks=payload.get("blocks") or None,
+                thread_ts=payload.get("thread_ts") or None,
+                metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": event_payload},
+            )
+        except SlackApiError as error:
+            code = _error_of(error)
+            if _rate_limited(error):  # Slack did not take it: wait on this channel, send others meanwhile
+                wait = _retry_after(error)
+                self.limiter.back_off(row.team_id, "chat.postMessage", target, wait)
+                self.report.rate_limited += 1
+                return wait
+            if error.response.status_code < 500 and code in PERMANENT_ERRORS:
+                self._fail(row, code)
+                return None
+            self._retry(job, code)
+            return None
+        except OSError as error:  # connection refused or dropped, timeouts (URLError is an OSError)
+            self._retry(job, f"connection: {error}")
+            return None
+        channel = str(response.get("channel") or "")
+        if row.recipient and channel:
+            self.limiter.dm_channels[(row.team_id, row.recipient)] = channel
+        self.outcomes.add(
+            row,
+            self._count("sent"),
+            status=OutboxStatus.SENT.value,
+            sent_at=self.now,
+            slack_channel=channel,
+            slack_ts=str(response.get("ts") or ""),
+            unsure_since=None,
+            last_error="",
+        )
+        return None
+
+    def _retry(self, job: _Job, error: str) -> None:
+        """The send failed without a clear no from Slack (5xx, internal error, the answer lost): Slack may hold
+        it, so it is retried only after its history is read. Out of attempts, it fails (never sent twice)."""
+        row = job.row
+        if row.attempts >= self.max_attempts:
+            self._fail(row, f"gave up after {row.attempts} attempts: {error}")
+            return
+        delay = _backoff(row.attempts, self.backoff_base, self.backoff_cap)
+        self.outcomes.add(
+            row,
+            self._count("retried"),
+            status=OutboxStatus.UNSURE.value,
+            claimed_by=None,
+            claimed_at=None,
+            not_before=self.now + delay,
+            unsure_since=self.now,
+            last_error=error,
+        )
+
+
 def deliver_due(
     db: Database,
     client: WebClient | TeamClients,
@@ -445,183 +690,73 @@ def deliver_due(
     max_attempts: int = 5,
     backoff_base: timedelta = timedelta(seconds=30),
     backoff_cap: timedelta = timedelta(hours=1),
+    check_deadline: timedelta = timedelta(hours=24),
     limiter: RateLimiter | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    flush_every: float = 0.25,
 ) -> DeliveryReport:
     """Send every outbox message due at `now`, within `time_budget` seconds of wall time.
 
     `now` decides what is due (and stamps claims and backoffs), so `mentor-bot tick --at` and tests can run a
     pass at any time; pacing and the budget use the real clock. `client` is one workspace's client, or a
     factory giving each workspace's (`gateway.slack.TeamClients`); a workspace with no client is skipped.
+
+    Rows are claimed `batch` at a time (again when half are done) and sent in turn as each channel's pacing
+    allows: a channel that must wait (our pacing, or a 429) does not hold up the others. Outcomes are recorded at
+    least every `flush_every` seconds, and before any sleep.
     """
-    clients = team_clients(client)
-    team_client: dict[str, WebClient | None] = {}
-    limiter = limiter or RateLimiter()
-    deadline = time.monotonic() + time_budget
     report = DeliveryReport()
-    active: dict[str, bool] = {}
-    while time.monotonic() < deadline:
-        claimed = _claim(db, now=now, worker_id=worker_id, batch=batch, stale_after=stale_after)
-        if not claimed:
-            break
-        queue = list(claimed)
-        while queue:
-            if time.monotonic() >= deadline:
+    limiter = limiter or RateLimiter()
+    outcomes = _Outcomes(db, worker_id, report)
+    run = _Pass(
+        db,
+        team_clients(client),
+        now,
+        limiter,
+        report,
+        outcomes,
+        max_attempts,
+        backoff_base,
+        backoff_cap,
+        check_deadline,
+    )
+    deadline = time.monotonic() + time_budget
+    jobs: list[_Job] = []
+    drained = False
+    try:
+        while time.monotonic() < deadline:
+            if not drained and len(jobs) <= batch // 2:
+                claimed = _claim(db, now=now, worker_id=worker_id, batch=batch - len(jobs), stale_after=stale_after)
+                report.claims += 1
+                report.claimed += len(claimed)
+                drained = len(claimed) < batch - len(jobs)
+                jobs.extend(_Job(row, check) for row, check in claimed)
+            if not jobs:
                 break
-            waiting: list[tuple[OutboxMessage, bool]] = []
-            for row, stale in queue:
+            waits: list[float] = []
+            moved = False
+            remaining: list[_Job] = []
+            for index, job in enumerate(jobs):
                 if time.monotonic() >= deadline:
-                    waiting.append((row, stale))
-                    continue
-                if row.team_id not in active:
-                    with db.session() as session:
-                        active[row.team_id] = queries.workspace_active(session=session, team_id=row.team_id)
-                if not active[row.team_id]:
-                    if _finish(db, row, worker_id, status=OutboxStatus.SKIPPED.value, last_error="workspace_inactive"):
-                        report.skipped += 1
-                    continue
-                if row.team_id not in team_client:
-                    team_client[row.team_id] = clients.for_team(row.team_id)
-                row_client = team_client[row.team_id]
-                if row_client is None:
-                    if _finish(db, row, worker_id, status=OutboxStatus.SKIPPED.value, last_error="not_installed"):
-                        report.skipped += 1
-                    continue
-                later = _outside_window(row, now)
-                if later is not None and not stale:
-                    if _hand_back(db, row, worker_id, not_before=later):
-                        report.deferred += 1
-                    continue
-                if limiter.wait(row.team_id, "chat.postMessage", _target(row)) > 0:
-                    waiting.append((row, stale))
-                    continue
-                _deliver_one(
-                    db,
-                    row_client,
-                    row,
-                    stale=stale,
-                    now=now,
-                    worker_id=worker_id,
-                    limiter=limiter,
-                    deadline=deadline,
-                    sleep=sleep,
-                    report=report,
-                    max_attempts=max_attempts,
-                    backoff=_backoff(row.attempts, backoff_base, backoff_cap),
-                )
-            queue = waiting
-            if queue:
-                soonest = min(limiter.wait(r.team_id, "chat.postMessage", _target(r)) for r, _ in queue)
+                    remaining.extend(jobs[index:])
+                    break
+                wait = run.step(job)
+                if wait is None:
+                    moved = True
+                else:
+                    remaining.append(job)
+                    waits.append(wait)
+                if time.monotonic() - outcomes.since >= flush_every:
+                    outcomes.flush()
+            jobs = remaining
+            if jobs and not moved and waits:
+                outcomes.flush()  # record what is decided before waiting
+                soonest = min(waits)
                 if time.monotonic() + soonest >= deadline:
                     break
-                if soonest > 0:
-                    sleep(soonest)
-        for row, stale in queue:  # out of time: hand the claims back untouched
-            if stale:  # maybe sent by a dead worker: keep it `sending`, to be checked when stale again
-                continue
-            if _hand_back(db, row, worker_id):
-                report.released += 1
-        if queue:
-            break
+                sleep(soonest)
+    finally:
+        for job in jobs:  # out of time: hand the claims back
+            run.release(job)
+        outcomes.flush()
     return report
-
-
-def _deliver_one(
-    db: Database,
-    client: WebClient,
-    row: OutboxMessage,
-    *,
-    stale: bool,
-    now: datetime,
-    worker_id: str,
-    limiter: RateLimiter,
-    deadline: float,
-    sleep: Callable[[float], None],
-    report: DeliveryReport,
-    max_attempts: int,
-    backoff: timedelta,
-) -> None:
-    assert row.id is not None
-    if stale:
-        try:
-            found = _already_posted(client, row, limiter, deadline, sleep)
-        except _NoTimeLeft:  # stays `sending`; stale again after `stale_after`, and checked then
-            return
-        if found is not None:
-            channel, ts = found
-            if _finish(
-                db, row, worker_id, status=OutboxStatus.SENT.value, sent_at=now, slack_channel=channel, slack_ts=ts
-            ):
-                report.recovered += 1
-            return
-    target = _target(row)
-    payload = row.payload
-    event_payload = {**(payload.get("metadata") or {}), "outbox_id": row.id, "kind": row.kind}
-    limiter.take(row.team_id, "chat.postMessage", target)
-    try:
-        response = client.chat_postMessage(
-            channel=target,
-            text=str(payload.get("text") or ""),
-            blocks=payload.get("blocks") or None,
-            thread_ts=payload.get("thread_ts") or None,
-            metadata={"event_type": METADATA_EVENT_TYPE, "event_payload": event_payload},
-        )
-    except SlackApiError as error:
-        code = _error_of(error)
-        status = error.response.status_code
-        if status == 429 or code == "ratelimited":
-            wait = _retry_after(error)
-            limiter.back_off(row.team_id, "chat.postMessage", target, wait)
-            report.rate_limited += 1
-            # Slack asked us to wait; not the message's fault, so not an attempt.
-            if _hand_back(db, row, worker_id, not_before=now + timedelta(seconds=wait), last_error="ratelimited"):
-                report.retried += 1
-            return
-        permanent = status < 500 and code in PERMANENT_ERRORS
-        _record_failure(db, row, worker_id, code, permanent, now, report, max_attempts, backoff)
-        return
-    except OSError as error:  # connection refused or dropped, timeouts (URLError is an OSError)
-        _record_failure(db, row, worker_id, f"connection: {error}", False, now, report, max_attempts, backoff)
-        return
-    if _finish(
-        db,
-        row,
-        worker_id,
-        status=OutboxStatus.SENT.value,
-        sent_at=now,
-        slack_channel=str(response.get("channel") or ""),
-        slack_ts=str(response.get("ts") or ""),
-        last_error="",
-    ):
-        report.sent += 1
-
-
-def _record_failure(
-    db: Database,
-    row: OutboxMessage,
-    worker_id: str,
-    error: str,
-    permanent: bool,
-    now: datetime,
-    report: DeliveryReport,
-    max_attempts: int,
-    backoff: timedelta,
-) -> None:
-    assert row.id is not None
-    if permanent or row.attempts >= max_attempts:
-        reason = error if permanent else f"gave up after {row.attempts} attempts: {error}"
-        if _finish(db, row, worker_id, status=OutboxStatus.FAILED.value, last_error=reason):
-            logger.warning("outbox message failed", extra={"outbox_id": row.id, "error": reason})
-            report.failed.append(Failure(row.id, row.team_id, row.key, row.kind, row.recipient, row.channel_id, reason))
-        return
-    if _finish(
-        db,
-        row,
-        worker_id,
-        status=OutboxStatus.PENDING.value,
-        claimed_by=None,
-        claimed_at=None,
-        not_before=now + backoff,
-        last_error=error,
-    ):
-        report.retried += 1

@@ -15,6 +15,7 @@ from gateway.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
 from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
+from scheduling.delivery import DeliveryLoop
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership, worker_id
 from scheduling.meetings import plan_meeting_reminders
@@ -28,13 +29,19 @@ logger = logging.getLogger(__name__)
 
 
 def tick(
-    db: Database, client: WebClient | TeamClients, *, now: datetime, limiter: RateLimiter | None = None
+    db: Database,
+    client: WebClient | TeamClients,
+    *,
+    now: datetime,
+    limiter: RateLimiter | None = None,
+    delivery: DeliveryLoop | None = None,
 ) -> dict[str, object]:
     """One pass of every job at `now` (what the scheduler runs, and what `mentor-bot tick` runs once).
 
-    Planning jobs first, then the outbox delivery of whatever is due (including what they just planned).
-    `client` is one workspace's client, or (many workspaces) a factory: a job that calls Slack picks each
-    workspace's client with `gateway.slack.team_clients(client).for_team(team_id)`.
+    Planning jobs first, then delivery of whatever is due (including what they just planned): with a running
+    `delivery` loop, the pass only wakes it when it queued something; without one (`mentor-bot tick`, tests)
+    it delivers in the pass. `client` is one workspace's client, or (many workspaces) a factory: a job that
+    calls Slack picks each workspace's client with `gateway.slack.team_clients(client).for_team(team_id)`.
     """
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, now=now),
@@ -47,10 +54,14 @@ def tick(
         "digests_planned": plan_digests(db, client, now=now),
         "install_states_purged": purge_expired_states(db.engine, now=now),
     }
-    report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
-    result["delivered"] = report.sent + report.recovered
-    result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
-    result["failures_handled"] = jobs.act_on_failures(db, client, report.failed, now=now)
+    if delivery is not None:
+        if any(result.values()):
+            delivery.wake()
+    else:
+        report = deliver_due(db, client, now=now, worker_id=worker_id(), limiter=limiter)
+        result["delivered"] = report.sent + report.recovered
+        result["delivery_failed"] = len(report.failed)  # each is logged by the worker, with its Slack error
+        result["failures_handled"] = jobs.act_on_failures(db, client, report.failed, now=now)
     result["digest_charts"] = deliver_digest_charts(db, client, now=now)  # after their messages are sent
     return result
 
@@ -61,6 +72,7 @@ def _tick_now(
     leadership: Leadership,
     limiter: RateLimiter,
     interval_seconds: int = 600,
+    delivery: DeliveryLoop | None = None,
 ) -> None:
     """Run a pass only if this process leads: several replicas may run the scheduler, one acts.
 
@@ -84,7 +96,7 @@ def _tick_now(
     if not leading:
         logger.debug("another replica leads the scheduler; skipping this pass")
         return
-    tick(db, client, now=datetime.now(UTC), limiter=limiter)
+    tick(db, client, now=datetime.now(UTC), limiter=limiter, delivery=delivery)
     metrics.scheduler_pass(True)
     report(passed=True)
 
@@ -97,10 +109,12 @@ def build_scheduler(
     blocking: bool = False,
     leadership: Leadership | None = None,
     post_per_minute: int = POST_PER_MINUTE,
+    delivery: DeliveryLoop | None = None,
 ) -> BaseScheduler:
     """The loop: a thread in this process, or (blocking) the process's main loop for `mentor-bot scheduler`.
 
-    Each interval the process tries to lead (`scheduling.leader`); only the leader runs the pass.
+    Each interval the process tries to lead (`scheduling.leader`); only the leader runs the pass. With a
+    `delivery` loop (started by the caller), the pass plans and wakes it instead of sending itself.
     """
     leadership = leadership or Leadership(db.engine)
     scheduler: BaseScheduler = BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
@@ -108,7 +122,7 @@ def build_scheduler(
         _tick_now,
         "interval",
         seconds=interval_seconds,
-        args=(db, client, leadership, RateLimiter(post_per_minute=post_per_minute), interval_seconds),
+        args=(db, client, leadership, RateLimiter(post_per_minute=post_per_minute), interval_seconds, delivery),
         id="tick",
         name="plan and send what is due",
         coalesce=True,

@@ -200,7 +200,7 @@ class _ResponseUrl:
 
 @dataclass
 class _Fault:
-    kind: Literal["error", "ratelimit", "server"]
+    kind: Literal["error", "ratelimit", "server", "lost"]
     times: int
     error: str = ""
     retry_after: int = 1
@@ -252,6 +252,7 @@ class SlackStandIn:
         seed: int = 0,
         manifest: str | Path | None = None,
         scopes: Iterable[str] | None = None,
+        random_lost: float = 0.0,
     ) -> None:
         """`manifest`: the app manifest whose bot scopes the bot token is granted (default: the project's
         `manifest.json`); `scopes` overrides them."""
@@ -264,6 +265,8 @@ class SlackStandIn:
         # a 429 whatever the rate, as Slack's own load sometimes gives.
         self.post_per_minute = post_per_minute
         self.random_429 = random_429
+        # A share of chat.postMessage calls Slack carries out whose answer never arrives (the connection drops).
+        self.random_lost = random_lost
         self._random = random.Random(seed)
         self.calls: list[Call] = []
         # What the platform delivered to the app, with the scope that needed: ("message.groups", "groups:history"),
@@ -366,6 +369,9 @@ class SlackStandIn:
                     standin.errors.append(traceback.format_exc())
                     status, headers = 500, {"Content-Type": "application/json; charset=utf-8"}
                     body = b'{"ok": false, "error": "internal_error"}'
+                if status == 0:  # an answer lost on the way: close the connection without one
+                    self.close_connection = True
+                    return
                 with contextlib.suppress(OSError):
                     self.send_response(status)
                     for key, value in headers.items():
@@ -472,6 +478,11 @@ class SlackStandIn:
     def server_error_next(self, method: str, status: int = 503, times: int = 1) -> None:
         with self._lock:
             self._faults.setdefault(method, []).append(_Fault("server", times, status=status))
+
+    def lose_answer_next(self, method: str, times: int = 1) -> None:
+        """Carry out the next call(s) as Slack would, then drop the connection without an answer."""
+        with self._lock:
+            self._faults.setdefault(method, []).append(_Fault("lost", times))
 
     def deactivate(self, user_id: str) -> None:
         with self._lock:
@@ -782,7 +793,8 @@ class SlackStandIn:
 
         with self._lock:
             fault = self._take_fault(method)
-        if fault is not None:
+        lose = fault is not None and fault.kind == "lost"
+        if fault is not None and not lose:
             if fault.kind == "error":
                 return self._record(method, decoded, 200, {"ok": False, "error": fault.error})
             if fault.kind == "ratelimit":
@@ -808,6 +820,8 @@ class SlackStandIn:
                     wait = workspace.take()
                 if wait == 0 and method == "chat.postMessage" and self._random.random() < self.random_429:
                     wait = 1.0
+                if wait == 0 and method == "chat.postMessage" and self._random.random() < self.random_lost:
+                    lose = True
             if wait > 0:
                 retry_after = max(1, int(wait + 0.999))
                 return self._record(
@@ -829,6 +843,9 @@ class SlackStandIn:
                     response = handler(self._decode_strict(method, params))
         except SlackError as err:
             return self._record(method, decoded, err.status, err.body())
+        if lose:  # done, but the answer is lost: status 0 in the record, and the connection drops
+            self._record(method, decoded, 0, response)
+            return 0, {}, b""
         return self._record(method, decoded, 200, response)
 
     def _record(

@@ -313,6 +313,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # permanent Slack error or too many attempts: `last_error` says which
     SKIPPED = "skipped"  # never sent, e.g. the workspace uninstalled the app
+    UNSURE = "unsure"  # Slack may hold it already (a crash, a lost answer): its history is read before a resend
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -345,6 +346,9 @@ class OutboxMessage(SQLModel, table=True):
     slack_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Since when delivery is uncertain (a claim of a dead worker, an answer lost): set, the row is sent again only
+    # once Slack's history shows it is not there; past the check deadline it fails instead of risking a duplicate.
+    unsure_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class PromptRating(SQLModel, table=True):

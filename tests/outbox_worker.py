@@ -2,11 +2,14 @@
 
     python -m tests.outbox_worker once  DATABASE_URL API_URL NOW_ISO [--slow SECONDS]
     python -m tests.outbox_worker lead  DATABASE_URL API_URL EVENTS_FILE SECONDS
+    python -m tests.outbox_worker loop  DATABASE_URL API_URL SECONDS [--slow SECONDS] [--rate PER_MINUTE]
 
 `once`: one `deliver_due` pass at NOW. `--slow` adds latency after each chat.postMessage answer, as a slow
 network would: the moment between "Slack accepted" and "we recorded" is where a crash hurts.
 `lead`: a replica's scheduler loop for SECONDS: try to lead every 50 ms; while leading, deliver what is due.
 It appends JSON lines to EVENTS_FILE: {"pid", "event": "lead" | "pass", "t": time.monotonic(), "sent"}.
+`loop`: the product's delivery loop (`scheduling.delivery.DeliveryLoop`, led through its advisory lock) for
+SECONDS, with short stale and back-off times so a test sees a takeover and re-checks within seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web.slack_response import SlackResponse
 
+from scheduling.delivery import DeliveryLoop
 from scheduling.leader import Leadership
 from scheduling.outbox import RateLimiter, deliver_due
 from standin import BOT_TOKEN
@@ -80,9 +84,37 @@ def lead(database_url: str, api_url: str, events_file: str, seconds: float) -> N
         db.dispose()
 
 
+def loop(database_url: str, api_url: str, seconds: float, slow: float, rate: int) -> None:
+    db = Database.from_url(database_url)
+    client = SlowClient(token=BOT_TOKEN, base_url=api_url, slow=slow)
+    delivery = DeliveryLoop(
+        db,
+        client,
+        post_per_minute=rate,
+        pass_seconds=1.0,
+        idle_seconds=0.2,
+        follower_seconds=0.1,
+        stale_after=timedelta(seconds=2),
+        backoff_base=timedelta(seconds=0.5),
+        backoff_cap=timedelta(seconds=2),
+        name=f"loop:{os.getpid()}",
+    ).start()
+    try:
+        time.sleep(seconds)
+    finally:
+        delivery.stop()
+        db.dispose()
+
+
+def _option(rest: list[str], name: str, default: float) -> float:
+    return float(rest[rest.index(name) + 1]) if name in rest else default
+
+
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
-    if mode == "once":
+    if mode == "loop":
+        loop(rest[0], rest[1], float(rest[2]), _option(rest, "--slow", 0.0), int(_option(rest, "--rate", 600)))
+    elif mode == "once":
         slow = float(rest[rest.index("--slow") + 1]) if "--slow" in rest else 0.0
         once(rest[0], rest[1], rest[2], slow)
     else:

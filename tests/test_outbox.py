@@ -21,8 +21,9 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from gateway.slack import make_web_client
+from scheduling.delivery import DeliveryLoop
 from scheduling.leader import Leadership
-from scheduling.outbox import DeliveryReport, deliver_due, enqueue
+from scheduling.outbox import DeliveryReport, RateLimiter, deliver_due, enqueue
 from scheduling.scheduler import tick
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, TEAM_ID, SlackStandIn, find
 from standin.workspace import Person, person
@@ -102,31 +103,45 @@ def test_a_channel_message_is_posted_in_the_channel(db: Database, standin: Slack
     assert [m.text for m in standin.messages_in(GENERAL_CHANNEL_ID)] == ["Weekly digest"]
 
 
-def test_429_makes_the_worker_wait_then_the_message_goes_out_once(db: Database, standin: SlackStandIn) -> None:
-    ana = find("Ana").id
+class Clock:
+    """The pacing clock of a delivery pass: `sleep` moves it on instead of waiting."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.t += seconds
+
+
+def test_429_backs_off_that_channel_while_others_go_out_and_each_message_once(
+    db: Database, standin: SlackStandIn
+) -> None:
+    """Ana's DM channel answers 429; Sam's message goes out meanwhile, Ana's after Retry-After, by the outbox's
+    own back-off even when it is handed the app's client (whose retry handler would sleep on the 429)."""
+    ana, ben = find("Ana").id, find("Sam").id
     checkin_for(db, ana)
+    checkin_for(db, ben)
     standin.rate_limit_next("chat.postMessage", retry_after=1)
+    clock = Clock()
 
-    report = deliver(db, plain_client(standin))
-    assert report.rate_limited == 1 and report.sent == 0
-    [row] = outbox(db)
-    assert row.status == "pending" and row.not_before == NOW + timedelta(seconds=1) and row.attempts == 0
-    assert standin.dms(ana) == []
-
-    assert deliver(db, plain_client(standin), NOW + timedelta(seconds=2)).sent == 1
-    assert len(standin.dms(ana)) == 1
-    assert [c.status for c in standin.calls_to("chat.postMessage")] == [429, 200]
-
-
-def test_the_app_client_waits_out_a_429_itself(db: Database, standin: SlackStandIn) -> None:
-    ana = find("Ana").id
-    checkin_for(db, ana)
-    standin.rate_limit_next("chat.postMessage", retry_after=1)
-    assert deliver(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url)).sent == 1
-    assert len(standin.dms(ana)) == 1
+    app_client = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
+    report = deliver(db, app_client, limiter=RateLimiter(clock), sleep=clock.sleep)
+    assert report.rate_limited == 1 and report.sent == 2
+    calls = standin.calls_to("chat.postMessage")
+    assert [(c.params["channel"], c.status) for c in calls] == [(ana, 429), (ben, 200), (ana, 200)]
+    assert max(clock.slept) == 1.0  # waited on Ana's channel only after Sam's had gone
+    assert len(standin.dms(ana)) == len(standin.dms(ben)) == 1
+    assert [r.attempts for r in outbox(db)] == [1, 1]  # a 429 is Slack asking to wait, not a failed attempt
 
 
-def test_a_server_error_is_retried_later_with_backoff(db: Database, standin: SlackStandIn) -> None:
+def test_a_server_error_is_checked_against_history_then_sent_once(db: Database, standin: SlackStandIn) -> None:
+    """A 5xx does not say whether Slack kept the message: the row is `unsure`, and the next try reads the DM's
+    history first; only when the message is not there does it go out again."""
     ana = find("Ana").id
     checkin_for(db, ana)
     standin.server_error_next("chat.postMessage", status=503)
@@ -134,11 +149,100 @@ def test_a_server_error_is_retried_later_with_backoff(db: Database, standin: Sla
     report = deliver(db, plain_client(standin))
     assert report.retried == 1 and report.sent == 0 and report.failed == []
     [row] = outbox(db)
-    assert row.status == "pending" and row.attempts == 1 and row.not_before == NOW + timedelta(seconds=30)
+    assert row.status == "unsure" and row.attempts == 1 and row.not_before == NOW + timedelta(seconds=30)
+    assert row.unsure_since == NOW
     assert deliver(db, plain_client(standin), NOW + timedelta(seconds=10)).sent == 0  # not due yet
 
     assert deliver(db, plain_client(standin), NOW + timedelta(seconds=31)).sent == 1
+    assert len(standin.calls_to("conversations.history")) == 1
     assert len(standin.dms(ana)) == 1
+    assert outbox(db)[0].unsure_since is None
+
+
+def test_a_lost_answer_is_found_in_history_and_never_sent_twice(db: Database, standin: SlackStandIn) -> None:
+    """Slack accepted the message but the answer never came (the connection dropped): the history holds it."""
+    ana = find("Ana").id
+    checkin_for(db, ana)
+    standin.lose_answer_next("chat.postMessage")
+
+    report = deliver(db, plain_client(standin))
+    assert report.retried == 1 and report.sent == 0
+    assert outbox(db)[0].status == "unsure"
+    report = deliver(db, plain_client(standin), NOW + timedelta(minutes=1))
+    assert report.recovered == 1 and report.sent == 0
+    [row] = outbox(db)
+    assert row.status == "sent" and row.slack_ts == standin.dms(ana)[0].ts
+    assert len(standin.dms(ana)) == 1
+
+
+@pytest.mark.parametrize("error", ["missing_scope", "ratelimited", "500", "connection"])
+def test_a_failing_history_read_never_counts_as_not_posted(db: Database, error: str) -> None:
+    """The history read that would prove a message absent fails: the row waits, is checked again with a growing
+    back-off, and fails for an operator after the check deadline; it is never sent a second time."""
+    ana = find("Ana").id
+    with SlackStandIn() as standin:
+        checkin_for(db, ana)
+        standin.lose_answer_next("chat.postMessage")
+        assert deliver(db, plain_client(standin)).retried == 1  # accepted by Slack, answer lost
+
+        def break_history() -> None:
+            if error == "missing_scope":
+                standin.fail_next("conversations.history", "missing_scope", times=1)
+            elif error == "ratelimited":
+                standin.rate_limit_next("conversations.history", retry_after=1, times=1)
+            elif error == "500":
+                standin.server_error_next("conversations.history", status=500, times=1)
+            else:
+                standin.lose_answer_next("conversations.history")
+
+        checks: list[tuple[str, timedelta]] = []
+        at = NOW + timedelta(seconds=30)
+        for _ in range(6):
+            break_history()
+            report = deliver(db, plain_client(standin), at, check_deadline=timedelta(minutes=15))
+            [row] = outbox(db)
+            checks.append((row.status, row.not_before - at))
+            if row.status != "unsure":
+                break
+            at = row.not_before
+        assert [status for status, _ in checks] == ["unsure"] * 5 + ["failed"]
+        waits = [wait for _, wait in checks[:5]]
+        assert waits == sorted(waits) and waits[-1] > waits[0]  # each check waits longer
+        assert report.failed and report.failed[0].error.startswith("unconfirmed")
+        assert len(standin.dms(ana)) == 1  # the one Slack accepted; never a second
+        assert [c.status for c in standin.calls_to("chat.postMessage")] == [0]  # one call, its answer lost
+
+
+def test_rows_are_claimed_and_recorded_in_batches(db: Database) -> None:
+    """30 DMs with batches of 10: a handful of claiming statements and recording transactions, not one per row."""
+    crowd = people(30)
+    with SlackStandIn(people=crowd) as standin:
+        for p in crowd:
+            checkin_for(db, p.id)
+        report = deliver(db, plain_client(standin), batch=10, flush_every=60.0)
+        assert report.sent == 30
+        assert report.claims <= 6 and report.flushes <= 6
+        assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+
+
+def test_a_woken_delivery_loop_sends_at_once_and_the_pass_leaves_sending_to_it(
+    db: Database, standin: SlackStandIn
+) -> None:
+    """The delivery loop runs on its own, idle for an hour unless woken (what the planner does when it queues
+    work); a scheduler pass given the loop does not send itself."""
+    loop = DeliveryLoop(db, make_web_client(token=BOT_TOKEN, base_url=standin.api_url), idle_seconds=3600)
+    loop.start()
+    try:
+        time.sleep(0.2)  # the loop has looked once, found nothing, and waits (an hour) to be woken
+        ana = find("Ana").id
+        checkin_for(db, ana, at=datetime.now(UTC) - timedelta(minutes=1))
+        result = tick(db, plain_client(standin), now=datetime.now(UTC), delivery=loop)
+        assert "delivered" not in result and standin.dms(ana) == []  # the pass left sending to the loop
+        loop.wake()
+        assert standin.wait_for(lambda: len(standin.dms(ana)) == 1, timeout=20)
+        _wait(lambda: outbox(db)[0].status == "sent")
+    finally:
+        loop.stop()
 
 
 def test_transient_errors_give_up_after_max_attempts(db: Database, standin: SlackStandIn) -> None:
@@ -255,7 +359,7 @@ def test_kill_9_mid_batch_then_restart_delivers_every_message_once(database_url:
             recorded = statuses.count("sent")
             assert statuses.count("sending") == 50 - recorded  # the dead worker's claims
             unrecorded = accepted - recorded
-            assert unrecorded in (0, 1)
+            assert unrecorded >= 0  # outcomes are recorded in batches: a kill can leave several unrecorded
 
             # Restarted before the claims are stale: nothing is sent, the dead worker's rows wait.
             restart = make_web_client(token=BOT_TOKEN, base_url=standin.api_url)
@@ -311,6 +415,61 @@ def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(dat
             assert first_passes and second_passes
             assert max(first_passes) < leads[1]["t"] <= min(second_passes)  # never two leaders at once
             assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_crash_mid_send_with_a_second_worker_and_a_failing_history_read_delivers_each_message_once(
+    database_url: str,
+) -> None:
+    """Two delivery loops (the product's, each its own process) on one PostgreSQL. The one leading is killed
+    with -9 in the middle of its sends, after Slack accepted messages it had not yet recorded. The other takes
+    over, and the history reads it needs to know what Slack holds fail for a while (429, then 500, then a
+    dropped connection): no message goes out again until a read succeeds. Every person sees exactly one DM."""
+    crowd = people(40)
+    db = Database.from_url(database_url)
+    try:
+        with SlackStandIn(people=crowd) as standin:
+            for p in crowd:
+                checkin_for(db, p.id, at=datetime.now(UTC))
+            standin.rate_limit_next("conversations.history", retry_after=1, times=3)
+            standin.server_error_next("conversations.history", status=500, times=3)
+            standin.lose_answer_next("conversations.history", times=2)
+            workers = [_worker("loop", database_url, standin.api_url, "60", "--slow", "0.05") for _ in range(2)]
+            try:
+
+                def accepted() -> int:
+                    return len([c for c in standin.calls_to("chat.postMessage") if c.status == 200])
+
+                _wait(lambda: accepted() >= 12)
+                with db.session() as session:
+                    claims = {r.claimed_by for r in session.exec(select(OutboxMessage)).all() if r.claimed_by}
+                [leader_name] = claims
+                leader = next(w for w in workers if leader_name == f"loop:{w.pid}")
+                leader.send_signal(signal.SIGKILL)
+                leader.wait()
+                at_kill = accepted()
+                recorded = [r.status for r in outbox(db)].count("sent")
+                assert recorded < at_kill, "the kill did not land between an accepted send and its record"
+                survivor = next(w for w in workers if w is not leader)
+                assert survivor.poll() is None
+
+                _wait(lambda: [r.status for r in outbox(db)].count("sent") == 40, timeout=90)
+            finally:
+                for worker in workers:
+                    if worker.poll() is None:
+                        worker.terminate()
+                    worker.wait()
+
+            assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
+            history = [c.status for c in standin.calls_to("conversations.history")]
+            assert history[:8] == [429, 429, 429, 500, 500, 500, 0, 0]  # all failed; nothing resent meanwhile
+            assert 200 in history
+            rows = outbox(db)
+            assert all(r.unsure_since is None for r in rows)
+            assert {r.claimed_by for r in rows if r.slack_ts} >= {leader_name}  # some recorded by the dead leader
+            assert standin.errors == []
     finally:
         db.dispose()
 
