@@ -79,11 +79,17 @@ def test_ana_joins_through_socket_mode_and_every_envelope_is_acked_in_time(datab
         reply = ana.submit(join_answers("mentee", wanted=["Public speaking"], goals="Speak at the all-hands"))
         assert reply.status == 200 and reply.json is None  # acked without a payload: the modal closes
         assert "Welcome to *Mentoring*" in ana.wait_for_dm().text
+        ana.wait_for_home("Public speaking")
+        world.settle()
+        published = len(world.standin.calls_to("views.publish"))
+        assert ana.open_home().status == 200  # an Events API event, in its envelope
+        world.wait_for(lambda: len(world.standin.calls_to("views.publish")) > published, what="the Home tab")
 
         envelopes = world.standin.socket_mode.envelopes
         assert [(e.type, e.payload.get("type", e.payload.get("command"))) for e in envelopes] == [
             ("slash_commands", "/mentor"),
             ("interactive", "view_submission"),
+            ("events_api", "event_callback"),
         ]
         assert all(e.acked_in_time for e in envelopes), [e.ack_seconds for e in envelopes]
         [row] = rows(database_url, Participant)
