@@ -459,3 +459,24 @@ def opt_in_message(programme: Programme) -> tuple[str, list[Block]]:
             "elements": [button("Count me in", OPT_IN_ACTION, str(programme.id), "primary")],
         },
     ]
+
+
+NO_PROGRAMME_TEXT = "No mentoring programme is open yet."
+
+
+def no_programme_message(admin_ids: Sequence[str], *, can_create: bool) -> tuple[str, list[Block]]:
+    """What `/mentor join` says in a workspace where no admin has created a programme yet: who can open one,
+    and, to an admin, a button that opens the programme form."""
+    if can_create:
+        text = f"{NO_PROGRAMME_TEXT} As a workspace admin, you can create the first one: people join it then."
+        blocks: list[Block] = [
+            mrkdwn_section(text),
+            {"type": "actions", "elements": [button("Create a programme", NEW_ACTION, "new", "primary")]},
+        ]
+        return text, blocks
+    if admin_ids:
+        names = ", ".join(f"<@{a}>" for a in admin_ids[:10]) + (" and others" if len(admin_ids) > 10 else "")
+        text = f"{NO_PROGRAMME_TEXT} Workspace admins and owners can open one: ask {names}."
+    else:
+        text = f"{NO_PROGRAMME_TEXT} Workspace admins and owners can open one: ask one of them."
+    return text, [mrkdwn_section(text)]

@@ -96,7 +96,6 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
         jobs=SchedulerJobs(db),
         llm=llm,
         installations=store,
-        default_programme_name=settings.default_programme_name,
         guides_dir=settings.guides_dir,
         data_retention_days=settings.data_retention_days,
     )

@@ -57,7 +57,6 @@ class Settings(BaseSettings):
     # outbox paces itself to, above the one message a second per channel.
     slack_post_per_minute: int = Field(default=600, ge=1, le=100000)
 
-    default_programme_name: str = "Mentoring"
     # A folder of the organisation's own guide entries (YAML, like prompts/guides/entries/), shown before the built-ins.
     guides_dir: Path | None = None
     # Days a workspace's data is kept after it uninstalls the app, then deleted.

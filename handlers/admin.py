@@ -66,7 +66,6 @@ def _refresh(client: WebClient, deps: Deps, body: dict[str, Any], *, team_id: st
 def admin_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
         area = _admin_area(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
     if area is None:
         inv.respond(text=REFUSAL, response_type="ephemeral")

@@ -61,7 +61,6 @@ def send_map_files(client: WebClient, user_id: str, programme: Programme, skill_
 def map_command(inv: Invocation) -> None:
     deps = deps_of(inv.context)
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=inv.team_id, name=deps.default_programme_name)
         access = access_of(inv.client, session, team_id=inv.team_id, user_id=inv.user_id)
         programme: Programme | None = None
         problem = culture_ui.MAP_REFUSAL

@@ -36,7 +36,6 @@ class Deps:
     jobs: Jobs
     llm: LLMHelper | None = None  # None: no OPENAI_API_KEY, the curated library is used
     installations: InstallationStore | None = None  # None: single-workspace token mode
-    default_programme_name: str = "Mentoring"
     guides_dir: Path | None = None  # an organisation's own toolbox entries, shown first
     data_retention_days: int = 30
 

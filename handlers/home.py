@@ -13,7 +13,6 @@ from blocks import home as home_ui
 from handlers.common import access_of
 from handlers.deps import Deps, deps_of
 from mentoring.home import home_of
-from store import queries
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -21,7 +20,6 @@ logger = logging.getLogger(__name__)
 
 def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.default_programme_name)
         access = access_of(client, session, team_id=team_id, user_id=user_id)
         home = home_of(session=session, team_id=team_id, user_id=user_id, access=access, now=utcnow())
     try:

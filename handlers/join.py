@@ -11,11 +11,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from blocks import admin as admin_ui
 from blocks import common as ui
 from blocks import home as home_ui
 from blocks import skillgrowth as skill_ui
 from blocks.text import escape, truncate
-from gateway.slack import send_dm, user_profile
+from gateway.slack import send_dm, user_profile, workspace_admin_ids
 from handlers.common import Invocation, int_or_none, open_modal
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
@@ -35,6 +36,13 @@ class JoinRefused(Exception):
     """The person cannot join what they asked for; the message says why, in their words."""
 
 
+class NoProgrammeYet(JoinRefused):
+    """The workspace has no programme at all: an admin has to create the first one."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{admin_ui.NO_PROGRAMME_TEXT} Workspace admins and owners can create one.")
+
+
 def choose_programme(
     deps: Deps,
     *,
@@ -49,7 +57,8 @@ def choose_programme(
     picker when several programmes fit. `as_role` and `offering` pre-fill the form (an invitation to mentor)."""
     today = utcnow().date()
     with deps.db.begin() as session:
-        queries.ensure_default_programme(session=session, team_id=team_id, name=deps.default_programme_name)
+        if not mine_only and not queries.programmes(session=session, team_id=team_id):
+            raise NoProgrammeYet
         mine = [p for _, p in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)]
         choices = mine if mine_only else queries.open_programmes(session=session, team_id=team_id, today=today)
         programme: Programme | None
@@ -116,7 +125,11 @@ def _open_for(inv: Invocation, *, mine_only: bool) -> None:
         wanted=inv.args,
         mine_only=mine_only,
     )
-    if problem:
+    if problem == str(NoProgrammeYet()):
+        admins = workspace_admin_ids(inv.client)  # who can open one; an admin among them gets the button
+        text, blocks = admin_ui.no_programme_message(admins, can_create=inv.user_id in admins)
+        inv.respond(text=text, blocks=blocks, response_type="ephemeral")
+    elif problem:
         inv.respond(text=problem, response_type="ephemeral")
 
 

@@ -13,6 +13,7 @@ from standin.platform import Reply, SlackPlatform, sign, view_state
 from standin.server import Call, Seen, SlackError, SlackStandIn
 from standin.workspace import (
     APP_ID,
+    APP_TOKEN,
     BOT_ID,
     BOT_PERSON,
     BOT_TOKEN,
@@ -28,6 +29,7 @@ from standin.workspace import (
 
 __all__ = [
     "APP_ID",
+    "APP_TOKEN",
     "BOT_ID",
     "BOT_PERSON",
     "BOT_TOKEN",

@@ -58,14 +58,37 @@ def show_errors(reply: Any) -> None:
         say(f"    Slack shows under “{field}”: {message}")
 
 
+def _readable(text: str) -> str:
+    from standin import DEFAULT_PEOPLE
+
+    names = {p.id: p.real_name for p in DEFAULT_PEOPLE}
+    return re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+
+
 def scene(world: World, database_url: str) -> list[Actor]:
     from standin.scenes import join_answers
 
     ana, sam, priya = world.person("Ana"), world.person("Sam"), world.person("Priya")
+    ingrid = world.person("Ingrid")
 
     say("\n▶ Ana types `/mentor` to see what the bot does")
     reply = ana.mentor("")
     say(textwrap.indent(reply.json["text"] if reply.json else reply.body, "    "))
+
+    say("\n▶ Ana runs `/mentor join` before any programme exists")
+    ana.mentor("join")
+    say("    " + _readable(ana.wait_for_ephemeral("No mentoring programme").text))
+    say("▶ Ingrid, a workspace admin, runs `/mentor join` too and is offered to create the first programme")
+    ingrid.mentor("join")
+    offer = ingrid.wait_for_ephemeral("create the first one")
+    ingrid.click(offer, "admin_new_programme", "new")
+    ingrid.wait_for_modal("New programme")
+    say("▶ She names it Mentoring, keeps the suggested skills, and opens enrolment")
+    show_errors(ingrid.submit({"name": "Mentoring", "approval": ["yes"], "llm": []}).json)
+    ingrid.mentor("admin")
+    panel = ingrid.wait_for_ephemeral("Programme admin")
+    ingrid.click(panel, "admin_lifecycle:enrolling")
+    world.settle()
 
     say("\n▶ Ana runs `/mentor join`, fills the modal as a mentee and presses Join")
     ana.join(
@@ -116,7 +139,7 @@ def scene(world: World, database_url: str) -> list[Actor]:
     ana.wait_for_dm(2)
 
     say("▶ Lea joins as a mentor and Kenji as a mentee")
-    lea, kenji, ingrid = world.person("Lea"), world.person("Kenji"), world.person("Ingrid")
+    lea, kenji = world.person("Lea"), world.person("Kenji")
     lea.join(join_answers("mentor", offered=["Writing", "System design"], capacity=1, department="Engineering"))
     kenji.join(join_answers("mentee", wanted=["Writing"], goals="Write design docs people enjoy", department="Data"))
     lea.wait_for_dm(1)
@@ -131,11 +154,9 @@ def scene(world: World, database_url: str) -> list[Actor]:
     ingrid.click(panel, "admin_match", programme_button["value"])
     preview = ingrid.wait_for_modal("Match preview")
     say("    The preview she sees:")
-    from standin import DEFAULT_PEOPLE, render_view
+    from standin import render_view
 
-    names = {p.id: p.real_name for p in DEFAULT_PEOPLE}
-    readable = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), render_view(preview))
-    say(textwrap.indent(readable, "      "))
+    say(textwrap.indent(_readable(render_view(preview)), "      "))
     say("▶ Ingrid presses Release matches")
     ingrid.submit({})
     ana.wait_for_dm(3)

@@ -12,9 +12,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from standin.server import Seen, SlackStandIn
+from standin.socketmode import Envelope, EnvelopeType
 from standin.spec import sample
 from standin.workspace import APP_ID, BOT_USER_ID, GENERAL_CHANNEL_ID, TEAM_DOMAIN
 
@@ -541,3 +542,49 @@ class SlackPlatform:
         return self.send(
             json.dumps(body), "application/json", timestamp=timestamp, signature=signature, headers=headers
         )
+
+
+class SocketModePlatform(SlackPlatform):
+    """The same people and payloads, delivered the Socket Mode way: in envelopes over the WebSocket the app
+    opened with `apps.connections.open`, answered by its acks instead of HTTP replies.
+
+    A Reply's status is 200 when the app acked within Slack's 3 seconds, 408 when it acked late (Slack has
+    already shown the person an error) and 504 when it never acked; its json is the ack's payload."""
+
+    def __init__(self, standin: SlackStandIn, timeout: float = 10.0, team_id: str = "") -> None:
+        super().__init__("", "", standin, timeout=timeout, team_id=team_id)
+        self.envelopes: list[Envelope] = []
+
+    def send(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        if timestamp is not None or signature is not None or headers:
+            raise ValueError("Socket Mode has no signatures or HTTP headers: the connection is authenticated")
+        socket = self.standin.socket_mode
+        kind: EnvelopeType
+        if content_type == "application/json":
+            payload = json.loads(body)
+            kind, accepts = "events_api", False
+        else:
+            form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
+            if "payload" in form:
+                payload = json.loads(form["payload"])
+                kind = "interactive"
+                accepts = payload.get("type") in ("view_submission", "block_suggestion")
+            else:
+                payload, kind, accepts = form, "slash_commands", True
+        envelope = socket.wait_ack(
+            socket.deliver(kind, payload, accepts_response_payload=accepts, timeout=self.timeout),
+            timeout=self.timeout,
+        )
+        self.envelopes.append(envelope)
+        status = 200 if envelope.acked_in_time else 408 if envelope.acked else 504
+        response = envelope.response_payload
+        text = json.dumps(response) if response is not None else ""
+        return Reply(status, text, response)

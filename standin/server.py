@@ -26,6 +26,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from standin.blockkit import check_blocks, check_view, render_blocks, render_view
+from standin.socketmode import SocketModeEndpoint
 from standin.spec import (
     EXTRA_REQUIRED,
     event_scopes,
@@ -37,6 +38,7 @@ from standin.spec import (
 )
 from standin.workspace import (
     APP_ID,
+    APP_TOKEN,
     BOT_ID,
     BOT_PERSON,
     BOT_REAL_NAME,
@@ -253,6 +255,7 @@ class SlackStandIn:
         manifest: str | Path | None = None,
         scopes: Iterable[str] | None = None,
         random_lost: float = 0.0,
+        app_token: str = APP_TOKEN,
     ) -> None:
         """`manifest`: the app manifest whose bot scopes the bot token is granted (default: the project's
         `manifest.json`); `scopes` overrides them."""
@@ -309,6 +312,9 @@ class SlackStandIn:
             tuple(scopes) if scopes is not None else manifest_scopes(str(self.manifest.resolve()))
         )
         self.tokens: dict[str, _Token] = {bot_token: _Token(team_id, self.scopes)}
+        # Socket Mode: the app-level token (scope connections:write) opens connections, and nothing else.
+        self.app_token = app_token
+        self.socket_mode = SocketModeEndpoint(APP_ID)
         self.team_names: dict[str, str] = {team_id: TEAM_NAME}
         self.oauth_client: tuple[str, str] | None = None  # (client_id, client_secret) of the distributed app
         self.token_lifetime = 43200  # seconds a rotating token lives (Slack: 12 hours)
@@ -335,6 +341,7 @@ class SlackStandIn:
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.scheduleMessage": self._chat_schedule_message,
+            "apps.connections.open": self._apps_connections_open,
             "views.open": lambda params: self._views_open(params, push=False),
             "views.push": lambda params: self._views_open(params, push=True),
             "views.update": self._views_update,
@@ -393,6 +400,8 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
+        if self.socket_mode.url:
+            self.socket_mode.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -776,7 +785,10 @@ class SlackStandIn:
             if not token:
                 return self._record(method, decoded, 200, {"ok": False, "error": "not_authed"})
             with self._lock:
-                known = self.tokens.get(token)
+                known = self.tokens.get(token) or (_Token(self.team_id) if token == self.app_token else None)
+            if known is not None and (token == self.app_token) != (method == "apps.connections.open"):
+                # An app-level token calls only apps.connections.open, which takes no other kind of token.
+                return self._record(method, decoded, 200, {"ok": False, "error": "not_allowed_token_type"})
             if known is None:
                 return self._record(method, decoded, 200, {"ok": False, "error": "invalid_auth"})
             self._caller.team_id = known.team_id
@@ -909,7 +921,8 @@ class SlackStandIn:
         else:
             key = method
             limit = per_minute_limit(method)
-            capacity, per_second = float(limit), limit / 60.0
+            # Tier 1 is "1+ per minute; a small amount of burst behavior is tolerated" (Slack's rate limit docs).
+            capacity, per_second = (3.0 if limit == 1 else float(limit)), limit / 60.0
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(capacity, per_second)
@@ -1552,6 +1565,11 @@ class SlackStandIn:
             elif view.get("type") == "modal":
                 full[key] = None
         return full
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.socket_mode.url:
+            self.socket_mode.start()
+        return {"ok": True, "url": self.socket_mode.issue_url()}
 
     def _views_open(self, params: dict[str, Any], *, push: bool) -> dict[str, Any]:
         trigger = self._triggers.get(str(params.get("trigger_id")))

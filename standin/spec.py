@@ -28,6 +28,9 @@ HAND_SPECS: dict[str, list[dict[str, Any]]] = {
         {"name": "initial_comment", "in": "formData", "required": False, "type": "string"},
         {"name": "thread_ts", "in": "formData", "required": False, "type": "string"},
     ],
+    # Socket Mode (2021) came after the spec: https://api.slack.com/methods/apps.connections.open takes no
+    # argument but the app-level token.
+    "apps.connections.open": [],
     # The 2020 spec predates token rotation: `code` is required there, but a refresh (grant_type=refresh_token)
     # has none. These are the parameters of https://api.slack.com/methods/oauth.v2.access today.
     "oauth.v2.access": [

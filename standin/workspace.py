@@ -15,6 +15,7 @@ BOT_ID = "B0BOT0001"
 BOT_NAME = "mentorbot"
 BOT_REAL_NAME = "Mentor Bot"
 BOT_TOKEN = "xoxb-standin-token"
+APP_TOKEN = "xapp-1-A0MENTOR1-standin-token"  # the app-level token Socket Mode connects with
 GENERAL_CHANNEL_ID = "C0GENERAL1"
 RANDOM_CHANNEL_ID = "C0RANDOM01"
 

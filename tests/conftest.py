@@ -19,6 +19,7 @@ from standin.appserver import serve
 from standin.scenes import World
 from store import migrate
 from store.db import Database, normalise_url
+from tests.data import open_programme
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -69,10 +70,15 @@ SIGNING_SECRET = "standin-signing-secret"
 
 
 @contextmanager
-def running_world(database_url: str, *, slack: dict[str, Any] | None = None, **settings: Any) -> Iterator[World]:
+def running_world(
+    database_url: str, *, programme: str | None = "Mentoring", slack: dict[str, Any] | None = None, **settings: Any
+) -> Iterator[World]:
     """The real app served over HTTP, talking to a Slack stand-in; `settings` override the app's settings and
-    `slack` the stand-in's (e.g. `{"manifest": path}`: the app installed from another manifest)."""
+    `slack` the stand-in's (e.g. `{"manifest": path}`: the app installed from another manifest).
+    `programme`: the open programme an admin has already created in the workspace (None: a new workspace)."""
     with SlackStandIn(**(slack or {})) as standin:
+        if programme is not None:
+            open_programme(database_url, standin.team_id, programme)
         app_settings = Settings(
             _env_file=None,
             slack_bot_token=BOT_TOKEN,
@@ -93,6 +99,14 @@ def running_world(database_url: str, *, slack: dict[str, Any] | None = None, **s
 
 @pytest.fixture
 def world(database_url: str) -> Iterator[World]:
-    """The real app served over HTTP, talking to a Slack stand-in, on a fresh database."""
+    """The real app served over HTTP, talking to a Slack stand-in, on a fresh database, in a workspace whose
+    admins have opened one programme, "Mentoring"."""
     with running_world(database_url) as running:
+        yield running
+
+
+@pytest.fixture
+def new_workspace(database_url: str) -> Iterator[World]:
+    """Like `world`, in a workspace where no admin has created a programme yet."""
+    with running_world(database_url, programme=None) as running:
         yield running

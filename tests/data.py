@@ -13,6 +13,7 @@ from standin import BOT_TOKEN
 from standin.scenes import World
 from store.db import Database
 from store.models import Programme
+from store.queries import DEFAULT_SKILLS, slugify
 
 
 def rows(database_url: str, model: Any) -> list[Any]:
@@ -44,5 +45,24 @@ def run_tick(world: World, database_url: str, now: datetime) -> dict[str, object
     db = Database.from_url(database_url)
     try:
         return tick(db, make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url), now=now)
+    finally:
+        db.dispose()
+
+
+def open_programme(database_url: str, team_id: str, name: str = "Mentoring", **fields: Any) -> Programme:
+    """A programme open for enrolment, as a workspace admin would have created it in the admin modal."""
+    db = Database.from_url(database_url)
+    try:
+        with db.begin() as session:
+            programme = Programme(
+                team_id=team_id,
+                slug=slugify(name),
+                name=name,
+                objectives="Grow skills and careers through regular conversations with a mentor or a peer.",
+                skills=list(DEFAULT_SKILLS),
+                **fields,
+            )
+            session.add(programme)
+        return programme
     finally:
         db.dispose()

@@ -42,6 +42,7 @@ from store import migrate
 from store.db import Database
 from store.models import Participant, Programme
 from store.types import utcnow
+from tests.data import open_programme
 
 SIGNING_SECRET = "fuzz-signing-secret"
 OTHER_TEAM = "T0OTHER01"
@@ -153,6 +154,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/mentor-bot-fuzz.db"
     migrate.upgrade(url)
     with SlackStandIn(rate_limits=False) as standin:
+        open_programme(url, standin.team_id)  # what the workspace's admins opened
         settings_ = Settings(
             _env_file=None,
             slack_bot_token=BOT_TOKEN,

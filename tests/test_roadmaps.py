@@ -230,11 +230,13 @@ def test_roadmap_rules() -> None:
 
 def test_aggregate_queries_for_digests_and_reports(db: Database) -> None:
     from store import queries
-    from store.models import CheckIn, GrowthThread, Kudos, Match, MatchMember, MatchRound
+    from store.models import CheckIn, GrowthThread, Kudos, Match, MatchMember, MatchRound, Programme
 
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     with db.begin() as session:
-        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        programme = Programme(team_id="T1", slug="mentoring", name="Mentoring", skills=list(queries.DEFAULT_SKILLS))
+        session.add(programme)
+        session.flush()
         round_ = MatchRound(team_id="T1", programme_id=programme.id or 0, cycle_number=1, seed=1, created_by="UADMIN")
         session.add(round_)
         session.flush()

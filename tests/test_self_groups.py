@@ -29,6 +29,7 @@ from store.insight import OTHER_GROUPS, Health, ParticipationRow, small_groups_m
 from store.models import AuditEntry, Match, Participant, Programme
 from store.types import utcnow
 from tests.conftest import running_world
+from tests.data import open_programme
 from tests.test_matching_flow import match_now
 from tests.test_participant_controls import all_values
 from tests.test_programme_admin import programme_answers
@@ -55,7 +56,7 @@ DEPARTMENTS = {"Tom": "Sales", "Omar": "Finance", "Chloe": "Support", "Diego": "
 
 @pytest.fixture
 def world(database_url: str) -> Iterator[World]:
-    with running_world(database_url) as running:
+    with running_world(database_url, programme=None) as running:  # the test seeds its own programme
         yield running
 
 
@@ -279,7 +280,10 @@ def test_my_data_includes_the_answer_forget_me_deletes_it_and_clearing_it_update
     assert "initial_value" not in block["element"]
 
 
-def test_a_programme_without_a_question_asks_nothing_and_reports_no_groups(world: World, db: Database) -> None:
+def test_a_programme_without_a_question_asks_nothing_and_reports_no_groups(
+    world: World, db: Database, database_url: str
+) -> None:
+    open_programme(database_url, world.standin.team_id)  # opened by the admins, with no question
     ingrid, ana = world.person("Ingrid"), world.person("Ana")
     ingrid.mentor("admin")
     ingrid.wait_for_ephemeral("Programme admin")
@@ -306,6 +310,7 @@ def test_a_programme_without_a_question_asks_nothing_and_reports_no_groups(world
 def test_answers_stay_out_of_match_previews_and_introductions_and_go_when_the_question_is_cleared(
     world: World, db: Database, database_url: str
 ) -> None:
+    open_programme(database_url, world.standin.team_id)
     ingrid = world.person("Ingrid")
     ingrid.mentor("admin")
     ingrid.wait_for_ephemeral("Programme admin")

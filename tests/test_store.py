@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel, select
+from sqlmodel import Session, SQLModel, select
 
 import store.models  # noqa: F401 - registers the tables
 from store import queries
@@ -26,28 +26,35 @@ FIELDS: dict[str, object] = {
 }
 
 
+def new_programme(session: Session, team_id: str, name: str = "Mentoring") -> Programme:
+    """A programme as an admin creates it (the defaults of the model)."""
+    programme = Programme(team_id=team_id, slug=queries.slugify(name), name=name, skills=list(queries.DEFAULT_SKILLS))
+    session.add(programme)
+    session.flush()
+    return programme
+
+
 def test_migrations_create_exactly_the_models_schema(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
 
 
-def test_a_workspace_gets_one_default_programme_once(db: Database) -> None:
+def test_programmes_belong_to_one_workspace(db: Database) -> None:
+    with db.session() as session:
+        assert queries.programmes(session=session, team_id="T1") == []  # none until an admin creates one
     with db.begin() as session:
-        first = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
-    with db.begin() as session:
-        again = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
-        other = queries.ensure_default_programme(session=session, team_id="T2", name="Mentoring")
-    assert first.id == again.id
+        first = new_programme(session, "T1")
+        other = new_programme(session, "T2")
     assert other.id != first.id
     assert first.status == ProgrammeStatus.ENROLLING and "Public speaking" in first.skills
     with db.session() as session:
-        assert len(queries.programmes(session=session, team_id="T1")) == 1
+        assert [p.id for p in queries.programmes(session=session, team_id="T1")] == [first.id]
 
 
 def test_joining_twice_updates_the_same_row(db: Database) -> None:
     with db.begin() as session:
-        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        programme = new_programme(session, "T1")
         _, created = queries.upsert_participant(
             session=session, team_id="T1", programme=programme, slack_user_id="U1", fields=FIELDS
         )
@@ -69,7 +76,7 @@ def test_joining_twice_updates_the_same_row(db: Database) -> None:
 
 def test_lookups_never_cross_workspaces(db: Database) -> None:
     with db.begin() as session:
-        mine = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        mine = new_programme(session, "T1")
         queries.upsert_participant(session=session, team_id="T1", programme=mine, slack_user_id="U1", fields=FIELDS)
     assert mine.id is not None
     with db.session() as session:
@@ -82,7 +89,7 @@ def test_lookups_never_cross_workspaces(db: Database) -> None:
 def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
     lisbon_morning = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=1)))
     with db.begin() as session:
-        programme = queries.ensure_default_programme(session=session, team_id="T1", name="Mentoring")
+        programme = new_programme(session, "T1")
         queries.upsert_participant(
             session=session,
             team_id="T1",

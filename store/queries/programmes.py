@@ -24,29 +24,6 @@ def slugify(name: str) -> str:
     return slug[:80] or "programme"
 
 
-def ensure_default_programme(*, session: Session, team_id: str, name: str) -> Programme:
-    """A workspace with no programme at all gets one open programme, so `/mentor join` works at once."""
-    existing = session.exec(select(Programme).where(Programme.team_id == team_id).limit(1)).first()
-    if existing is not None:
-        return existing
-    programme = Programme(
-        team_id=team_id,
-        slug=slugify(name),
-        name=name,
-        objectives="Grow skills and careers through regular conversations with a mentor or a peer.",
-        skills=list(DEFAULT_SKILLS),
-    )
-    try:
-        with session.begin_nested():
-            session.add(programme)
-    except IntegrityError:  # another request created it at the same moment
-        found = session.exec(
-            select(Programme).where(Programme.team_id == team_id, Programme.slug == programme.slug)
-        ).one()
-        return found
-    return programme
-
-
 def programmes(*, session: Session, team_id: str) -> Sequence[Programme]:
     return session.exec(select(Programme).where(Programme.team_id == team_id).order_by(col(Programme.id))).all()
 
