@@ -139,12 +139,12 @@ class Fuzz:
     tables: MetaData
 
     def snapshot(self, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table (but `skip`), in a stable order."""
+        """Every row of every table (but `skip`, and the signatures of requests seen), in a stable order."""
         with self.engine.connect() as conn:
             return {
                 name: sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
                 for name, table in self.tables.tables.items()
-                if name not in skip
+                if name not in skip and name != "seen_request"
             }
 
 

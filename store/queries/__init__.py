@@ -39,6 +39,7 @@ from store.queries.programmes import (
     slugify,
 )
 from store.queries.prompts import prompt_votes, rate_prompt
+from store.queries.requests import claim_request, prune_seen_requests
 from store.queries.roadmaps import (
     ensure_roadmap,
     get_milestone,
@@ -66,6 +67,7 @@ __all__ = [
     "MentorContribution",
     "audit",
     "claim_event",
+    "claim_request",
     "clear_self_groups",
     "count_growth_activity",
     "end_pause",
@@ -97,6 +99,7 @@ __all__ = [
     "programme_participants",
     "programmes",
     "prompt_votes",
+    "prune_seen_requests",
     "purge_expired_workspaces",
     "rate_prompt",
     "record_scheduler_state",
