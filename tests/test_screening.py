@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import MetaData, create_engine, func, select
 
+from blocks import matching as match_ui
 from bot import screening
 from bot.app import create_web_app
 from bot.settings import Settings
@@ -25,7 +26,10 @@ from standin.platform import sign
 from standin.scenes import World, join_answers
 from store import queries
 from store.db import Database
+from store.models import CheckIn, Kudos
 from tests.conftest import SIGNING_SECRET
+from tests.data import rows
+from tests.test_matching_flow import release_all, room_of
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -295,3 +299,34 @@ def test_signatures_are_forgotten_once_no_request_could_carry_them(db: Database)
     with db.begin() as session:
         assert queries.claim_request(session=session, signature_hash="a" * 64, signed_at=now)
         assert not queries.claim_request(session=session, signature_hash="b" * 64, signed_at=now)
+
+
+def test_a_submission_sent_again_by_slack_creates_nothing_twice(world: World, database_url: str) -> None:
+    """Should a submission reach the app again with a new signature (only Slack can sign one), the check-in and
+    the kudos it created are keyed by the modal's view id and hash: the second stores and posts nothing."""
+    people = release_all(world, database_url)
+    ana, sam = people["Ana"], people["Sam"]
+    match = room_of(database_url, ana.id)
+    room = match.room_id or ""
+    ana.click(world.standin.messages_in(room)[0], match_ui.CHECKIN_ACTION, str(match.id))
+    ana.wait_for_modal("Log a check-in")
+    checkin = ana.submit({"usefulness": "4", "duration": "45", "learned": "Open with the story"})
+    assert checkin.status == 200 and not checkin.body, checkin.body
+    world.wait_for(lambda: any("logged your check-in" in m.text for m in world.standin.messages_in(room)), what="it")
+
+    ana.mentor(f"kudos <@{sam.id}> for the dry run")
+    ana.wait_for_modal("Give kudos")
+    kudos = ana.submit({"where": "private"})
+    assert kudos.status == 200 and not kudos.body, kudos.body
+    world.wait_for(lambda: any("sent you kudos" in d.text for d in sam.dms()), what="Sam's kudos")
+    world.settle()
+    calls = len(world.standin.calls)
+
+    for sent in (checkin, kudos):
+        assert sent.payload is not None
+        body = urlencode({"payload": json.dumps(sent.payload)})
+        again = world.platform.send(body, FORM, timestamp=int(time.time()) + 1)
+        assert again.status == 200, again.body
+    world.settle()
+    assert len(rows(database_url, CheckIn)) == 1 and len(rows(database_url, Kudos)) == 1
+    assert [c.method for c in world.standin.calls[calls:]] == []
