@@ -59,12 +59,13 @@ def _signed_headers(secret: bytes, content_type: str, body: bytes) -> dict[str, 
     }
 
 
-def _send(host: str, port: int, path: str, secret: bytes, template: Template) -> tuple[int, str]:
+def _send(host: str, port: int, path: str, secret: bytes, template: Template, seq: int = 0) -> tuple[int, str]:
+    # Each request Slack sends is unique (a new trigger_id), and the app refuses a signed request it has seen:
+    # a form gets a field of its own so that a template sent twice in one second is not a replay.
+    body = template.body + b"&bench_seq=%d" % seq if "form" in template.content_type else template.body
     conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
     try:
-        conn.request(
-            "POST", path, body=template.body, headers=_signed_headers(secret, template.content_type, template.body)
-        )
+        conn.request("POST", path, body=body, headers=_signed_headers(secret, template.content_type, body))
         response = conn.getresponse()
         response.read()
         return response.status, "" if response.status == 200 else f"HTTP {response.status}"
@@ -96,7 +97,7 @@ def run_phase(url: str, signing_secret: str, templates: list[Template], rate: fl
             index, due, dispatched = job
             template = templates[index % len(templates)]
             wait = time.perf_counter() - dispatched
-            status, error = _send(host, int(port), "/" + path, secret, template)
+            status, error = _send(host, int(port), "/" + path, secret, template, index)
             done = time.perf_counter()
             samples[index] = Sample(template.kind, due - start, dispatched - due, wait, done - due, status, error)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
@@ -13,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
 import handlers
-from bot import errors, logs, middleware, monitoring
+from bot import errors, logs, middleware, monitoring, outage, screening
 from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
-from bot.payloads import listener_of, shape_problem
 from bot.settings import Settings
 from gateway import metrics
 from gateway.slack import make_web_client
@@ -115,20 +114,26 @@ class WebApp:
     """The WSGI application for HTTP mode: Bolt at /slack/events (and the install pages in multi-workspace
     mode), plus `/healthz`, `/readyz` and `/metrics`.
 
-    Requests to /slack/events are verified (signature, age) and their shape checked before Bolt parses them,
-    so a forged or malformed body gets a 401 or a 400, never a 500. Every request gets a request id (the
-    proxy's `X-Request-Id`, or a new one), returned in the answer and carried by every log line about it, and
-    is counted by listener and outcome with its time to acknowledge.
+    Each request to /slack/events is screened once (`bot.screening`: signature, age, size, content type,
+    shape), refused with a 4xx when it is not what Slack sends, and refused with a 401 when its signature was
+    already seen (a replay; the store is shared by every worker and replica). Bolt then gets the body already
+    parsed and verified. When the database cannot be reached the request is answered at once (`bot.outage`).
+    Every request gets a request id (the proxy's `X-Request-Id`, or a new one), returned in the answer and
+    carried by every log line about it, and is counted by listener and outcome with its time to acknowledge.
     """
+
+    PRUNE_EVERY = 60.0  # seconds between two prunes of the replay store by one worker
 
     def __init__(
         self, app: App, db: Database, *, signing_secret: str | None = None, scheduler_worker_id: str | None = None
     ) -> None:
+        self.app = app
         self.bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self.db = db
         # The scheduler serving beside this app: a child process in HTTP mode, else this process.
         self.scheduler_worker_id = scheduler_worker_id or worker_id()
-        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self.signing_secret = signing_secret
+        self._pruned_at = 0.0
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -154,10 +159,10 @@ class WebApp:
         with logs.request_context(request_id):
             try:
                 if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
-                    listener, refused = self._screen(environ)
-                    if refused is not None:
-                        status, reason = refused
-                        return self._json(answer, status, {"error": reason})
+                    listener, result = self._events(environ)
+                    status, headers, chunks = result
+                    answer(status, headers)
+                    return chunks
                 return self.bolt(environ, answer)
             except Exception:
                 answered.append("500")
@@ -168,35 +173,62 @@ class WebApp:
                 metrics.REQUESTS.labels(listener=listener, outcome=outcome).inc()
                 metrics.ACK_SECONDS.labels(kind=metrics.request_kind(listener)).observe(time.perf_counter() - started)
 
-    def _screen(self, environ: WSGIEnvironment) -> tuple[str, tuple[str, str] | None]:
-        """Read the body once, check its signature and shape, and put it back for Bolt.
+    def _events(self, environ: WSGIEnvironment) -> tuple[str, tuple[str, list[tuple[str, str]], list[bytes]]]:
+        """Screen, refuse replays, and hand Bolt what passed. Returns the listener (for metrics) and the answer."""
+        screened = screening.screen(environ, self.signing_secret, now=time.time())
+        if isinstance(screened, screening.Refusal):
+            if screened.detail:
+                logger.warning("refused a request Slack would not send: %s", screened.detail)
+            return screened.label, _json_answer(screened.status, {"error": screened.reason})
+        if screened.kind not in UNRECORDED:
+            try:
+                fresh = self._claim(screened)
+            except Exception as error:
+                if not outage.is_outage(error):
+                    raise
+                logger.warning("the database cannot be reached; answered without running the listener")
+                status, payload = outage.answer(screened.kind, screened.body)
+                outage.tell_later(screened.kind, screened.body, self.app.client)
+                return screened.listener, _json_answer(status, payload)
+            if not fresh:
+                logger.warning("refused a replayed request (its signature was already seen)")
+                return "replayed", _json_answer("401 Unauthorized", {"error": "replayed_request"})
+        # Verified and parsed here: Bolt skips its own signature check and parsing for a body handed over parsed.
+        request = BoltRequest(body=screened.body, headers=screened.headers, mode="socket_mode")
+        response = self.app.dispatch(request)
+        http = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
+        return screened.listener, (http.status, http.get_headers(), list(http.get_body()))
 
-        Returns the listener it is for (for metrics) and, if refused, the HTTP status and reason.
-        """
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        if self.verifier is not None:
-            headers = {
-                "x-slack-request-timestamp": environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", ""),
-                "x-slack-signature": environ.get("HTTP_X_SLACK_SIGNATURE", ""),
-            }
-            if not self.verifier.is_valid_request(body, headers):
-                return "unverified", ("401 Unauthorized", "invalid_request")
-        problem = shape_problem(body, environ.get("CONTENT_TYPE", ""))
-        if problem:
-            logger.warning("refused a request Slack would not send: %s", problem)
-            return "malformed", ("400 Bad Request", "malformed_payload")
-        return listener_of(body, environ.get("CONTENT_TYPE", "")), None
+    def _claim(self, screened: screening.Screened) -> bool:
+        """Record the request's signature; False when it was seen before. Prunes old ones now and then."""
+        signed_at = datetime.fromtimestamp(screened.timestamp, UTC)
+        with self.db.begin() as session:
+            fresh = queries.claim_request(
+                session=session, signature_hash=screened.signature_digest, signed_at=signed_at
+            )
+            now = time.monotonic()
+            if fresh and now - self._pruned_at > self.PRUNE_EVERY:
+                self._pruned_at = now
+                queries.prune_seen_requests(session=session, now=datetime.now(UTC))
+        return fresh
 
     @staticmethod
     def _json(start_response: StartResponse | Any, status: str, payload: dict[str, Any]) -> list[bytes]:
-        body = json.dumps(payload).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+        status, headers, chunks = _json_answer(status, payload)
+        start_response(status, headers)
+        return chunks
+
+
+# Requests with no effect that Slack sends to check the app (URL verification, SSL check): not recorded, so
+# they are answered even while the database is down.
+UNRECORDED = {"url_verification", "ssl_check"}
+
+
+def _json_answer(status: str, payload: dict[str, Any] | None) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+    if payload is None:
+        return status, [("Content-Length", "0")], [b""]
+    body = json.dumps(payload).encode()
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], [body]
 
 
 def _request_id(given: str | None) -> str:

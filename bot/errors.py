@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot import outage
 from gateway import metrics
 from gateway.slack import send_dm
 
@@ -32,11 +33,12 @@ def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
         extra={"user_id": user_id, "payload_type": body.get("type") or body.get("command")},
     )
     response_url = body.get("response_url")
+    text = outage.DATABASE_DOWN if outage.is_outage(error) else SORRY
     try:
         if response_url:
-            WebhookClient(response_url).send(text=SORRY, response_type="ephemeral", replace_original=False)
+            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
         elif user_id and body.get("type") in INTERACTIVE:
-            send_dm(client, user_id, SORRY)
+            send_dm(client, user_id, text)
     except Exception:
         logger.exception("could not tell the person about the failure", extra={"user_id": user_id})
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot import logs
+from bot import logs, outage
 from gateway.slack import metered
 from handlers.deps import Deps, deps_of
 from store import queries
@@ -40,8 +40,15 @@ def handle_each_event_once(body: dict[str, Any], context: Any, next: Callable[[]
     if body.get("type") != "event_callback" or not event_id:
         return next()
     team_id = body.get("team_id") or context.get("team_id") or ""
-    with deps_of(context).db.begin() as session:
-        first = queries.claim_event(session=session, team_id=team_id, event_id=event_id)
+    try:
+        with deps_of(context).db.begin() as session:
+            first = queries.claim_event(session=session, team_id=team_id, event_id=event_id)
+    except Exception as error:
+        if not outage.is_outage(error):
+            raise
+        # Not recorded, so Slack's retry (after the outage, we hope) is handled: see bot/outage.py.
+        logger.warning("the database cannot be reached; Slack will send the event again", extra={"event_id": event_id})
+        return BoltResponse(status=503, body={"error": "database_unavailable"})
     if not first:
         logger.info("event delivered again; already handled", extra={"event_id": event_id, "team_id": team_id})
         return BoltResponse(status=200, body="")

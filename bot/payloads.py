@@ -1,15 +1,13 @@
-"""The shape of what Slack sends, checked before Bolt parses it.
+"""The shape of what Slack sends, checked after `bot.screening` parsed it and before Bolt sees it.
 
-Bolt assumes well-formed payloads: a body that is not a JSON object, or an `actions` list of the wrong type,
-raises inside its request parsing and becomes a 500. Slack never sends such bodies, so a request shaped like
-this is refused with a 400 (after its signature was checked) instead.
+Bolt assumes well-formed payloads: an `actions` list of the wrong type, or a `team` that is a number, raises
+inside Bolt and becomes a 500. Slack never sends such bodies, so a request shaped like this is refused with a
+400 (after its signature was checked) instead.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import parse_qs
 
 
 def _user_problem(payload: dict[str, Any]) -> str | None:
@@ -59,60 +57,61 @@ def _event_problem(envelope: dict[str, Any]) -> str | None:
     return None
 
 
-def shape_problem(body: bytes, content_type: str) -> str | None:
-    """Why this body is not something Slack would send, or None when its shape is fine."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "the body is not UTF-8"
-    if "application/json" in content_type:
-        try:
-            envelope = json.loads(text)
-        except ValueError:
-            return "the body is not JSON"
-        if not isinstance(envelope, dict):
-            return "the body is not a JSON object"
-        return _event_problem(envelope)
-    form = parse_qs(text, keep_blank_values=True)
-    if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][-1])
-        except ValueError:
-            return "payload is not JSON"
-        if not isinstance(payload, dict):
-            return "payload is not a JSON object"
-        return _interaction_problem(payload)
+_STRINGS = ("type", "team_id", "api_app_id", "event_id", "token", "trigger_id", "callback_id", "response_url")
+
+
+def _top_problem(body: dict[str, Any]) -> str | None:
+    """Fields Bolt reads from every request before any listener: of the types Slack sends, when present."""
+    for key in _STRINGS:
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            return f"{key} is not a string"
+    for key in ("team", "enterprise"):
+        if key in body and body[key] is not None and not isinstance(body[key], dict | str):
+            return f"{key} has the wrong type"
+        if isinstance(body.get(key), dict) and not isinstance(body[key].get("id", ""), str | None):
+            return f"{key}.id is not a string"
+    authorizations = body.get("authorizations")
+    if authorizations is not None and (
+        not isinstance(authorizations, list) or not all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "authorizations is not a list of objects"
     return None
 
 
-def listener_of(body: bytes, content_type: str) -> str:
+def shape_problem(body: dict[str, Any], source: str) -> str | None:
+    """Why this parsed body is not something Slack would send, or None when its shape is fine.
+
+    `source`: "event" (a JSON body), "interaction" (the JSON of a form's `payload`) or "form"."""
+    if source == "form":
+        return None
+    problem = _top_problem(body)
+    if problem:
+        return problem
+    if source == "event":
+        return _event_problem(body)
+    return _interaction_problem(body)
+
+
+def listener_of(body: dict[str, Any], source: str) -> str:
     """A short name for what a (signed, well-shaped) request asks for, for metrics: `command:/mentor`,
     `action:<action_id>`, `view:<callback_id>`, `event:<type>`. Bounded: Slack only sends what we registered."""
     name = "unknown"
-    try:
-        if "application/json" in content_type:
-            data = json.loads(body)
-            if isinstance(data, dict):
-                event = data.get("event")
-                kind = str(data.get("type") or "")
-                name = f"event:{event.get('type')}" if isinstance(event, dict) else kind or name
-        else:
-            form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()}
-            if "command" in form:
-                name = f"command:{form['command']}"
-            elif "payload" in form:
-                payload = json.loads(form["payload"])
-                kind = str(payload.get("type") or "")
-                if kind in ("block_actions", "block_suggestion"):
-                    actions = payload.get("actions") or [{}]
-                    action = actions[0] if kind == "block_actions" else payload
-                    name = f"action:{action.get('action_id')}"
-                elif kind in ("view_submission", "view_closed"):
-                    name = f"view:{(payload.get('view') or {}).get('callback_id')}"
-                elif kind in ("shortcut", "message_action"):
-                    name = f"shortcut:{payload.get('callback_id')}"
-                else:
-                    name = kind or name
-    except (ValueError, UnicodeDecodeError, AttributeError, IndexError, TypeError):
-        return "unknown"
+    kind = str(body.get("type") or "")
+    if source == "event":
+        event = body.get("event")
+        name = f"event:{event.get('type')}" if isinstance(event, dict) else kind or name
+    elif source == "form":
+        if "command" in body:
+            name = f"command:{body['command']}"
+    elif kind in ("block_actions", "block_suggestion"):
+        actions = body.get("actions") or [{}]
+        action = actions[0] if kind == "block_actions" and isinstance(actions, list) else body
+        name = f"action:{action.get('action_id') if isinstance(action, dict) else None}"
+    elif kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        name = f"view:{view.get('callback_id') if isinstance(view, dict) else None}"
+    elif kind in ("shortcut", "message_action"):
+        name = f"shortcut:{body.get('callback_id')}"
+    else:
+        name = kind or name
     return name[:80]

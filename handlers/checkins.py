@@ -22,6 +22,7 @@ from handlers.common import (
     open_modal_for,
     selected_all,
     state_value,
+    submission_key,
     team_of,
     tell,
     user_of,
@@ -130,7 +131,7 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     ack()
     match_id = found.match.id or 0
     with deps.db.begin() as session:
-        checkins.log_checkin(
+        logged = checkins.log_checkin(
             session=session,
             team_id=team_id,
             match_id=match_id,
@@ -138,7 +139,10 @@ def on_checkin_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
             members=found.member_ids,
             entry=entry,
             now=utcnow(),
+            slack_key=submission_key(view),
         )
+    if not logged:
+        return  # the same submission, sent again: already logged and shared
     tick_from_checkin(deps.db, team_id=team_id, user_id=user_id, match_id=match_id, ticked=checkin_ticks(view))
     settle_checkin_dms(client, deps, match_id=match_id, author=user_id)
     if found.match.room_id:

@@ -56,6 +56,15 @@ def int_or_none(value: Any) -> int | None:
         return None
 
 
+def submission_key(view: dict[str, Any]) -> str | None:
+    """Slack's id of a modal's submission, the view's id and hash (a modal is submitted once): a replayed
+    submission carries the same, so what it would create is created once."""
+    view_id, view_hash = view.get("id"), view.get("hash")
+    if not isinstance(view_id, str) or not view_id:
+        return None
+    return f"{view_id}:{view_hash}"[:200] if isinstance(view_hash, str) else view_id[:200]
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         meta = json.loads(view.get("private_metadata") or "{}")

@@ -14,9 +14,9 @@ from slack_sdk.web import SlackResponse
 
 from blocks import growth as growth_ui
 from gateway.slack import send_dm
-from handlers.common import Invocation, open_modal, selected, state_value, team_of, user_of
+from handlers.common import Invocation, open_modal, selected, state_value, submission_key, team_of, user_of
 from handlers.deps import Deps, deps_of
-from mentoring.kudos import record_kudos, shared_programme
+from mentoring.kudos import kudos_posted, record_kudos, shared_programme
 from store import queries
 from store.models import Programme
 
@@ -134,13 +134,8 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
         ack(response_action="errors", errors=errors)
         return
     ack()
-    text, blocks = growth_ui.kudos_message(giver, receiver, reason, public=public)
-    channel = programme.channel_id if public else receiver
-    response = _deliver(client, giver=giver, channel=channel or receiver, text=text, blocks=blocks)
-    if response is None:
-        return
-    with deps.db.begin() as session:
-        record_kudos(
+    with deps.db.begin() as session:  # recorded first: a replayed submission finds it and posts nothing
+        kudos_id = record_kudos(
             session=session,
             team_id=team_id,
             programme=programme,
@@ -148,9 +143,33 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
             receiver=receiver,
             reason=reason,
             public=public,
-            channel_id=str(response.get("channel") or channel),
-            ts=str(response.get("ts") or "") or None,
+            slack_key=submission_key(view),
         )
+    if kudos_id is not None:
+        _post(client, deps, kudos_id, programme, giver=giver, receiver=receiver, reason=reason, public=public)
+
+
+def _post(
+    client: WebClient,
+    deps: Deps,
+    kudos_id: int,
+    programme: Programme,
+    *,
+    giver: str,
+    receiver: str,
+    reason: str,
+    public: bool,
+) -> None:
+    """Post the kudos recorded as `kudos_id`, keep where it went (or drop it), and thank the giver."""
+    text, blocks = growth_ui.kudos_message(giver, receiver, reason, public=public)
+    channel = programme.channel_id if public else receiver
+    response = _deliver(client, giver=giver, channel=channel or receiver, text=text, blocks=blocks)
+    posted_in = str(response.get("channel") or channel) if response is not None else None
+    ts = (str(response.get("ts") or "") or None) if response is not None else None
+    with deps.db.begin() as session:
+        kudos_posted(session=session, kudos_id=kudos_id, channel_id=posted_in, ts=ts)
+    if response is None:
+        return
     where = f"in <#{programme.channel_id}>" if public else "privately"
     send_dm(client, giver, f":sparkles: Your kudos to <@{receiver}> was sent {where}. Thank you for saying it!")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mentoring import matching
@@ -93,24 +94,38 @@ def record_checkin(session: Session, *, match_id: int, members: list[str], now: 
 
 
 def log_checkin(
-    *, session: Session, team_id: str, match_id: int, author_id: str, members: list[str], entry: Entry, now: datetime
-) -> None:
-    """Store a check-in the person logged for their match."""
-    record_checkin(session, match_id=match_id, members=members, now=now)
-    session.add(
-        CheckIn(
-            team_id=team_id,
-            match_id=match_id,
-            author_id=author_id,
-            met_on=entry.met_on,
-            duration_minutes=entry.duration_minutes,
-            topics=entry.topics,
-            usefulness=entry.usefulness,
-            learned=entry.learned,
-            next_step=entry.next_step,
-            private_reflection=entry.reflection,
-        )
+    *,
+    session: Session,
+    team_id: str,
+    match_id: int,
+    author_id: str,
+    members: list[str],
+    entry: Entry,
+    now: datetime,
+    slack_key: str | None = None,
+) -> bool:
+    """Store a check-in the person logged for their match. `slack_key` is Slack's id of the submission: the same
+    submission sent again stores nothing and gets False."""
+    checkin = CheckIn(
+        team_id=team_id,
+        match_id=match_id,
+        author_id=author_id,
+        met_on=entry.met_on,
+        duration_minutes=entry.duration_minutes,
+        topics=entry.topics,
+        usefulness=entry.usefulness,
+        learned=entry.learned,
+        next_step=entry.next_step,
+        private_reflection=entry.reflection,
+        slack_key=slack_key,
     )
+    try:
+        with session.begin_nested():
+            session.add(checkin)
+    except IntegrityError:
+        return False
+    record_checkin(session, match_id=match_id, members=members, now=now)
+    return True
 
 
 def settle_checkin_dms(*, session: Session, match_id: int) -> list[tuple[str, str]]:

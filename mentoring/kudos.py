@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from store import queries
@@ -30,19 +31,36 @@ def record_kudos(
     receiver: str,
     reason: str,
     public: bool,
-    channel_id: str,
-    ts: str | None,
-) -> None:
-    """A kudos delivered (in the channel, or privately), counted for the digest and the mentor's record."""
-    session.add(
-        Kudos(
-            team_id=team_id,
-            programme_id=programme.id or 0,
-            giver_id=giver,
-            receiver_id=receiver,
-            reason=reason,
-            public=public,
-            channel_id=channel_id,
-            ts=ts,
-        )
+    slack_key: str | None = None,
+) -> int | None:
+    """Record a kudos before it is posted (see `kudos_posted`), counted for the digest and the mentor's record.
+
+    `slack_key` is Slack's id of the submission: the same submission sent again records nothing and gets None,
+    so it is not posted twice."""
+    kudos = Kudos(
+        team_id=team_id,
+        programme_id=programme.id or 0,
+        giver_id=giver,
+        receiver_id=receiver,
+        reason=reason,
+        public=public,
+        slack_key=slack_key,
     )
+    try:
+        with session.begin_nested():
+            session.add(kudos)
+    except IntegrityError:
+        return None
+    return kudos.id
+
+
+def kudos_posted(*, session: Session, kudos_id: int, channel_id: str | None, ts: str | None) -> None:
+    """Where the kudos was posted; None when Slack would not post it (the record is dropped)."""
+    kudos = session.get(Kudos, kudos_id)
+    if kudos is None:
+        return
+    if channel_id is None:
+        session.delete(kudos)
+        return
+    kudos.channel_id, kudos.ts = channel_id, ts
+    session.add(kudos)

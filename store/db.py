@@ -17,6 +17,8 @@ from sqlmodel import Session, create_engine
 
 __all__ = ["Database", "Session", "make_engine", "normalise_url"]
 
+CONNECT_TIMEOUT_SECONDS = 2
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (`postgres://`, `postgresql://`) and use the psycopg 3 driver."""
@@ -40,7 +42,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A database host that does not answer must not hold a request past Slack's 3 s: give up connecting after 2 s
+    # (unless the URL says otherwise); the request is then answered as an outage (bot/outage.py).
+    connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 class Database:

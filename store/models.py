@@ -305,6 +305,10 @@ class CheckIn(SQLModel, table=True):
     # Private: visible only to its author. Never shown to the partner or admins, never sent to the LLM.
     private_reflection: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Slack's id of the submission that logged it (the modal's view id): a replayed submission stores nothing.
+    slack_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+    __table_args__ = (UniqueConstraint("team_id", "slack_key", name="uq_check_in_slack_key"),)
 
 
 class OutboxStatus(StrEnum):
@@ -518,6 +522,10 @@ class Kudos(SQLModel, table=True):
     channel_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Slack's id of the submission that sent it (the modal's view id): a replayed submission stores nothing.
+    slack_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+    __table_args__ = (UniqueConstraint("team_id", "slack_key", name="uq_kudos_slack_key"),)
 
 
 # --- Weekly digests -------------------------------------------------------------------------------------------
@@ -705,3 +713,17 @@ class Meeting(SQLModel, table=True):
     message_ts: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     remind_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+# --- Requests already seen: a replayed signed request is refused ----------------------------------------------
+
+
+class SeenRequest(SQLModel, table=True):
+    """The signature of each request to /slack/events accepted in the last minutes (as a SHA-256 hash), shared by
+    every worker and replica: the same signed request sent again is refused. Rows older than Slack's five-minute
+    window are pruned (a request that old is refused by its timestamp anyway)."""
+
+    __tablename__ = "seen_request"
+
+    signature_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))

@@ -9,14 +9,17 @@ examples do not each start a server. Every example checks what must hold whateve
 - nothing the bot shows as mrkdwn contains an unescaped `<!channel>`, `<!here>`, `<!everyone>` or a link
   `<https://evil…>` taken from what was typed;
 - the stand-in (which checks each Web API call against Slack's spec and Block Kit limits) has no warnings;
-- a request signed more than 5 minutes ago, or badly signed, is refused with 401.
+- a request signed more than 5 minutes ago, or badly signed, is refused with 401;
+- raw bytes and raw headers (not only Slack's shapes), signed or not, never get a 5xx and change nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import pkgutil
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ from bot.app import create_web_app
 from bot.settings import Settings
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, Reply, SlackPlatform, SlackStandIn, find
 from standin.appserver import serve
+from standin.platform import sign
 from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
@@ -140,12 +144,12 @@ class Fuzz:
     tables: MetaData
 
     def snapshot(self, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table (but `skip`), in a stable order."""
+        """Every row of every table (but `skip`, and the signatures of requests seen), in a stable order."""
         with self.engine.connect() as conn:
             return {
                 name: sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
                 for name, table in self.tables.tables.items()
-                if name not in skip
+                if name not in skip and name != "seen_request"
             }
 
 
@@ -782,3 +786,120 @@ def test_a_request_signed_four_minutes_ago_is_still_accepted(fuzz: Fuzz) -> None
     """The other side of the replay window: Slack's clock may be a little behind ours."""
     reply = fuzz.platform.slash(find("Diego").id, "/mentor", "help", timestamp=int(time.time()) - 240)
     assert reply.status == 200 and reply.json is not None and "/mentor join" in reply.json["text"]
+
+
+# ------------------------------------------------------------------------------------------------- raw bytes
+
+
+def raw_exchange(base_url: str, head: list[bytes], body: bytes) -> int | None:
+    """Send a request line, these header lines and this body, byte for byte; the answer's status (None when the
+    server closed without one)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    data = b"\r\n".join([b"POST /slack/events HTTP/1.1", f"Host: {host}:{port}".encode(), *head]) + b"\r\n\r\n" + body
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        with contextlib.suppress(OSError):  # the server may answer before reading everything
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    first = answer.split(b"\r\n", 1)[0].split(b" ")
+    return int(first[1]) if len(first) > 1 and first[1].isdigit() else None
+
+
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/x-www-form-urlencoded; charset=latin-1",
+    "text/plain",
+    "multipart/form-data; boundary=x",
+    "",
+    "application/JSON",
+]
+SLACK_HEADERS = [
+    "X-Slack-Request-Timestamp",
+    "X-Slack-Signature",
+    "Content-Type",
+    "Content-Length",
+    "X-Slack-Retry-Num",
+    "X-Slack-Retry-Reason",
+    "X-Slack-Bolt-Lazy-Only",
+    "X-Slack-Bolt-Lazy-Function-Name",
+    "Transfer-Encoding",
+    "X-Request-Id",
+    "Expect",
+]
+header_value = st.one_of(
+    st.sampled_from(["", "0", "-1", "1e9", "v0=", "v0=" + "0" * 64, "chunked", "100-continue", "true", " " * 3]),
+    st.integers(-(10**12), 10**13).map(str),
+    st.text(st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f"), max_size=80),
+)
+bodies = st.one_of(
+    st.binary(max_size=2000),
+    st.binary(max_size=200).map(lambda b: b"payload=" + b),
+    st.binary(max_size=200).map(lambda b: b"{" + b),
+    st.integers(1, 5000).map(lambda n: b"[" * n),
+    st.integers(1, 5000).map(lambda n: b"payload=" + b'{"a":' * n),
+)
+
+
+RAW = settings(FUZZ, max_examples=150)  # cheap: most are refused before anything runs
+
+
+@RAW
+@given(body=bodies, content_type=st.sampled_from(CONTENT_TYPES), signed=st.booleans(), age=st.integers(-400, 400))
+def test_raw_bodies_signed_or_not_never_get_a_5xx_and_change_nothing(
+    fuzz: Fuzz, body: bytes, content_type: str, signed: bool, age: int
+) -> None:
+    """Any bytes, in any content type, correctly signed (with a timestamp up to 400 s either side) or not."""
+    ts = str(int(time.time()) - age)
+    signature = sign(SIGNING_SECRET, ts, body) if signed else "v0=" + "1" * 64
+    head = [f"Content-Type: {content_type}".encode(), f"Content-Length: {len(body)}".encode()]
+    head += [f"X-Slack-Request-Timestamp: {ts}".encode(), f"X-Slack-Signature: {signature}".encode()]
+    before, calls = fuzz.snapshot(skip=("processed_event",)), len(fuzz.standin.calls)
+    status = raw_exchange(fuzz.world.app_base_url, head, body)
+    assert status is not None and status < 500, (status, body[:200])
+    fuzz.world.settle(quiet_for=0.05)
+    assert fuzz.snapshot(skip=("processed_event",)) == before
+    assert fuzz.standin.calls[calls:] == [] or signed
+
+
+@RAW
+@given(
+    headers=st.lists(st.tuples(st.sampled_from(SLACK_HEADERS), header_value), max_size=8),
+    body=bodies,
+    sign_it=st.booleans(),
+)
+def test_raw_headers_never_get_a_5xx_and_change_nothing(
+    fuzz: Fuzz, headers: list[tuple[str, str]], body: bytes, sign_it: bool
+) -> None:
+    """Any of the headers Slack (or Bolt) reads, repeated or missing, with any value; signed when asked (a good
+    signature of whatever timestamp header came first)."""
+    head = [f"{name}: {value}".encode("latin-1") for name, value in headers]
+    if sign_it:
+        ts = next((v for n, v in headers if n == "X-Slack-Request-Timestamp"), str(int(time.time())))
+        if not any(n == "X-Slack-Request-Timestamp" for n, _ in headers):
+            head.append(f"X-Slack-Request-Timestamp: {ts}".encode("latin-1"))
+        head.append(f"X-Slack-Signature: {sign(SIGNING_SECRET, ts, body)}".encode("latin-1"))
+    before = fuzz.snapshot(skip=("processed_event",))
+    status = raw_exchange(fuzz.world.app_base_url, head, body)
+    assert status is None or status < 500, (status, headers, body[:200])
+    fuzz.world.settle(quiet_for=0.05)
+    assert fuzz.snapshot(skip=("processed_event",)) == before
+
+
+def test_a_request_cut_short_or_padded_is_refused_not_a_server_error(fuzz: Fuzz) -> None:
+    ts = str(int(time.time()))
+    body = urlencode({"command": "/mentor", "text": "help", "user_id": "U0DIEGO01", "team_id": fuzz.standin.team_id})
+    raw = body.encode()
+    signed_head = [
+        b"Content-Type: application/x-www-form-urlencoded",
+        f"X-Slack-Request-Timestamp: {ts}".encode(),
+        f"X-Slack-Signature: {sign(SIGNING_SECRET, ts, raw)}".encode(),
+    ]
+    short = raw_exchange(fuzz.world.app_base_url, [*signed_head, f"Content-Length: {len(raw) + 10}".encode()], raw)
+    assert short == 400
+    long = raw_exchange(fuzz.world.app_base_url, [*signed_head, f"Content-Length: {len(raw) - 4}".encode()], raw)
+    assert long == 401  # the signature is of the whole body, not of what Content-Length says

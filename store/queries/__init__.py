@@ -54,6 +54,7 @@ from store.queries.programmes import (
     slugify,
 )
 from store.queries.prompts import prompt_votes, rate_prompt
+from store.queries.requests import claim_request, prune_seen_requests
 from store.queries.roadmaps import (
     ensure_roadmap,
     get_milestone,
@@ -84,6 +85,7 @@ __all__ = [
     "activate_proposals",
     "audit",
     "claim_event",
+    "claim_request",
     "clear_self_groups",
     "count_growth_activity",
     "count_missed_round",
@@ -120,6 +122,7 @@ __all__ = [
     "programme_participants",
     "programmes",
     "prompt_votes",
+    "prune_seen_requests",
     "purge_expired_workspaces",
     "rate_prompt",
     "record_scheduler_state",
