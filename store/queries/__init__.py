@@ -45,6 +45,7 @@ from store.queries.roadmaps import (
     match_milestones,
     milestone_status_counts,
     milestones_completed,
+    replan_roadmap,
     roadmap_for,
     roadmap_milestones,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "rate_prompt",
     "record_scheduler_state",
     "replan_person",
+    "replan_roadmap",
     "roadmap_for",
     "roadmap_milestones",
     "scheduler_states",
