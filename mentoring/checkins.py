@@ -174,5 +174,5 @@ def replan(session: Session, *, programme_id: int | None = None, match_ids: Sequ
     else:
         return
     for match in session.exec(query).all():
-        match.plan_at = None
+        match.plan_at = match.roadmap_at = None
         session.add(match)

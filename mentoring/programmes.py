@@ -491,7 +491,7 @@ def _start_new_cycle(session: Session, programme: Programme, *, team_id: str) ->
     for match, group in matching.active_matches(session=session, programme_id=programme.id):
         match.cycle_number = programme.cycle_number
         match.continue_votes = []
-        match.plan_at = None
+        match.plan_at = match.roadmap_at = None
         session.add(match)
         continuing.update(m.slack_user_id for m in group)
     invited: list[str] = []

@@ -194,6 +194,8 @@ def set_status(session: Session, milestone: Milestone, status: str, *, now: date
         milestone.completed_at = None
     if status not in OPEN_STATUSES:
         cancel_nudges(session, team_id=milestone.team_id, milestone_id=milestone.id or 0)
+    else:
+        queries.replan_roadmap(session=session, match_id=milestone.match_id)  # reopened: its nudges count again
     session.add(milestone)
 
 
@@ -390,6 +392,7 @@ def save_setup(
     for draft in drafts[: MAX_MILESTONES - existing]:
         session.add(new_milestone(roadmap, draft))
     session.flush()
+    queries.replan_roadmap(session=session, match_id=roadmap.match_id)  # their reminders are planned next pass
 
 
 def set_goal(*, session: Session, team_id: str, user_id: str, roadmap_id: int | None, goal: str, now: datetime) -> bool:
@@ -490,6 +493,7 @@ def save_milestone(
     match_id = editing.roadmap.match_id
     if milestone is None:
         session.add(new_milestone(editing.roadmap, draft))
+        queries.replan_roadmap(session=session, match_id=match_id)
         return MilestoneSaved({}, match_id, added=True)
     redated = milestone.due_on != draft.due_on
     milestone.title, milestone.skill = draft.title, draft.skill
@@ -497,6 +501,7 @@ def save_milestone(
         cancel_nudges(session, team_id=team_id, milestone_id=milestone.id or 0)
         milestone.due_on = draft.due_on
         milestone.reminded_for = milestone.overdue_asked_for = None
+        queries.replan_roadmap(session=session, match_id=milestone.match_id)
     milestone.updated_at = now
     session.add(milestone)
     return MilestoneSaved({}, match_id, redated_to=draft.due_on if redated else None)

@@ -24,6 +24,7 @@ from scheduling.outbox import enqueue
 from store import queries
 from store.db import Database
 from store.models import (
+    OutboxMessage,
     Participant,
     ParticipantStatus,
     Programme,
@@ -89,8 +90,12 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
                 col(Programme.mentors_channel_id).is_not(None), col(Programme.status).in_(CIRCLE_STATUSES)
             )
         ).all()
+        keys = {(p.team_id, circle_key(p.id or 0, now.year, now.month)) for p in programmes}
+        planned_before = _existing_keys(session, keys)  # one query: after the first pass, nothing is left to do
         for programme in programmes:
             assert programme.id is not None and programme.mentors_channel_id is not None
+            if (programme.team_id, circle_key(programme.id, now.year, now.month)) in planned_before:
+                continue
             if not queries.workspace_active(session=session, team_id=programme.team_id):
                 continue
             mentors = session.exec(
@@ -122,6 +127,27 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
     return planned
 
 
+def alumni_key(programme: Programme, user_id: str) -> str:
+    return f"alumni:{programme.id}:{programme.cycle_number}:{user_id}"
+
+
+def _existing_keys(session: Session, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (workspace, outbox key) pairs are already in the outbox, in one query per 1,000 keys."""
+    found: set[tuple[str, str]] = set()
+    pending = sorted(keys)
+    for start in range(0, len(pending), 1000):
+        chunk = pending[start : start + 1000]
+        found.update(
+            session.exec(
+                select(OutboxMessage.team_id, OutboxMessage.key).where(
+                    col(OutboxMessage.team_id).in_({t for t, _ in chunk}),
+                    col(OutboxMessage.key).in_([k for _, k in chunk]),
+                )
+            ).all()
+        )
+    return found & keys
+
+
 ALUMNI_WINDOW = timedelta(days=21)  # after the cycle ends, while the invitation still makes sense
 
 
@@ -140,8 +166,13 @@ def plan_alumni_invitations(db: Database, *, now: datetime) -> int:
         for programme in programmes:
             if programme.id is None or not queries.workspace_active(session=session, team_id=programme.team_id):
                 continue
-            for user_id, (reached, _skills) in alumni(session, programme).items():
-                key = f"alumni:{programme.id}:{programme.cycle_number}:{user_id}"
+            found = alumni(session, programme)
+            keys = {(programme.team_id, alumni_key(programme, user_id)) for user_id in found}
+            invited = _existing_keys(session, keys)  # one query: each pass costs only the alumni not invited yet
+            for user_id, (reached, _skills) in found.items():
+                key = alumni_key(programme, user_id)
+                if (programme.team_id, key) in invited:
+                    continue
                 person = queries.get_participant(
                     session=session, team_id=programme.team_id, programme_id=programme.id, slack_user_id=user_id
                 )

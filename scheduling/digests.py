@@ -111,10 +111,26 @@ def plan_digests(db: Database, client: WebClient | TeamClients, *, now: datetime
             )
         ).all()
         session.expunge_all()
-    urls: dict[str, str] = {}
+    due: list[tuple[Programme, str]] = []
     for programme in programmes:
         week, slot = digest_slot(programme, now)
-        if not (slot <= now < slot + GRACE) or programme.created_at > slot:
+        if slot <= now < slot + GRACE and programme.created_at <= slot:
+            due.append((programme, week))
+    done: set[tuple[int, str]] = set()
+    if due:  # one query: a digest planned earlier this week is not looked at again
+        with db.session() as session:
+            done = {
+                (int(programme_id), str(week))
+                for programme_id, week in session.exec(
+                    select(Digest.programme_id, Digest.week).where(
+                        col(Digest.programme_id).in_([p.id for p, _ in due]),
+                        col(Digest.week).in_({week for _, week in due}),
+                    )
+                ).all()
+            }
+    urls: dict[str, str] = {}
+    for programme, week in due:
+        if (programme.id, week) in done:
             continue
         team_client = clients.for_team(programme.team_id)
         if team_client is None:

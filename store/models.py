@@ -241,7 +241,10 @@ class Match(SQLModel, table=True):
     """A mentor and mentee, a peer pair or a circle, with its room."""
 
     __tablename__ = "mentor_match"
-    __table_args__ = (Index("ix_match_status_plan_at", "status", "plan_at"),)
+    __table_args__ = (
+        Index("ix_match_status_plan_at", "status", "plan_at"),
+        Index("ix_match_status_roadmap_at", "status", "roadmap_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
@@ -270,6 +273,9 @@ class Match(SQLModel, table=True):
     last_checkin_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Members who chose, at the end of the cycle, to go on together into the next one.
     continue_votes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # When the roadmap planner next needs to look at this match (None: now): its milestones' reminders and
+    # overdue questions, and the prompt to set up a roadmap. Planning reads only matches due.
+    roadmap_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class MatchMember(SQLModel, table=True):
@@ -289,6 +295,7 @@ class CheckIn(SQLModel, table=True):
     """A meeting a match logged. One logged check-in counts for the whole match."""
 
     __tablename__ = "check_in"
+    __table_args__ = (Index("ix_check_in_match_created", "match_id", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))

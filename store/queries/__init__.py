@@ -61,6 +61,7 @@ from store.queries.roadmaps import (
     match_milestones,
     milestone_status_counts,
     milestones_completed,
+    replan_roadmap,
     roadmap_for,
     roadmap_milestones,
 )
@@ -129,6 +130,7 @@ __all__ = [
     "released_matches",
     "reminder_key",
     "replan_person",
+    "replan_roadmap",
     "roadmap_for",
     "roadmap_milestones",
     "scheduler_states",

@@ -145,13 +145,14 @@ def set_status(
 
 
 def replan_person(*, session: Session, team_id: str, user_id: str) -> None:
-    """The check-in loop looks again at this person's active matches on its next pass (they came back)."""
+    """The check-in loop and the roadmap planner look again at this person's active matches on their next pass
+    (they came back)."""
 
     in_person = select(MatchMember.match_id).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
     session.execute(
         update(Match)
         .where(col(Match.id).in_(in_person), col(Match.status) == MatchStatus.ACTIVE.value)
-        .values(plan_at=None)
+        .values(plan_at=None, roadmap_at=None)
         .execution_options(synchronize_session=False)
     )
 

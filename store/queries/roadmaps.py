@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from store.models import (
@@ -52,6 +52,16 @@ def match_milestones(*, session: Session, match_id: int, open_only: bool = False
             col(Milestone.status).in_([MilestoneStatus.PLANNED.value, MilestoneStatus.IN_PROGRESS.value])
         )
     return list(session.exec(query.order_by(col(Milestone.due_on), col(Milestone.id))).all())
+
+
+def replan_roadmap(*, session: Session, match_id: int) -> None:
+    """The roadmap planner looks at this match again on its next pass (a milestone was added, re-dated or reopened)."""
+    session.execute(
+        update(Match)
+        .where(col(Match.id) == match_id)
+        .values(roadmap_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get_milestone(*, session: Session, team_id: str, milestone_id: int | None) -> Milestone | None:
