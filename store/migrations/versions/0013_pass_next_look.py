@@ -1,7 +1,7 @@
 """the roadmap planner's next look per match, and check-ins indexed by match and time
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 00:20:00.000000
 
 `mentor_match.roadmap_at` is when the roadmap planner next needs to look at a match (NULL: at the next pass),
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
