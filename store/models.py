@@ -295,7 +295,10 @@ class CheckIn(SQLModel, table=True):
     """A meeting a match logged. One logged check-in counts for the whole match."""
 
     __tablename__ = "check_in"
-    __table_args__ = (Index("ix_check_in_match_created", "match_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_check_in_match_created", "match_id", "created_at"),
+        UniqueConstraint("team_id", "slack_key", name="uq_check_in_slack_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
@@ -315,7 +318,6 @@ class CheckIn(SQLModel, table=True):
     # Slack's id of the submission that logged it (the modal's view id): a replayed submission stores nothing.
     slack_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
 
-    __table_args__ = (UniqueConstraint("team_id", "slack_key", name="uq_check_in_slack_key"),)
 
 
 class OutboxStatus(StrEnum):
