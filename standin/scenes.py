@@ -67,13 +67,19 @@ class Actor:
         return self.world.platform.slash(self.id, "/mentor", text, **kw)
 
     def modal(self) -> dict[str, Any]:
-        modal = self.world.standin.last_modal(self.id)
+        """The modal on top of this person's open stack (else the last one they saw, e.g. just closed)."""
+        stack = self.world.standin.open_modals(self.id)
+        modal = stack[-1] if stack else self.world.standin.last_modal(self.id)
         assert modal is not None, f"{self.first_name} has no modal open"
         return modal
 
     def wait_for_modal(self, title: str) -> dict[str, Any]:
+        """Wait until a modal with this title is open on top of the person's stack (a submitted and closed one
+        with the same title does not count: Slack closed it)."""
+
         def open_with_title() -> dict[str, Any] | None:
-            modal = self.world.standin.last_modal(self.id)
+            stack = self.world.standin.open_modals(self.id)
+            modal = stack[-1] if stack else None
             return modal if modal and modal.get("title", {}).get("text") == title else None
 
         return self.world.wait_for(open_with_title, what=f"{self.first_name}'s '{title}' modal")
