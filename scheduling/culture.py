@@ -81,8 +81,6 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
     send_at = next_working_slot(now, "UTC")
     if (send_at.year, send_at.month) != (now.year, now.month):
         return 0  # too late in the month: next month's question comes on its first Tuesday
-    question = question_for_month(now.year, now.month)
-    guide = load_guides().get(question.guide)
     planned = 0
     with db.begin() as session:
         programmes = session.exec(
@@ -92,10 +90,13 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
         ).all()
         keys = {(p.team_id, circle_key(p.id or 0, now.year, now.month)) for p in programmes}
         planned_before = _existing_keys(session, keys)  # one query: after the first pass, nothing is left to do
-        for programme in programmes:
+        todo = [p for p in programmes if (p.team_id, circle_key(p.id or 0, now.year, now.month)) not in planned_before]
+        if not todo:
+            return 0  # the question and its guide are read from YAML only when a post is to be planned
+        question = question_for_month(now.year, now.month)
+        guide = load_guides().get(question.guide)
+        for programme in todo:
             assert programme.id is not None and programme.mentors_channel_id is not None
-            if (programme.team_id, circle_key(programme.id, now.year, now.month)) in planned_before:
-                continue
             if not queries.workspace_active(session=session, team_id=programme.team_id):
                 continue
             mentors = session.exec(
