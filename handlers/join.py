@@ -157,6 +157,7 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         consent="yes" in chosen("consent"),
         meeting_mode=(_selected(state, "meeting_mode").get("selected_option") or {}).get("value"),
         rather_not=[str(u) for u in _selected(state, "rather_not").get("selected_users") or []],
+        office=(_selected(state, "office").get("selected_option") or {}).get("value"),
         self_group=(_selected(state, "self_group").get("value") or "") if "self_group" in state else None,
     )
 

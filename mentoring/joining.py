@@ -60,6 +60,7 @@ def save_join(
         max_capacity=programme.max_capacity,
         user_id=user_id,
         asks_group=bool(programme.group_question),
+        offices=programme.offices,
     )
     if form is None:
         return Joined(errors=errors)

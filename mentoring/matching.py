@@ -124,6 +124,7 @@ def candidates(
                 timezone=person.timezone,
                 capacity=capacity,
                 meeting_mode=person.meeting_mode,  # type: ignore[arg-type]
+                location=person.office,
                 manager_id=person.manager_id,
                 rather_not=frozenset(person.rather_not),
                 missed_rounds=person.missed_rounds,

@@ -614,8 +614,11 @@ def _explain(rd: _Round, person: int, matched: set[int], partners: IntArray, pos
     if not meet:
         if p.meeting_mode == "in_person":
             if not p.location.strip():
-                return "in-person meetings need a location on your profile, and none is set"
-            return f"no one else in this round can meet in person in {p.location.strip()}"
+                return "in-person meetings need your office on your profile, and none is set"
+            return (
+                f"no one else in this round can meet in person in {p.location.strip()}; "
+                "choosing “Either” on your profile lets you be matched virtually too"
+            )
         return "no one in this round has a compatible meeting mode (virtual or in person)"
     if rd.rules.min_overlap_hours > 0 and all(overlap_hours(p, q) < rd.rules.min_overlap_hours - 1e-3 for q in meet):
         return f"no one shares enough working hours with you (at least {rd.rules.min_overlap_hours:g} h needed)"

@@ -91,6 +91,15 @@ class Programme(SQLModel, table=True):
     digest_weekday: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     digest_hour: int = Field(default=9, sa_column=Column(Integer, nullable=False, server_default="9"))
     timezone: str = Field(default="UTC", sa_column=Column(String(64), nullable=False, server_default="UTC"))
+    # The offices or sites people pick from to meet in person (none: meetings are virtual only), the departments
+    # they pick from (none: typed freely), and which pairs scoring prefers: across departments, within one, or in
+    # the same office.
+    offices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    pair_preference: str = Field(
+        default="cross_department",
+        sa_column=Column(String(20), nullable=False, server_default="cross_department"),
+    )
     # Counts kept when people ask to be forgotten: aggregates survive, names do not.
     forgotten: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -131,6 +140,8 @@ class Participant(SQLModel, table=True):
     meeting_mode: str = Field(
         default=MeetingMode.EITHER.value, sa_column=Column(String(10), nullable=False, server_default="either")
     )
+    # The office picked from the programme's list ("" = none): in-person meetings are matched on it.
+    office: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     # Private: people this person would rather not be matched with. Never shown to anyone, admins included.
     rather_not: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     manager_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
