@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from blocks.text import escape, listing, quote, truncate
-from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS
+from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS, roles_for
 from store.models import MeetingMode, Participant, Programme, Role
 
 Block = dict[str, Any]
@@ -120,10 +120,11 @@ def join_modal(
 ) -> View:
     """The join form; pre-filled from the person's existing profile when they edit it, and with `as_role` and the
     skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post)."""
+    offered = roles_for(programme.kind)
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
-        "options": [option(label, value, desc) for value, (label, desc) in ROLE_LABELS.items()],
+        "options": [option(*_role_option(r.value)) for r in offered],
     }
     goals_element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -163,7 +164,9 @@ def join_modal(
     if participant is not None and participant.rather_not:
         rather_not_element["initial_users"] = list(participant.rather_not)
     role = as_role if as_role in ROLE_LABELS else (participant.role if participant is not None else None)
-    if role is not None:
+    if len(offered) == 1:
+        role = offered[0].value
+    if role is not None and role in offered:
         role_element["initial_option"] = option(*_role_option(role))
     if participant is not None:
         if participant.goals:

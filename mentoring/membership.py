@@ -25,6 +25,21 @@ NO_OFFICES = (
     "to add your office."
 )
 NEEDS_OFFICE = "To meet in person, pick your office: you are matched with someone from the same office."
+PAIRING_ROLES = (Role.MENTOR, Role.MENTEE)
+PEER_ROLES = (Role.PEER,)
+
+
+def roles_for(kind: str) -> tuple[Role, ...]:
+    """The roles a programme of this kind offers: mentors and mentees in 1:1 kinds, peers in peer kinds."""
+    return PEER_ROLES if kind.startswith("peer") else PAIRING_ROLES
+
+
+def wrong_role(roles: Sequence[Role]) -> str:
+    if tuple(roles) == PEER_ROLES:
+        return "This programme pairs peers with each other: join as a peer."
+    return "This programme pairs mentors with mentees: pick mentor or mentee."
+
+
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
@@ -91,10 +106,12 @@ def validate_join(
     user_id: str = "",
     asks_group: bool = False,
     offices: Sequence[str] = (),
+    roles: Sequence[Role] = tuple(Role),
 ) -> tuple[JoinForm | None, dict[str, str]]:
     """Check the answers. Returns the form, or the errors keyed by the modal's block ids. `asks_group`: the
     programme asks its optional group question (an answer to a question it does not ask is ignored). `offices`:
-    the programme's offices; without any, meetings are virtual, and in person needs an office from the list."""
+    the programme's offices; without any, meetings are virtual, and in person needs an office from the list.
+    `roles`: the roles the programme's kind offers (`roles_for`)."""
     errors: dict[str, str] = {}
     role: Role | None = None
     try:
@@ -103,6 +120,8 @@ def validate_join(
         role = None
     if role is None:
         errors["role"] = "Pick a role: mentor, mentee or peer."
+    elif role not in roles:
+        errors["role"] = wrong_role(roles)
 
     allowed = set(skills)
     for block_id, chosen in (
