@@ -14,7 +14,7 @@ from mentoring.insight import health_summary
 from mentoring.skillmap import SkillMap, build_map, sides
 from store import queries
 from store.insight import Health
-from store.models import Match, MatchMember, Milestone, Participant, Programme, ProgrammeStatus, Role
+from store.models import Match, MatchMember, Milestone, Participant, Programme, ProgrammeKind, ProgrammeStatus, Role
 from store.queries import MentorContribution
 
 HOME_MAPS = 3  # programmes whose map App Home shows (enrolling and active first)
@@ -192,10 +192,15 @@ def home_maps(session: Session, programmes: Sequence[Programme]) -> list[tuple[P
 
 def _skill_map(session: Session, programme: Programme) -> SkillMap:
     assert programme.id is not None
-    wanting, offering, _ = sides(programme.kind)
+    wanting, offering, _ = sides(ProgrammeKind.shape(programme.kind))
     wanted, offered, people = queries.skill_demand(
         session=session, programme_id=programme.id, wanting=wanting, offering=offering
     )
     return build_map(
-        programme.name, skills=programme.skills, wanted=wanted, offered=offered, people=people, kind=programme.kind
+        programme.name,
+        skills=programme.skills,
+        wanted=wanted,
+        offered=offered,
+        people=people,
+        kind=ProgrammeKind.shape(programme.kind),
     )

@@ -39,12 +39,20 @@ MODES: dict[str, Mode] = {
     ProgrammeKind.ONE_TO_ONE.value: "mentoring",
     ProgrammeKind.PEER_PAIRS.value: "peer_pairs",
     ProgrammeKind.PEER_CIRCLES.value: "peer_circles",
+    ProgrammeKind.REVERSE_MENTORING.value: "mentoring",
 }
 WRONG_ROLE = "this programme pairs mentors with mentees: change your role with `/mentor profile` to be matched"
 
 
 def mode_of(programme: Programme) -> Mode:
     return MODES.get(programme.kind, "mentoring")
+
+
+def weights_of(programme: Programme) -> pairing.Weights:
+    """The scores' weights: reverse mentoring expects a junior mentor, so seniority is not scored."""
+    if programme.kind == ProgrammeKind.REVERSE_MENTORING.value:
+        return pairing.Weights(seniority=0.0)
+    return pairing.Weights()
 
 
 def rules_of(programme: Programme) -> pairing.Rules:
@@ -143,6 +151,7 @@ def propose(
         people,
         mode=mode_of(programme),
         past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
+        weights=weights_of(programme),
         rules=rules_of(programme),
         now=now,
         seed=seed,
@@ -249,7 +258,7 @@ def swap(*, session: Session, programme: Programme, first: Match, second: Match,
                     "that swap would break a matching rule (a past pair, a reporting line, a private preference, "
                     "meeting mode or shared hours)"
                 )
-            score, why = pairing.score_pair(staying, newcomer, weights=pairing.Weights(), mode=mode)
+            score, why = pairing.score_pair(staying, newcomer, weights=weights_of(programme), mode=mode)
             scores.append(score)
             reasons.extend(r for r in why if r not in reasons)
         match.score = round(sum(scores) / len(scores), 1)
@@ -556,7 +565,9 @@ def first_prompt(*, session: Session, programme: Programme, proposal: Proposal) 
         )
         for m in proposal.members
     ]
-    context = PairContext.from_members(kind=programme.kind, stage=Stage.FIRST_MEETING, members=members)
+    context = PairContext.from_members(
+        kind=ProgrammeKind.shape(programme.kind), stage=Stage.FIRST_MEETING, members=members
+    )
     chosen = select_prompts(load_library(), context, count=1, seed=proposal.match.id or 0)
     return chosen[0].mrkdwn if chosen else "What would make these months together worth it for each of you?"
 

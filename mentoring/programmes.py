@@ -36,6 +36,7 @@ KIND_LABELS = {
     ProgrammeKind.ONE_TO_ONE.value: "1:1 mentor and mentee",
     ProgrammeKind.PEER_PAIRS.value: "Peer pairs",
     ProgrammeKind.PEER_CIRCLES.value: "Peer circles (3-6 people)",
+    ProgrammeKind.REVERSE_MENTORING.value: "Reverse mentoring (junior mentors senior)",
 }
 PAIR_PREFERENCE_LABELS = {
     "cross_department": "People from different departments",

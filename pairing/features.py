@@ -129,8 +129,13 @@ def _join(items: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def pair_components(a: Candidate, b: Candidate, mode: Mode) -> tuple[dict[str, float], list[str]]:
-    """Each soft criterion in 0..1 and the reasons, for one pair. In mentoring, ``a`` is the mentor."""
+def pair_components(
+    a: Candidate, b: Candidate, mode: Mode, *, seniority: bool = True
+) -> tuple[dict[str, float], list[str]]:
+    """Each soft criterion in 0..1 and the reasons, for one pair. In mentoring, ``a`` is the mentor.
+
+    ``seniority`` False: seniority is not scored (reverse mentoring, where the mentor is expected to be junior), so
+    no reason mentions it."""
     f: dict[str, float] = {}
     reasons: list[str] = []
     oa, wa = _norm_skills(a.skills_offered), _norm_skills(a.skills_wanted)
@@ -175,12 +180,12 @@ def pair_components(a: Candidate, b: Candidate, mode: Mode) -> tuple[dict[str, f
         f["seniority"] = 0.5
     elif mode == "mentoring":
         f["seniority"] = 1.0 if la > lb else 0.5 if la == lb else 0.0
-        if la > lb:
+        if la > lb and seniority:
             reasons.append(f"{a.id} ({a.title}) is more senior than {b.id} ({b.title})")
     else:
         gap = abs(la - lb)
         f["seniority"] = 1.0 if gap <= 1 else 0.5 if gap == 2 else 0.0
-        if gap <= 1:
+        if gap <= 1 and seniority:
             reasons.append("similar seniority")
     return f, reasons
 

@@ -22,6 +22,13 @@ class ProgrammeKind(StrEnum):
     ONE_TO_ONE = "one_to_one"
     PEER_PAIRS = "peer_pairs"
     PEER_CIRCLES = "peer_circles"
+    # A junior mentors a senior on a skill: matched like 1:1, with seniority left out of the scores.
+    REVERSE_MENTORING = "reverse_mentoring"
+
+    @classmethod
+    def shape(cls, kind: str) -> str:
+        """The kind whose shape (roles, prompts, roadmaps, reports) this kind follows."""
+        return cls.ONE_TO_ONE.value if kind == cls.REVERSE_MENTORING.value else kind
 
 
 class ProgrammeStatus(StrEnum):
