@@ -133,12 +133,21 @@ def join_modal(
         "max_length": MAX_GOALS,
         "placeholder": plain("e.g. Present our team's work at the all-hands with confidence"),
     }
-    department_element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "max_length": MAX_DEPARTMENT,
-        "placeholder": plain("e.g. Engineering"),
-    }
+    department_element: dict[str, Any] = (
+        {
+            "type": "static_select",
+            "action_id": "value",
+            "placeholder": plain("Choose your department"),
+            "options": [option(d, d) for d in programme.departments[:100]],
+        }
+        if programme.departments
+        else {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "max_length": MAX_DEPARTMENT,
+            "placeholder": plain("e.g. Engineering"),
+        }
+    )
     capacity_element: dict[str, Any] = {
         "type": "number_input",
         "action_id": "value",
@@ -171,8 +180,10 @@ def join_modal(
     if participant is not None:
         if participant.goals:
             goals_element["initial_value"] = participant.goals
-        if participant.department:
+        if participant.department and not programme.departments:
             department_element["initial_value"] = participant.department
+        elif participant.department in programme.departments:
+            department_element["initial_option"] = option(participant.department, participant.department)
         if participant.capacity:
             capacity_element["initial_value"] = str(participant.capacity)
 

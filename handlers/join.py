@@ -152,7 +152,9 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         skills_offered=chosen("skills_offered"),
         skills_wanted=chosen("skills_wanted"),
         goals=_selected(state, "goals").get("value") or "",
-        department=_selected(state, "department").get("value") or "",
+        department=_selected(state, "department").get("value")
+        or (_selected(state, "department").get("selected_option") or {}).get("value")
+        or "",
         capacity=_selected(state, "capacity").get("value"),
         consent="yes" in chosen("consent"),
         meeting_mode=(_selected(state, "meeting_mode").get("selected_option") or {}).get("value"),

@@ -62,6 +62,7 @@ def save_join(
         asks_group=bool(programme.group_question),
         offices=programme.offices,
         roles=roles_for(programme.kind),
+        departments=programme.departments,
     )
     if form is None:
         return Joined(errors=errors)

@@ -9,7 +9,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ MODES: dict[str, Mode] = {
     ProgrammeKind.PEER_CIRCLES.value: "peer_circles",
     ProgrammeKind.REVERSE_MENTORING.value: "mentoring",
 }
+PREFERENCE_WEIGHT = 10.0  # as much as the default cross-department preference
 WRONG_ROLE = "this programme pairs mentors with mentees: change your role with `/mentor profile` to be matched"
 
 
@@ -49,10 +50,16 @@ def mode_of(programme: Programme) -> Mode:
 
 
 def weights_of(programme: Programme) -> pairing.Weights:
-    """The scores' weights: reverse mentoring expects a junior mentor, so seniority is not scored."""
+    """The scores' weights: the programme's preference for pairs across departments (the default), within one,
+    or within an office; and reverse mentoring expects a junior mentor, so seniority is not scored."""
+    weights = pairing.Weights()
+    if programme.pair_preference == "same_department":
+        weights = replace(weights, cross_department=0.0, same_department=PREFERENCE_WEIGHT)
+    elif programme.pair_preference == "same_office":
+        weights = replace(weights, cross_department=0.0, same_office=PREFERENCE_WEIGHT)
     if programme.kind == ProgrammeKind.REVERSE_MENTORING.value:
-        return pairing.Weights(seniority=0.0)
-    return pairing.Weights()
+        weights = replace(weights, seniority=0.0)
+    return weights
 
 
 def rules_of(programme: Programme) -> pairing.Rules:

@@ -107,11 +107,13 @@ def validate_join(
     asks_group: bool = False,
     offices: Sequence[str] = (),
     roles: Sequence[Role] = tuple(Role),
+    departments: Sequence[str] = (),
 ) -> tuple[JoinForm | None, dict[str, str]]:
     """Check the answers. Returns the form, or the errors keyed by the modal's block ids. `asks_group`: the
     programme asks its optional group question (an answer to a question it does not ask is ignored). `offices`:
     the programme's offices; without any, meetings are virtual, and in person needs an office from the list.
-    `roles`: the roles the programme's kind offers (`roles_for`)."""
+    `roles`: the roles the programme's kind offers (`roles_for`). `departments`: the programme's list, when it
+    has one, which the department must come from."""
     errors: dict[str, str] = {}
     role: Role | None = None
     try:
@@ -152,6 +154,8 @@ def validate_join(
         errors["department"] = "Tell us your department or team."
     elif len(department) > MAX_DEPARTMENT:
         errors["department"] = f"Department can be at most {MAX_DEPARTMENT} characters."
+    elif departments and department not in departments:
+        errors["department"] = "Pick your department from the list."
 
     capacity: int | None = None
     raw_capacity = (answers.capacity or "").strip()

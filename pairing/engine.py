@@ -95,7 +95,7 @@ def score_pair(a: Candidate, b: Candidate, *, weights: Weights, mode: Mode) -> t
     """Score (0..100) and human reasons for one pair; in mentoring the order of a and b does not matter."""
     if mode == "mentoring" and a.role == "mentee" and b.role == "mentor":
         a, b = b, a
-    components, reasons = pair_components(a, b, mode, seniority=weights.seniority > 0)
+    components, reasons = pair_components(a, b, mode, weights=weights)
     return round(weighted_score(components, weights), 2), tuple(reasons)
 
 
