@@ -37,6 +37,7 @@ PARTICIPANTS_ACTION = "admin_participants"
 LIFECYCLE_ACTION = "admin_lifecycle"
 GRANT_ACTION = "admin_grant"
 MATCH_ACTION = "admin_match"
+MANUAL_ACTION = "admin_pair_by_hand"
 
 GROUP_QUESTION_HINT = (
     "Optional. Leave empty and nothing is asked. People answer in their own words, if they wish; reports count "
@@ -116,6 +117,7 @@ def admin_blocks(
         ]
         if programme.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value):
             elements.append(button("Match now", MATCH_ACTION, pid, "primary"))
+            elements.append(button("Pair two people", MANUAL_ACTION, pid))
         for to, label in TRANSITIONS.get(programme.status, {}).items():
             value = json.dumps({"programme_id": programme.id, "to": to})
             elements.append(button(label, f"{LIFECYCLE_ACTION}:{to}", value))  # action ids are unique per block
