@@ -150,6 +150,9 @@ class SlackProfile:
     is_owner: bool
     deleted: bool
     is_bot: bool
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0  # epoch seconds; 0: the status does not expire
 
 
 def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
@@ -170,6 +173,9 @@ def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
         is_owner=bool(user.get("is_owner")),
         deleted=bool(user.get("deleted")),
         is_bot=bool(user.get("is_bot")),
+        status_emoji=str(profile.get("status_emoji") or ""),
+        status_text=str(profile.get("status_text") or ""),
+        status_expiration=int(profile.get("status_expiration") or 0),
     )
 
 

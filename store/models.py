@@ -149,6 +149,11 @@ class Participant(SQLModel, table=True):
     )
     # The office picked from the programme's list ("" = none): in-person meetings are matched on it.
     office: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    # Away by their Slack status (holiday, sick, travelling): since when, and until when (the status' expiry, or,
+    # once it cleared, when it did). Only these moments are kept, never the status itself.
+    away_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    away_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    status_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Private: people this person would rather not be matched with. Never shown to anyone, admins included.
     rather_not: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     manager_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))

@@ -1,4 +1,4 @@
-"""a programme's offices, departments and pairing preference; each participant's office
+"""a programme's offices, departments and pairing preference; each participant's office and time away
 
 Revision ID: 0015
 Revises: 0011
@@ -26,10 +26,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table("participant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("office", sa.String(length=80), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("away_since", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("away_until", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("status_checked_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("participant", schema=None) as batch_op:
+        batch_op.drop_column("status_checked_at")
+        batch_op.drop_column("away_until")
+        batch_op.drop_column("away_since")
         batch_op.drop_column("office")
 
     with op.batch_alter_table("programme", schema=None) as batch_op:
