@@ -22,6 +22,7 @@ from mentoring.programmes import (
     MAX_NAME,
     MAX_OBJECTIVES,
     MIN_CYCLE_DAYS,
+    PAIR_PREFERENCE_LABELS,
     STATUS_LABELS,
     TRANSITIONS,
     WEEKDAY_LABELS,
@@ -36,11 +37,21 @@ PARTICIPANTS_ACTION = "admin_participants"
 LIFECYCLE_ACTION = "admin_lifecycle"
 GRANT_ACTION = "admin_grant"
 MATCH_ACTION = "admin_match"
+MANUAL_ACTION = "admin_pair_by_hand"
 
 GROUP_QUESTION_HINT = (
     "Optional. Leave empty and nothing is asked. People answer in their own words, if they wish; reports count "
     "only groups of 5 or more people, and nobody, admins included, ever sees a person's answer. Clearing the "
     "question deletes the answers already given."
+)
+
+OFFICES_HINT = (
+    "One per line. People pick theirs when they join, and those who want to meet in person are matched within "
+    "their office. Leave empty and only virtual meetings are offered."
+)
+DEPARTMENTS_HINT = (
+    "One per line. People pick theirs from this list, so reports group them correctly. Leave empty and people "
+    "type their department."
 )
 
 LLM_DISCLOSURE = (
@@ -106,6 +117,7 @@ def admin_blocks(
         ]
         if programme.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value):
             elements.append(button("Match now", MATCH_ACTION, pid, "primary"))
+            elements.append(button("Pair two people", MANUAL_ACTION, pid))
         for to, label in TRANSITIONS.get(programme.status, {}).items():
             value = json.dumps({"programme_id": programme.id, "to": to})
             elements.append(button(label, f"{LIFECYCLE_ACTION}:{to}", value))  # action ids are unique per block
@@ -252,6 +264,26 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             "Skills people pick from",
             _text_input(skills_text, 3000, multiline=True),
             hint="One per line, at most 100.",
+        ),
+        _input(
+            "offices",
+            "Offices or sites",
+            _text_input("\n".join(p.offices if p else []), 3000, multiline=True, placeholder="e.g. Lisbon"),
+            optional=True,
+            hint=OFFICES_HINT,
+        ),
+        _input(
+            "departments",
+            "Departments",
+            _text_input("\n".join(p.departments if p else []), 3000, multiline=True, placeholder="e.g. Engineering"),
+            optional=True,
+            hint=DEPARTMENTS_HINT,
+        ),
+        _input(
+            "pair_preference",
+            "Prefer pairing",
+            _select(PAIR_PREFERENCE_LABELS, p.pair_preference if p else "cross_department"),
+            hint="A preference in the scores, never a rule: anyone may still be paired.",
         ),
         _input(
             "channel",

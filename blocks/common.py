@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from blocks.text import escape, listing, quote, truncate
-from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS
+from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS, roles_for
 from store.models import MeetingMode, Participant, Programme, Role
 
 Block = dict[str, Any]
@@ -27,6 +27,8 @@ MEETING_LABELS = {
     MeetingMode.IN_PERSON.value: "In person",
     MeetingMode.EITHER.value: "Either",
 }
+VIRTUAL_ONLY_HINT = "This programme lists no offices, so meetings are virtual."
+OFFICE_HINT = "Needed to meet in person: people who meet in person are matched within the same office."
 RATHER_NOT_HINT = "Private: never shown to anyone, admins included. We simply won't match you with them."
 SELF_GROUP_HINT = (
     "Optional, in your own words. Only ever counted in reports in groups of at least 5 people; never shown "
@@ -118,10 +120,11 @@ def join_modal(
 ) -> View:
     """The join form; pre-filled from the person's existing profile when they edit it, and with `as_role` and the
     skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post)."""
+    offered = roles_for(programme.kind)
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
-        "options": [option(label, value, desc) for value, (label, desc) in ROLE_LABELS.items()],
+        "options": [option(*_role_option(r.value)) for r in offered],
     }
     goals_element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -130,12 +133,21 @@ def join_modal(
         "max_length": MAX_GOALS,
         "placeholder": plain("e.g. Present our team's work at the all-hands with confidence"),
     }
-    department_element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "max_length": MAX_DEPARTMENT,
-        "placeholder": plain("e.g. Engineering"),
-    }
+    department_element: dict[str, Any] = (
+        {
+            "type": "static_select",
+            "action_id": "value",
+            "placeholder": plain("Choose your department"),
+            "options": [option(d, d) for d in programme.departments[:100]],
+        }
+        if programme.departments
+        else {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "max_length": MAX_DEPARTMENT,
+            "placeholder": plain("e.g. Engineering"),
+        }
+    )
     capacity_element: dict[str, Any] = {
         "type": "number_input",
         "action_id": "value",
@@ -143,10 +155,11 @@ def join_modal(
         "min_value": "1",
         "max_value": str(programme.max_capacity),
     }
+    modes = MEETING_LABELS if programme.offices else {MeetingMode.VIRTUAL.value: MEETING_LABELS["virtual"]}
     meeting_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
-        "options": [option(label, value) for value, label in MEETING_LABELS.items()],
+        "options": [option(label, value) for value, label in modes.items()],
     }
     rather_not_element: dict[str, Any] = {
         "type": "multi_users_select",
@@ -155,17 +168,22 @@ def join_modal(
         "placeholder": plain("Nobody"),
     }
     mode = participant.meeting_mode if participant else MeetingMode.EITHER.value
-    meeting_element["initial_option"] = option(MEETING_LABELS.get(mode, "Either"), mode)
+    mode = mode if mode in modes else next(iter(modes))
+    meeting_element["initial_option"] = option(modes[mode], mode)
     if participant is not None and participant.rather_not:
         rather_not_element["initial_users"] = list(participant.rather_not)
     role = as_role if as_role in ROLE_LABELS else (participant.role if participant is not None else None)
-    if role is not None:
+    if len(offered) == 1:
+        role = offered[0].value
+    if role is not None and role in offered:
         role_element["initial_option"] = option(*_role_option(role))
     if participant is not None:
         if participant.goals:
             goals_element["initial_value"] = participant.goals
-        if participant.department:
+        if participant.department and not programme.departments:
             department_element["initial_value"] = participant.department
+        elif participant.department in programme.departments:
+            department_element["initial_option"] = option(participant.department, participant.department)
         if participant.capacity:
             capacity_element["initial_value"] = str(participant.capacity)
 
@@ -223,7 +241,9 @@ def join_modal(
             "optional": True,
             "label": plain("I'd like to meet"),
             "element": meeting_element,
+            **({} if programme.offices else {"hint": plain(VIRTUAL_ONLY_HINT, 2000)}),
         },
+        *([office_input(programme, participant)] if programme.offices else []),
         {
             "type": "input",
             "block_id": "rather_not",
@@ -258,6 +278,26 @@ def join_modal(
         "submit": plain("Save" if participant else "Join", 24),
         "close": plain("Cancel", 24),
         "blocks": blocks,
+    }
+
+
+def office_input(programme: Programme, participant: Participant | None) -> Block:
+    """The office picker, from the programme's list (only when it lists offices)."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("Choose your office"),
+        "options": [option(o, o) for o in programme.offices[:100]],
+    }
+    if participant is not None and participant.office in programme.offices:
+        element["initial_option"] = option(participant.office, participant.office)
+    return {
+        "type": "input",
+        "block_id": "office",
+        "optional": True,
+        "label": plain("My office"),
+        "hint": plain(OFFICE_HINT, 2000),
+        "element": element,
     }
 
 
@@ -318,6 +358,8 @@ def profile_lines(participant: Participant) -> list[str]:
         f"*Skills I can offer:* {listing(participant.skills_offered)}",
         f"*Skills I want to grow:* {listing(participant.skills_wanted)}",
         f"*Department:* {escape(participant.department)}",
+        f"*Meeting:* {MEETING_LABELS.get(participant.meeting_mode, participant.meeting_mode)}"
+        + (f" · office: {escape(participant.office)}" if participant.office else ""),
     ]
     if participant.role == Role.MENTOR.value:
         lines.append(f"*Mentees I can take on:* {participant.capacity}")

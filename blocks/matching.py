@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
-from blocks.admin import MATCH_ACTION, button
+from blocks.admin import MANUAL_ACTION, MATCH_ACTION, button
 from blocks.agreements import AGREEMENT_ACTION
 from blocks.common import Block, View, context, mrkdwn_section, option, plain, role_name
 from blocks.text import escape, truncate
@@ -15,7 +15,7 @@ from blocks.training import TRAINED
 from mentoring.matching import Proposal
 from store.models import MatchRound, MatchStatus, Programme
 
-__all__ = ["MATCH_ACTION"]  # the admin panel's "Match now" button, handled with the rest of matching
+__all__ = ["MANUAL_ACTION", "MATCH_ACTION"]  # the admin panel's "Match now" button, handled with the rest of matching
 
 PREVIEW_CALLBACK = "match_preview_release"
 CHANGE_ACTION = "match_preview_change"
@@ -287,3 +287,37 @@ def ended_admin_dm(programme: Programme, ended_by: str, private_reason: str) -> 
         f"A match in *{escape(programme.name)}* was ended by <@{ended_by}>. Their private note for admins:\n"
         f"> {escape(private_reason)}"
     )
+
+
+MANUAL_CALLBACK = "match_by_hand"
+
+
+def manual_pair_modal(programme: Programme) -> View:
+    """Two people an admin pairs by hand; the engine's hard rules are checked when it is submitted."""
+
+    def person(block_id: str, label: str) -> Block:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "label": plain(label),
+            "element": {"type": "users_select", "action_id": "value", "placeholder": plain("Choose someone")},
+        }
+
+    first, second = ("Mentor", "Mentee") if programme.kind in ("one_to_one", "reverse_mentoring") else ("Peer", "Peer")
+    return {
+        "type": "modal",
+        "callback_id": MANUAL_CALLBACK,
+        "private_metadata": json.dumps({"programme_id": programme.id}),
+        "title": plain("Pair two people", 24),
+        "submit": plain("Pair them", 24),
+        "close": plain("Cancel", 24),
+        "blocks": [
+            mrkdwn_section(
+                f"Pair two people of *{escape(programme.name)}* by hand. Every matching rule still applies (no "
+                "repeat pair, no reporting line, no private preference against it, capacity, pauses and roles); "
+                "the match starts at once, with a room and an introduction."
+            ),
+            person("first", first),
+            person("second", second),
+        ],
+    }

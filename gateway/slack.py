@@ -164,6 +164,9 @@ class SlackProfile:
     deleted: bool
     is_bot: bool
     email: str = ""  # only with the users:read.email scope
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0  # epoch seconds; 0: the status does not expire
 
 
 def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
@@ -185,6 +188,9 @@ def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
         deleted=bool(user.get("deleted")),
         is_bot=bool(user.get("is_bot")),
         email=str(profile.get("email") or ""),
+        status_emoji=str(profile.get("status_emoji") or ""),
+        status_text=str(profile.get("status_text") or ""),
+        status_expiration=int(profile.get("status_expiration") or 0),
     )
 
 

@@ -167,11 +167,14 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         skills_offered=chosen("skills_offered"),
         skills_wanted=chosen("skills_wanted"),
         goals=_selected(state, "goals").get("value") or "",
-        department=_selected(state, "department").get("value") or "",
+        department=_selected(state, "department").get("value")
+        or (_selected(state, "department").get("selected_option") or {}).get("value")
+        or "",
         capacity=_selected(state, "capacity").get("value"),
         consent="yes" in chosen("consent"),
         meeting_mode=(_selected(state, "meeting_mode").get("selected_option") or {}).get("value"),
         rather_not=[str(u) for u in _selected(state, "rather_not").get("selected_users") or []],
+        office=(_selected(state, "office").get("selected_option") or {}).get("value"),
         self_group=(_selected(state, "self_group").get("value") or "") if "self_group" in state else None,
     )
 

@@ -17,6 +17,7 @@ from handlers.common import (
     Invocation,
     access_of,
     action_value,
+    admin_click,
     int_or_none,
     metadata,
     open_modal,
@@ -362,8 +363,48 @@ def on_rematch_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     send_dm(client, user_id, "Your match has ended. You're on the waiting list and will be matched in the next round.")
 
 
+def on_manual_pair(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """ "Pair two people" in the admin panel: the modal with two people to pick."""
+    found = admin_click(ack, body, client, context)
+    if found is None:
+        return
+    _, programme = found
+    open_modal_for(client, body, match_ui.manual_pair_modal(programme))
+
+
+def on_manual_pair_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any
+) -> None:
+    deps = deps_of(context)
+    team_id, user_id = team_of(body, context), user_of(body)
+    state = (view.get("state") or {}).get("values") or {}
+    first = ((state.get("first") or {}).get("value") or {}).get("selected_user") or ""
+    second = ((state.get("second") or {}).get("value") or {}).get("selected_user") or ""
+    programme_id = int_or_none(metadata(view).get("programme_id"))
+    with deps.db.begin() as session:
+        if not access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme_id):
+            ack(response_action="errors", errors={"first": REFUSAL})
+            return
+        made = matching.pair_by_hand(
+            session=session,
+            team_id=team_id,
+            programme_id=programme_id,
+            first=first,
+            second=second,
+            admin_id=user_id,
+            now=utcnow(),
+        )
+    if made.proposal is None or made.programme is None:
+        ack(response_action="errors", errors={"second": made.refusal[:2000]})
+        return
+    ack()
+    open_room(client, deps, made.programme, made.proposal)
+
+
 def register(app: App) -> None:
     app.action(match_ui.MATCH_ACTION)(on_match_now)
+    app.action(match_ui.MANUAL_ACTION)(on_manual_pair)
+    app.view(match_ui.MANUAL_CALLBACK)(on_manual_pair_submit)
     app.action(match_ui.CHANGE_ACTION)(on_preview_change)
     app.view(match_ui.PREVIEW_CALLBACK)(on_release)
     app.view(match_ui.REMATCH_CALLBACK)(on_rematch_submit)

@@ -15,7 +15,17 @@ from mentoring.skillgrowth import SkillChange, changes_of
 from mentoring.skillmap import SkillMap, build_map, sides
 from store import queries
 from store.insight import Health
-from store.models import Agreement, Match, MatchMember, Milestone, Participant, Programme, ProgrammeStatus, Role
+from store.models import (
+    Agreement,
+    Match,
+    MatchMember,
+    Milestone,
+    Participant,
+    Programme,
+    ProgrammeKind,
+    ProgrammeStatus,
+    Role,
+)
 from store.queries import MentorContribution
 
 HOME_MAPS = 3  # programmes whose map App Home shows (enrolling and active first)
@@ -200,10 +210,15 @@ def home_maps(session: Session, programmes: Sequence[Programme]) -> list[tuple[P
 
 def _skill_map(session: Session, programme: Programme) -> SkillMap:
     assert programme.id is not None
-    wanting, offering, _ = sides(programme.kind)
+    wanting, offering, _ = sides(ProgrammeKind.shape(programme.kind))
     wanted, offered, people = queries.skill_demand(
         session=session, programme_id=programme.id, wanting=wanting, offering=offering
     )
     return build_map(
-        programme.name, skills=programme.skills, wanted=wanted, offered=offered, people=people, kind=programme.kind
+        programme.name,
+        skills=programme.skills,
+        wanted=wanted,
+        offered=offered,
+        people=people,
+        kind=ProgrammeKind.shape(programme.kind),
     )

@@ -94,7 +94,7 @@ def prompt_of_the_week(session: Session, programme: Programme, week: str, now: d
     start = cycle_start(programme, now)
     day = max(int((now - start) / timedelta(days=1)), 0)
     try:
-        kind = Kind(programme.kind)
+        kind = Kind(Kind.shape(programme.kind))
     except ValueError:
         kind = Kind.ONE_TO_ONE
     fitting = library.fitting(kind=kind, stage=stage_for(day, max(programme.cycle_days, 1))) or library.fitting(

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from mentoring.membership import JoinAnswers, validate_join
+from mentoring.membership import JoinAnswers, roles_for, validate_join
 from store import queries
 from store.models import Participant, ParticipantStatus, Programme, Role
 
@@ -60,6 +60,9 @@ def save_join(
         max_capacity=programme.max_capacity,
         user_id=user_id,
         asks_group=bool(programme.group_question),
+        offices=programme.offices,
+        roles=roles_for(programme.kind),
+        departments=programme.departments,
     )
     if form is None:
         return Joined(errors=errors)

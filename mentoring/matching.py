@@ -9,7 +9,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -40,12 +40,27 @@ MODES: dict[str, Mode] = {
     ProgrammeKind.ONE_TO_ONE.value: "mentoring",
     ProgrammeKind.PEER_PAIRS.value: "peer_pairs",
     ProgrammeKind.PEER_CIRCLES.value: "peer_circles",
+    ProgrammeKind.REVERSE_MENTORING.value: "mentoring",
 }
+PREFERENCE_WEIGHT = 10.0  # as much as the default cross-department preference
 WRONG_ROLE = "this programme pairs mentors with mentees: change your role with `/mentor profile` to be matched"
 
 
 def mode_of(programme: Programme) -> Mode:
     return MODES.get(programme.kind, "mentoring")
+
+
+def weights_of(programme: Programme) -> pairing.Weights:
+    """The scores' weights: the programme's preference for pairs across departments (the default), within one,
+    or within an office; and reverse mentoring expects a junior mentor, so seniority is not scored."""
+    weights = pairing.Weights()
+    if programme.pair_preference == "same_department":
+        weights = replace(weights, cross_department=0.0, same_department=PREFERENCE_WEIGHT)
+    elif programme.pair_preference == "same_office":
+        weights = replace(weights, cross_department=0.0, same_office=PREFERENCE_WEIGHT)
+    if programme.kind == ProgrammeKind.REVERSE_MENTORING.value:
+        weights = replace(weights, seniority=0.0)
+    return weights
 
 
 def rules_of(programme: Programme) -> pairing.Rules:
@@ -131,6 +146,7 @@ def candidates(
                 timezone=person.timezone,
                 capacity=capacity,
                 meeting_mode=person.meeting_mode,  # type: ignore[arg-type]
+                location=person.office,
                 manager_id=person.manager_id,
                 rather_not=frozenset(person.rather_not),
                 missed_rounds=person.missed_rounds,
@@ -149,6 +165,7 @@ def propose(
         people,
         mode=mode_of(programme),
         past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
+        weights=weights_of(programme),
         rules=rules_of(programme),
         now=now,
         seed=seed,
@@ -256,7 +273,7 @@ def swap(*, session: Session, programme: Programme, first: Match, second: Match,
                     "that swap would break a matching rule (a past pair, a reporting line, a private preference, "
                     "meeting mode or shared hours)"
                 )
-            score, why = pairing.score_pair(staying, newcomer, weights=pairing.Weights(), mode=mode)
+            score, why = pairing.score_pair(staying, newcomer, weights=weights_of(programme), mode=mode)
             scores.append(score)
             reasons.extend(r for r in why if r not in reasons)
         match.score = round(sum(scores) / len(scores), 1)
@@ -552,7 +569,9 @@ def first_prompt(*, session: Session, programme: Programme, proposal: Proposal) 
         )
         for m in proposal.members
     ]
-    context = PairContext.from_members(kind=programme.kind, stage=Stage.FIRST_MEETING, members=members)
+    context = PairContext.from_members(
+        kind=ProgrammeKind.shape(programme.kind), stage=Stage.FIRST_MEETING, members=members
+    )
     chosen = select_prompts(load_library(), context, count=1, seed=proposal.match.id or 0)
     return chosen[0].mrkdwn if chosen else "What would make these months together worth it for each of you?"
 
@@ -643,3 +662,107 @@ def end_user_matches(
         Ended(match.room_id, partners, programme, admins.get(programme.id or 0, []))
         for match, partners, programme in ended
     ]
+
+
+@dataclass(frozen=True)
+class ManualPair:
+    """An admin's pair of two named people: the match made (like a released one), or the rule that refused it."""
+
+    programme: Programme | None = None
+    proposal: Proposal | None = None
+    refusal: str = ""
+
+
+def pair_by_hand(
+    *,
+    session: Session,
+    team_id: str,
+    programme_id: int | None,
+    first: str,
+    second: str,
+    admin_id: str,
+    now: datetime,
+) -> ManualPair:
+    """Pair two people by hand, if every hard rule of the engine allows it; the match starts at once, audited."""
+    programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+    if programme is None or programme.id is None:
+        return ManualPair(refusal="This programme no longer exists.")
+    if first == second:
+        return ManualPair(refusal="Pick two different people.")
+    people = {
+        p.slack_user_id: p
+        for p in session.exec(
+            select(Participant).where(
+                Participant.programme_id == programme.id, col(Participant.slack_user_id).in_([first, second])
+            )
+        ).all()
+    }
+    for uid in (first, second):
+        person = people.get(uid)
+        if person is None:
+            return ManualPair(refusal=f"<@{uid}> is not in {programme.name}.")
+        if person.status != ParticipantStatus.ACTIVE.value:
+            return ManualPair(refusal=f"paused: <@{uid}> is {person.status} and cannot be matched now.")
+    eligible, refused, managers = candidates(session=session, programme=programme)
+    by_id = {c.id: c for c in eligible}
+    for uid in (first, second):
+        if any(u.id == uid for u in refused):
+            return ManualPair(refusal=f"roles: <@{uid}>'s role does not fit this programme.")
+        if uid not in by_id:
+            if people[uid].role == "mentor" and mode_of(programme) == "mentoring":
+                return ManualPair(refusal=f"capacity: <@{uid}> has no room for another mentee.")
+            return ManualPair(refusal=f"already matched: <@{uid}> is in a match this cycle.")
+    a, b = by_id[first], by_id[second]
+    mode = mode_of(programme)
+    rule = pairing.broken_rule(
+        a,
+        b,
+        past=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
+        rules=rules_of(programme),
+        now=now,
+        managers=managers,
+        mode=mode,
+    )
+    if rule is not None:
+        return ManualPair(refusal=f"This pair breaks a matching rule: {rule}.")
+    if mode == "mentoring" and a.role == "mentee":
+        a, b = b, a
+    score, reasons = pairing.score_pair(a, b, weights=weights_of(programme), mode=mode)
+    round_ = MatchRound(
+        team_id=programme.team_id,
+        programme_id=programme.id,
+        cycle_number=programme.cycle_number,
+        seed=0,
+        created_by=admin_id,
+        stats={"manual": 1.0, "matches": 1.0},
+        status=RoundStatus.RELEASED.value,
+        released_at=now,
+    )
+    session.add(round_)
+    session.flush()
+    assert round_.id is not None
+    match = Match(
+        team_id=programme.team_id,
+        programme_id=programme.id,
+        round_id=round_.id,
+        cycle_number=programme.cycle_number,
+        score=round(score, 1),
+        reasons=["paired by a programme admin", *reasons],
+        status=MatchStatus.ACTIVE.value,
+        released_at=now,
+    )
+    session.add(match)
+    session.flush()
+    assert match.id is not None
+    for side in (a, b):
+        session.add(MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=side.id, role=side.role))
+    session.flush()
+    queries.audit(
+        session=session,
+        team_id=programme.team_id,
+        actor_id=admin_id,
+        action="match.manual",
+        programme_id=programme.id,
+        details={"match_id": match.id},
+    )
+    return ManualPair(programme=programme, proposal=Proposal(match, members(session=session, match_id=match.id)))

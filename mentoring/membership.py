@@ -4,6 +4,7 @@ use cases of what people control about themselves: pause, resume, leave, forget 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +20,26 @@ MAX_SELF_GROUP = 60
 MAX_SKILLS = 10
 MIN_CAPACITY = 1
 MAX_RATHER_NOT = 20
+NO_OFFICES = (
+    "This programme lists no offices to meet in, so its meetings are virtual: pick Virtually, or ask its admins "
+    "to add your office."
+)
+NEEDS_OFFICE = "To meet in person, pick your office: you are matched with someone from the same office."
+PAIRING_ROLES = (Role.MENTOR, Role.MENTEE)
+PEER_ROLES = (Role.PEER,)
+
+
+def roles_for(kind: str) -> tuple[Role, ...]:
+    """The roles a programme of this kind offers: mentors and mentees in 1:1 kinds, peers in peer kinds."""
+    return PEER_ROLES if kind.startswith("peer") else PAIRING_ROLES
+
+
+def wrong_role(roles: Sequence[Role]) -> str:
+    if tuple(roles) == PEER_ROLES:
+        return "This programme pairs peers with each other: join as a peer."
+    return "This programme pairs mentors with mentees: pick mentor or mentee."
+
+
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")
 
 
@@ -36,6 +57,7 @@ class JoinAnswers:
     meeting_mode: str | None = None
     rather_not: list[str] = field(default_factory=list)
     self_group: str | None = None  # None: the form did not ask (the programme has no group question)
+    office: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,7 @@ class JoinForm:
     meeting_mode: MeetingMode = MeetingMode.EITHER
     rather_not: list[str] = field(default_factory=list)
     self_group: str | None = None  # None: not asked, so whatever is stored stays; "" clears it
+    office: str = ""
 
     def fields(self, *, consented_at: datetime) -> dict[str, object]:
         extra: dict[str, object] = {} if self.self_group is None else {"self_group": self.self_group}
@@ -63,6 +86,7 @@ class JoinForm:
             "department": self.department,
             "capacity": self.capacity,
             "meeting_mode": self.meeting_mode.value,
+            "office": self.office,
             "rather_not": list(self.rather_not),
             "consent_version": CONSENT_VERSION,
             "consented_at": consented_at,
@@ -75,10 +99,21 @@ def _clean(text: str) -> str:
 
 
 def validate_join(
-    answers: JoinAnswers, *, skills: list[str], max_capacity: int, user_id: str = "", asks_group: bool = False
+    answers: JoinAnswers,
+    *,
+    skills: list[str],
+    max_capacity: int,
+    user_id: str = "",
+    asks_group: bool = False,
+    offices: Sequence[str] = (),
+    roles: Sequence[Role] = tuple(Role),
+    departments: Sequence[str] = (),
 ) -> tuple[JoinForm | None, dict[str, str]]:
     """Check the answers. Returns the form, or the errors keyed by the modal's block ids. `asks_group`: the
-    programme asks its optional group question (an answer to a question it does not ask is ignored)."""
+    programme asks its optional group question (an answer to a question it does not ask is ignored). `offices`:
+    the programme's offices; without any, meetings are virtual, and in person needs an office from the list.
+    `roles`: the roles the programme's kind offers (`roles_for`). `departments`: the programme's list, when it
+    has one, which the department must come from."""
     errors: dict[str, str] = {}
     role: Role | None = None
     try:
@@ -87,6 +122,8 @@ def validate_join(
         role = None
     if role is None:
         errors["role"] = "Pick a role: mentor, mentee or peer."
+    elif role not in roles:
+        errors["role"] = wrong_role(roles)
 
     allowed = set(skills)
     for block_id, chosen in (
@@ -117,6 +154,8 @@ def validate_join(
         errors["department"] = "Tell us your department or team."
     elif len(department) > MAX_DEPARTMENT:
         errors["department"] = f"Department can be at most {MAX_DEPARTMENT} characters."
+    elif departments and department not in departments:
+        errors["department"] = "Pick your department from the list."
 
     capacity: int | None = None
     raw_capacity = (answers.capacity or "").strip()
@@ -136,6 +175,16 @@ def validate_join(
             meeting_mode = MeetingMode(answers.meeting_mode)
         except ValueError:
             errors["meeting_mode"] = "Pick virtual, in person or either."
+    office = (answers.office or "").strip()
+    if not offices:
+        office = ""
+        if meeting_mode is MeetingMode.IN_PERSON:
+            errors["meeting_mode"] = NO_OFFICES
+        meeting_mode = MeetingMode.VIRTUAL  # nothing else can be matched in a programme without offices
+    elif office and office not in offices:
+        errors["office"] = "Pick your office from the list."
+    elif meeting_mode is MeetingMode.IN_PERSON and not office:
+        errors["office"] = NEEDS_OFFICE
     rather_not = [u for u in dict.fromkeys(answers.rather_not) if u != user_id]
     if any(not USER_ID.fullmatch(u) for u in rather_not):
         errors["rather_not"] = "Pick people from the list."
@@ -166,6 +215,7 @@ def validate_join(
             meeting_mode=meeting_mode,
             rather_not=rather_not,
             self_group=self_group,
+            office=office,
         ),
         {},
     )

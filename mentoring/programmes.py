@@ -26,6 +26,8 @@ MAX_ELIGIBILITY = 500
 MAX_GROUP_QUESTION = 150
 MAX_SKILL = 75
 MAX_SKILLS = 100
+MAX_PLACE = 80  # an office or a department
+MAX_PLACES = 100  # a select menu shows up to 100 options
 MIN_CYCLE_DAYS, MAX_CYCLE_DAYS = 7, 365
 MIN_CIRCLE, MAX_CIRCLE = 3, 6
 MAX_PAUSE_DAYS = 180
@@ -34,6 +36,12 @@ KIND_LABELS = {
     ProgrammeKind.ONE_TO_ONE.value: "1:1 mentor and mentee",
     ProgrammeKind.PEER_PAIRS.value: "Peer pairs",
     ProgrammeKind.PEER_CIRCLES.value: "Peer circles (3-6 people)",
+    ProgrammeKind.REVERSE_MENTORING.value: "Reverse mentoring (junior mentors senior)",
+}
+PAIR_PREFERENCE_LABELS = {
+    "cross_department": "People from different departments",
+    "same_department": "People in the same department",
+    "same_office": "People in the same office",
 }
 CADENCE_LABELS = {
     Cadence.WEEKLY.value: "Weekly",
@@ -77,6 +85,9 @@ class ProgrammeAnswers:
     checkin_days: tuple[str, ...] = ()
     checkin_start_hour: str | None = None
     checkin_end_hour: str | None = None
+    offices: str = ""
+    departments: str = ""
+    pair_preference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,9 @@ class ProgrammeForm:
     mentors_channel_id: str | None = None
     group_question: str = ""
     requires_training: bool = False
+    offices: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)
+    pair_preference: str = "cross_department"
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -125,6 +139,9 @@ class ProgrammeForm:
             "checkin_days": list(self.checkin_days),
             "checkin_start_hour": self.checkin_start_hour,
             "checkin_end_hour": self.checkin_end_hour,
+            "offices": list(self.offices),
+            "departments": list(self.departments),
+            "pair_preference": self.pair_preference,
         }
 
 
@@ -158,6 +175,25 @@ def parse_skills(text: str) -> tuple[list[str], str | None]:
     if len(skills) > MAX_SKILLS:
         return [], f"At most {MAX_SKILLS} skills (Slack shows up to {MAX_SKILLS} options); this has {len(skills)}."
     return skills, None
+
+
+def parse_places(text: str, what: str) -> tuple[list[str], str | None]:
+    """Offices or departments, one per line (commas also separate); none is fine. Duplicates, ignoring case, are
+    dropped."""
+    places: list[str] = []
+    seen: set[str] = set()
+    for raw in re.split(r"[\n,]", text):
+        place = " ".join(_text(raw).split())
+        if not place:
+            continue
+        if len(place) > MAX_PLACE:
+            return [], f"Each {what} can be at most {MAX_PLACE} characters (“{place[:30]}…” is longer)."
+        if place.casefold() not in seen:
+            seen.add(place.casefold())
+            places.append(place)
+    if len(places) > MAX_PLACES:
+        return [], f"At most {MAX_PLACES} (Slack shows up to {MAX_PLACES} options); this has {len(places)}."
+    return places, None
 
 
 def validate_programme(
@@ -210,6 +246,17 @@ def validate_programme(
         errors["group_question"] = (
             f"The group question can be at most {MAX_GROUP_QUESTION} characters (this has {len(group_question)})."
         )
+    offices, offices_error = parse_places(answers.offices, "office")
+    if offices_error:
+        errors["offices"] = offices_error
+    departments, departments_error = parse_places(answers.departments, "department")
+    if departments_error:
+        errors["departments"] = departments_error
+    pair_preference = answers.pair_preference or "cross_department"
+    if pair_preference not in PAIR_PREFERENCE_LABELS:
+        errors["pair_preference"] = "Pick which pairs to prefer."
+    elif pair_preference == "same_office" and not offices and not offices_error:
+        errors["pair_preference"] = "To prefer pairs in the same office, list the offices above."
     circle_size = _int(answers.circle_size or "4", MIN_CIRCLE, MAX_CIRCLE)
     if circle_size is None:
         errors["circle_size"] = f"Circles have {MIN_CIRCLE} to {MAX_CIRCLE} people."
@@ -245,6 +292,9 @@ def validate_programme(
             checkin_days=days,
             checkin_start_hour=start,
             checkin_end_hour=end,
+            offices=offices,
+            departments=departments,
+            pair_preference=pair_preference,
         ),
         {},
     )

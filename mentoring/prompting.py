@@ -10,7 +10,7 @@ from prompts.library import load_library, rating_score, stage_for
 from prompts.llm import LLMHelper, Suggestions, suggest_prompts
 from store import queries
 from store.db import Database
-from store.models import CheckIn, Match, Programme
+from store.models import CheckIn, Match, Programme, ProgrammeKind
 from store.types import utcnow
 
 
@@ -39,7 +39,7 @@ def pair_context(session: Session, match: Match, programme: Programme) -> PairCo
     started = programme.cycle_started_at or match.released_at
     day = max((utcnow() - started).days, 0) if started else 0
     return PairContext.from_members(
-        kind=programme.kind,
+        kind=ProgrammeKind.shape(programme.kind),
         stage=stage_for(day, programme.cycle_days),
         members=members,
         checkin_topics=list(dict.fromkeys(topics))[-10:],

@@ -118,12 +118,17 @@ def bar(value: int, most: int, width: int = 10) -> str:
 
 def skill_map_of(session: Session, programme: Programme) -> SkillMap:
     assert programme.id is not None
-    wanting, offering, _ = sides(programme.kind)
+    wanting, offering, _ = sides(ProgrammeKind.shape(programme.kind))
     wanted, offered, people = queries.skill_demand(
         session=session, programme_id=programme.id, wanting=wanting, offering=offering
     )
     return build_map(
-        programme.name, skills=programme.skills, wanted=wanted, offered=offered, people=people, kind=programme.kind
+        programme.name,
+        skills=programme.skills,
+        wanted=wanted,
+        offered=offered,
+        people=people,
+        kind=ProgrammeKind.shape(programme.kind),
     )
 
 

@@ -1,6 +1,6 @@
 """Pure pairing engine: plain dataclasses in, plain dataclasses out (no Slack, database or app imports)."""
 
-from pairing.engine import allowed, match, score_pair
+from pairing.engine import allowed, broken_rule, match, score_pair
 from pairing.model import Candidate, MatchResult, MeetingMode, Mode, Pairing, PastPair, Role, Rules, Unmatched, Weights
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Unmatched",
     "Weights",
     "allowed",
+    "broken_rule",
     "match",
     "score_pair",
 ]

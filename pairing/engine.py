@@ -95,11 +95,48 @@ def allowed(
     return not (rules.min_overlap_hours > 0 and overlap_hours(a, b) < rules.min_overlap_hours - 1e-3)
 
 
+def broken_rule(
+    a: Candidate,
+    b: Candidate,
+    *,
+    past: Sequence[PastPair] | PastIndex,
+    rules: Rules,
+    now: datetime,
+    managers: Mapping[str, str | None],
+    mode: Mode,
+) -> str | None:
+    """The first hard rule that forbids this pair, named for an admin (None: allowed, as `allowed` says).
+
+    A private "rather not" is named as such without saying whose it is."""
+    if a.id == b.id:
+        return "the same person twice"
+    if mode == "mentoring":
+        if {a.role, b.role} != {"mentor", "mentee"}:
+            return "roles: this programme pairs a mentor with a mentee"
+        mentor = a if a.role == "mentor" else b
+        if mentor.capacity <= 0:
+            return "capacity: the mentor has no room for another mentee"
+    elif not a.role == b.role == "peer":
+        return "roles: this programme pairs peers"
+    if b.id in a.rather_not or a.id in b.rather_not:
+        return "a private preference: one of them asked not to be matched with the other"
+    if b.id in reporting_chain(a.id, managers) or a.id in reporting_chain(b.id, managers):
+        return "reporting line: one of them reports to the other"
+    index = past if isinstance(past, PastIndex) else PastIndex.build(past, rules=rules, now=now)
+    if frozenset((a.id, b.id)) in index:
+        return "repeat pair: they were matched before"
+    if not meeting_compatible(a, b):
+        return "meeting mode: one meets only in person and the other cannot meet them there"
+    if rules.min_overlap_hours > 0 and overlap_hours(a, b) < rules.min_overlap_hours - 1e-3:
+        return "shared working hours: too few"
+    return None
+
+
 def score_pair(a: Candidate, b: Candidate, *, weights: Weights, mode: Mode) -> tuple[float, tuple[str, ...]]:
     """Score (0..100) and human reasons for one pair; in mentoring the order of a and b does not matter."""
     if mode == "mentoring" and a.role == "mentee" and b.role == "mentor":
         a, b = b, a
-    components, reasons = pair_components(a, b, mode)
+    components, reasons = pair_components(a, b, mode, weights=weights)
     return round(weighted_score(components, weights), 2), tuple(reasons)
 
 
@@ -777,8 +814,11 @@ def _explain(rd: _Round, person: int, matched: set[int], partners: IntArray, pos
     if not len(meet):
         if p.meeting_mode == "in_person":
             if not p.location.strip():
-                return "in-person meetings need a location on your profile, and none is set"
-            return f"no one else in this round can meet in person in {p.location.strip()}"
+                return "in-person meetings need your office on your profile, and none is set"
+            return (
+                f"no one else in this round can meet in person in {p.location.strip()}; "
+                "choosing “Either” on your profile lets you be matched virtually too"
+            )
         return "no one in this round has a compatible meeting mode (virtual or in person)"
     shared = f.overlap_table[f.window[person], f.window[meet]]
     if rd.rules.min_overlap_hours > 0 and bool((shared < rd.rules.min_overlap_hours - 1e-3).all()):

@@ -129,8 +129,14 @@ def _join(items: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def pair_components(a: Candidate, b: Candidate, mode: Mode) -> tuple[dict[str, float], list[str]]:
-    """Each soft criterion in 0..1 and the reasons, for one pair. In mentoring, ``a`` is the mentor."""
+def pair_components(
+    a: Candidate, b: Candidate, mode: Mode, *, weights: Weights | None = None
+) -> tuple[dict[str, float], list[str]]:
+    """Each soft criterion in 0..1 and the reasons, for one pair. In mentoring, ``a`` is the mentor.
+
+    Reasons name only criteria the ``weights`` score (default weights when None): with seniority not scored
+    (reverse mentoring, where the mentor is expected to be junior), no reason mentions it."""
+    w = weights or Weights()
     f: dict[str, float] = {}
     reasons: list[str] = []
     oa, wa = _norm_skills(a.skills_offered), _norm_skills(a.skills_wanted)
@@ -168,19 +174,27 @@ def pair_components(a: Candidate, b: Candidate, mode: Mode) -> tuple[dict[str, f
         reasons.append(f"{_fmt_hours(hours)} h of shared working hours")
     differ = bool(a.department and b.department and a.department.strip().casefold() != b.department.strip().casefold())
     f["cross_department"] = 1.0 if differ else 0.0
-    if differ:
+    if differ and w.cross_department > 0:
         reasons.append(f"different departments ({a.department}, {b.department})")
+    same_dept = bool(a.department.strip() and a.department.strip().casefold() == b.department.strip().casefold())
+    f["same_department"] = 1.0 if same_dept else 0.0
+    if same_dept and w.same_department > 0:
+        reasons.append(f"same department ({a.department.strip()})")
+    same_office = bool(a.location.strip() and a.location.strip().casefold() == b.location.strip().casefold())
+    f["same_office"] = 1.0 if same_office else 0.0
+    if same_office and (w.same_office > 0 or "in_person" in (a.meeting_mode, b.meeting_mode)):
+        reasons.append(f"same office ({a.location.strip()})")
     la, lb = seniority_level(a.title), seniority_level(b.title)
     if la is None or lb is None:
         f["seniority"] = 0.5
     elif mode == "mentoring":
         f["seniority"] = 1.0 if la > lb else 0.5 if la == lb else 0.0
-        if la > lb:
+        if la > lb and w.seniority > 0:
             reasons.append(f"{a.id} ({a.title}) is more senior than {b.id} ({b.title})")
     else:
         gap = abs(la - lb)
         f["seniority"] = 1.0 if gap <= 1 else 0.5 if gap == 2 else 0.0
-        if gap <= 1:
+        if gap <= 1 and w.seniority > 0:
             reasons.append("similar seniority")
     return f, reasons
 
@@ -328,6 +342,14 @@ class Features:
             dtype=np.int64,
         )
         self.dept_known = self.dept >= 0
+        offices: dict[str, int] = {}
+        self.office = np.array(
+            [
+                offices.setdefault(c.location.strip().casefold(), len(offices)) if c.location.strip() else -1
+                for c in people
+            ],
+            dtype=np.int64,
+        )
         # seniority: level + 1 in 0..9, 0 = unknown
         levels = [seniority_level(c.title) for c in people]
         self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)
@@ -445,6 +467,11 @@ def block_weights(
         differ &= f.dept_known[rows][:, None]
         differ &= f.dept_known[cols][None, :]
         score += np.float32(100.0 * weights.cross_department / total) * differ
+    for weight, ids in ((weights.same_department, f.dept), (weights.same_office, f.office)):
+        if weight:
+            same = ids[rows][:, None] == ids[cols][None, :]
+            same &= (ids[rows] >= 0)[:, None]
+            score += np.float32(100.0 * weight / total) * same
     if f.bonus.any():
         score += f.bonus[rows][:, None]
         score += f.bonus[cols][None, :]

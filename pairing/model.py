@@ -83,15 +83,25 @@ class Weights:
     timezone: float = 20.0
     cross_department: float = 10.0
     seniority: float = 15.0
+    same_department: float = 0.0  # a programme that prefers pairs within a department
+    same_office: float = 0.0  # a programme that prefers pairs within an office
 
     def __post_init__(self) -> None:
-        for name in ("skills", "goals", "timezone", "cross_department", "seniority"):
+        for name in ("skills", "goals", "timezone", "cross_department", "seniority", "same_department", "same_office"):
             if getattr(self, name) < 0:
                 raise ValueError(f"weight {name} must be >= 0")
 
     @property
     def total(self) -> float:
-        return self.skills + self.goals + self.timezone + self.cross_department + self.seniority
+        return (
+            self.skills
+            + self.goals
+            + self.timezone
+            + self.cross_department
+            + self.seniority
+            + self.same_department
+            + self.same_office
+        )
 
 
 @dataclass(frozen=True)

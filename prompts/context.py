@@ -161,7 +161,7 @@ class Member:
 
 def _labels(kind: Kind, members: Sequence[Member]) -> list[str]:
     """ "the mentor"/"the mentee" in one-to-one programmes (numbered when there are several), "peer N" otherwise."""
-    if kind is Kind.ONE_TO_ONE:
+    if Kind.shape(kind) == Kind.ONE_TO_ONE.value:
         totals = {role: sum(1 for m in members if m.role is role) for role in Role}
         counters = dict.fromkeys(Role, 0)
         labels = []

@@ -104,6 +104,7 @@ class Library:
         return self._by_id.get(prompt_id)
 
     def fitting(self, *, kind: Kind | None = None, stage: Stage | None = None) -> list[Prompt]:
+        kind = Kind(Kind.shape(kind)) if kind is not None else None  # reverse mentoring uses the 1:1 prompts
         return [p for p in self.prompts if (kind is None or kind in p.kinds) and (stage is None or stage in p.stages)]
 
     def stems(self, prompt: Prompt) -> frozenset[str]:

@@ -87,6 +87,8 @@ class Member:
     user_id: str
     active: bool  # not paused, left or gone
     unanswered: int
+    away: bool = False  # away by their Slack status now: the pair's check-ins and nudges wait
+    back_at: datetime | None = None  # when they last came back from being away: the cadence restarts there
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,9 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
     period = period_of(state.released_at, now, state.cadence_days)
     period_start = state.released_at + cadence * period
     marks.append(period_start + cadence)
-    if period >= 1 and not winding_down:
+    someone_away = any(m.away for m in state.members)
+    back = max((m.back_at for m in state.members if m.back_at is not None and m.back_at <= now), default=None)
+    if period >= 1 and not winding_down and not someone_away:
         logged_this_period = state.last_checkin_at is not None and state.last_checkin_at >= period_start
         if not logged_this_period:
             for member in state.members:
@@ -134,6 +138,11 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
                 kind = "ask_pause" if member.unanswered == ASK_PAUSE_AFTER else "checkin"
                 plan.due.append(Due(kind, member.user_id, f"{member.user_id}:{period}", period_start))
         last = state.last_checkin_at or state.released_at
+        if back is not None and back > last:
+            last = back  # the pair waited while someone was away: quiet is counted from their return
+            logged_this_period = logged_this_period or back >= period_start
+            if logged_this_period:
+                plan.due = [d for d in plan.due if d.kind not in ("checkin", "ask_pause")]
         quiet = int((now - last) / cadence)
         stretch = int(last.timestamp())
         marks.extend(m for m in (last + cadence * NUDGE_AFTER_QUIET, last + cadence * ESCALATE_AFTER_QUIET) if m > now)
@@ -152,7 +161,7 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
                 plan.due.extend(
                     Due(kind, m.user_id, m.user_id, at)
                     for m in state.members
-                    if m.active and m.unanswered <= ASK_PAUSE_AFTER
+                    if m.active and not m.away and m.unanswered <= ASK_PAUSE_AFTER
                 )
         if now < closing_at:
             marks.append(closing_at)
@@ -299,6 +308,10 @@ class _Batch:
                     user_id=uid,
                     active=p is not None and p.status == ParticipantStatus.ACTIVE.value,
                     unanswered=p.unanswered_checkins if p is not None else 0,
+                    away=p is not None
+                    and p.away_since is not None
+                    and (p.away_until is None or p.away_until > self.now),
+                    back_at=p.away_until if p is not None and p.away_until and p.away_until <= self.now else None,
                 )
                 for uid, p in people
             ),

@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from blocks.text import escape
-from gateway.slack import TeamClients, team_clients, workspace_admin_ids
+from gateway.slack import TeamClients, team_clients, user_profile, workspace_admin_ids
 from mentoring import matching
 from mentoring.access import programme_admin_ids
+from mentoring.away import away_by_status, note_status
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
 from scheduling.outbox import Failure, enqueue
 from store import queries
@@ -176,3 +177,38 @@ def _notice(session: Session, team_id: str, key: str, admin: str, text: str, now
     enqueue(
         session, team_id=team_id, key=f"{key}:{admin}", kind="admin_notice", recipient=admin, text=text, not_before=now
     )
+
+
+STATUS_EVERY = timedelta(hours=4)  # how often a matched person's Slack status is read
+
+
+def follow_away_statuses(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
+    """Read the Slack status of everyone in an active match (`users.info`): someone away by it (holiday, sick,
+    travelling) gets no check-ins or nudges and their pair's cadence waits; each partner is told once, kindly.
+    Returns how many people went away or came back."""
+    with db.session() as session:
+        watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY)
+    clients = team_clients(client)
+    changed = 0
+    for team_id, user_id in watched:
+        team_client = clients.for_team(team_id)
+        profile = user_profile(team_client, user_id) if team_client is not None else None
+        if profile is None or profile.deleted:
+            continue
+        state = away_by_status(profile.status_emoji, profile.status_text, profile.status_expiration, now=now)
+        with db.begin() as session:
+            change = note_status(session=session, team_id=team_id, user_id=user_id, away=state, now=now)
+            if change == "left":
+                for match_id, partner in queries.active_partners(session=session, team_id=team_id, user_id=user_id):
+                    enqueue(
+                        session,
+                        team_id=team_id,
+                        key=f"partner_away:{match_id}:{user_id}:{partner}:{now.date().isoformat()}",
+                        kind="partner_away",
+                        recipient=partner,
+                        text=f"<@{user_id}> is away for now, going by their Slack status. Your check-ins wait until "
+                        "they're back, so there's nothing to do: enjoy the quiet, and pick up where you left off.",
+                        not_before=now,
+                    )
+        changed += bool(change)
+    return changed

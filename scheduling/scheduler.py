@@ -45,6 +45,7 @@ def tick(
     """
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, now=now),
+        "away_changed": jobs.follow_away_statuses(db, client, now=now),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),

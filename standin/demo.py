@@ -119,8 +119,8 @@ def scene(world: World, database_url: str) -> list[Actor]:
     show_errors(priya.submit(join_answers("", department="Design", consent=False)).json)
     say("▶ Priya picks mentor but offers to take on 12 mentees")
     show_errors(priya.submit(join_answers("mentor", offered=["UX research"], capacity=12, department="Design")).json)
-    say("▶ Priya fixes the form and joins as a peer")
-    priya.submit(join_answers("peer", offered=["UX research"], wanted=["Data analysis"], department="Design"))
+    say("▶ Priya fixes the form and joins as a mentee")
+    priya.submit(join_answers("mentee", offered=["UX research"], wanted=["Data analysis"], department="Design"))
     priya.wait_for_dm(1)
 
     say("▶ Ana opens the mentor-bot Home tab and presses Edit profile to add a skill")

@@ -295,6 +295,7 @@ class SlackStandIn:
         self._files: dict[str, _File] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self._statuses: dict[str, tuple[str, str, int]] = {}  # user id -> (emoji, text, expiration epoch or 0)
         self._buckets: dict[str, _Bucket] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -475,6 +476,14 @@ class SlackStandIn:
     def calls_by_team(self, team_id: str, method: str | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.team_id == team_id and (method is None or c.method == method)]
+
+    def set_status(self, user_id: str, emoji: str = "", text: str = "", expiration: int = 0) -> None:
+        """The person sets (or, with no arguments, clears) their Slack status."""
+        with self._lock:
+            if emoji or text:
+                self._statuses[user_id] = (emoji, text, expiration)
+            else:
+                self._statuses.pop(user_id, None)
 
     def fail_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
         with self._lock:
@@ -1246,8 +1255,9 @@ class SlackStandIn:
                 "real_name_normalized": person.real_name,
                 "display_name": person.first_name if not person.is_bot else person.real_name,
                 "display_name_normalized": person.first_name if not person.is_bot else person.real_name,
-                "status_text": "",
-                "status_emoji": "",
+                "status_text": self._statuses.get(person.id, ("", "", 0))[1],
+                "status_emoji": self._statuses.get(person.id, ("", "", 0))[0],
+                "status_expiration": self._statuses.get(person.id, ("", "", 0))[2],
                 "avatar_hash": hashlib.md5(person.id.encode()).hexdigest()[:12],
                 **{
                     f"image_{size}": f"https://avatars.slack-edge.example/{person.id}_{size}.png"

@@ -31,6 +31,7 @@ from store.models import (
     Participant,
     ParticipantStatus,
     Programme,
+    ProgrammeKind,
     SkillRating,
     SurveyKind,
     SurveyResponse,
@@ -345,7 +346,7 @@ def new_waiting(*, session: Session, programme: Programme, since: datetime, unti
             col(Participant.slack_user_id).not_in(unmatched_ids_subquery(programme.id)),
         )
     )
-    if programme.kind == "one_to_one":
+    if ProgrammeKind.shape(programme.kind) == "one_to_one":
         query = query.where(col(Participant.role) != "mentor")
     return int(session.execute(query).scalar_one())
 

@@ -22,6 +22,13 @@ class ProgrammeKind(StrEnum):
     ONE_TO_ONE = "one_to_one"
     PEER_PAIRS = "peer_pairs"
     PEER_CIRCLES = "peer_circles"
+    # A junior mentors a senior on a skill: matched like 1:1, with seniority left out of the scores.
+    REVERSE_MENTORING = "reverse_mentoring"
+
+    @classmethod
+    def shape(cls, kind: str) -> str:
+        """The kind whose shape (roles, prompts, roadmaps, reports) this kind follows."""
+        return cls.ONE_TO_ONE.value if kind == cls.REVERSE_MENTORING.value else kind
 
 
 class ProgrammeStatus(StrEnum):
@@ -93,6 +100,15 @@ class Programme(SQLModel, table=True):
     digest_weekday: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     digest_hour: int = Field(default=9, sa_column=Column(Integer, nullable=False, server_default="9"))
     timezone: str = Field(default="UTC", sa_column=Column(String(64), nullable=False, server_default="UTC"))
+    # The offices or sites people pick from to meet in person (none: meetings are virtual only), the departments
+    # they pick from (none: typed freely), and which pairs scoring prefers: across departments, within one, or in
+    # the same office.
+    offices: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    pair_preference: str = Field(
+        default="cross_department",
+        sa_column=Column(String(20), nullable=False, server_default="cross_department"),
+    )
     # Counts kept when people ask to be forgotten: aggregates survive, names do not.
     forgotten: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -133,6 +149,13 @@ class Participant(SQLModel, table=True):
     meeting_mode: str = Field(
         default=MeetingMode.EITHER.value, sa_column=Column(String(10), nullable=False, server_default="either")
     )
+    # The office picked from the programme's list ("" = none): in-person meetings are matched on it.
+    office: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    # Away by their Slack status (holiday, sick, travelling): since when, and until when (the status' expiry, or,
+    # once it cleared, when it did). Only these moments are kept, never the status itself.
+    away_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    away_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    status_checked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Private: people this person would rather not be matched with. Never shown to anyone, admins included.
     rather_not: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     manager_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
@@ -317,7 +340,6 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     # Slack's id of the submission that logged it (the modal's view id): a replayed submission stores nothing.
     slack_key: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
-
 
 
 class OutboxStatus(StrEnum):

@@ -124,12 +124,12 @@ def test_joining_again_updates_the_profile_instead_of_duplicating_it(world: Worl
     modal = maria.wait_for_modal("Edit your profile")
     role_block = next(b for b in modal["blocks"] if b.get("block_id") == "role")
     assert role_block["element"]["initial_option"]["value"] == "mentee"
-    maria.submit(join_answers("peer", wanted=["Writing", "Negotiation"], department="Product"))
+    maria.submit(join_answers("mentor", offered=["Writing", "Negotiation"], capacity=1, department="Product"))
     second = maria.wait_for_dm(2)
     assert "is updated" in second.text
 
     [row] = participants(world, database_url)
-    assert row.role == "peer" and row.skills_wanted == ["Writing", "Negotiation"]
+    assert row.role == "mentor" and row.skills_offered == ["Writing", "Negotiation"]
 
 
 def test_app_home_shows_programmes_and_profile_with_an_edit_button(world: World) -> None:

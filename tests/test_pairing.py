@@ -138,7 +138,8 @@ def test_meeting_mode_and_location() -> None:
         now=NOW,
         seed=1,
     )
-    assert {u.id: u.reason for u in result.unmatched}["a"] == "no one else in this round can meet in person in Paris"
+    reason = {u.id: u.reason for u in result.unmatched}["a"]
+    assert reason.startswith("no one else in this round can meet in person in Paris")
 
 
 def test_minimum_shared_working_hours() -> None:

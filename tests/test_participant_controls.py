@@ -14,7 +14,7 @@ from standin import GENERAL_CHANNEL_ID
 from standin.scenes import World, join_answers
 from store.db import Database
 from store.models import AuditEntry, Participant, Programme, ProgrammeAdmin, Workspace
-from tests.data import rows, run_tick
+from tests.data import rows, run_tick, set_programme
 
 
 def test_pause_for_two_weeks_then_one_message_when_it_ends(world: World, database_url: str) -> None:
@@ -70,7 +70,7 @@ def test_resume_ends_a_pause_at_once(world: World, database_url: str) -> None:
 
 def test_leave_and_come_back(world: World, database_url: str) -> None:
     priya = world.person("Priya")
-    priya.join(join_answers("peer", wanted=["Writing"]))
+    priya.join(join_answers("mentee", wanted=["Writing"]))
     priya.wait_for_dm()
     priya.mentor("leave")
     priya.wait_for_ephemeral("You've left *Mentoring*")
@@ -78,7 +78,7 @@ def test_leave_and_come_back(world: World, database_url: str) -> None:
     assert row.status == "left" and row.left_at is not None
     priya.open_home()
     assert "you left" in str(priya.wait_for_home("you left"))
-    priya.join(join_answers("peer", wanted=["Writing"]), title="Edit your profile")
+    priya.join(join_answers("mentee", wanted=["Writing"]), title="Edit your profile")
     world.wait_for(lambda: rows(database_url, Participant)[0].status == "active", what="Priya back")
 
 
@@ -91,11 +91,15 @@ def test_leaving_a_programme_you_are_not_in_says_so(world: World) -> None:
 
 
 def test_preferences_are_stored_and_rather_not_stays_private(world: World, database_url: str) -> None:
-    ana, kenji = world.person("Ana"), world.person("Kenji")
-    ana.join(join_answers("mentee", wanted=["Writing"]) | {"meeting_mode": "in_person", "rather_not": [kenji.id]})
+    ana, kenji, ingrid = world.person("Ana"), world.person("Kenji"), world.person("Ingrid")
+    ingrid.mentor("admin")
+    ingrid.wait_for_ephemeral("Programme admin")
+    set_programme(database_url, offices=["Lisbon", "Berlin"])
+    answers = {"meeting_mode": "in_person", "office": "Lisbon", "rather_not": [kenji.id]}
+    ana.join(join_answers("mentee", wanted=["Writing"]) | answers)
     ana.wait_for_dm()
     [row] = rows(database_url, Participant)
-    assert row.meeting_mode == "in_person" and row.rather_not == [kenji.id]
+    assert row.meeting_mode == "in_person" and row.office == "Lisbon" and row.rather_not == [kenji.id]
     posted = json.dumps([c.params for c in world.standin.calls if c.method == "chat.postMessage"])
     assert kenji.id not in posted
 

@@ -89,7 +89,7 @@ def test_when_slack_will_not_open_the_modal_the_person_is_told(world: World, cap
 def test_when_the_profile_cannot_be_read_the_join_still_works_and_says_so(world: World) -> None:
     world.standin.fail_next("users.info", error="user_not_found")
     priya = world.person("Priya")
-    priya.join(join_answers("peer", wanted=["Writing"]))
+    priya.join(join_answers("mentee", wanted=["Writing"]))
     priya.wait_for_dm()
     assert "couldn't read your timezone" in priya.transcript()
 
@@ -98,7 +98,7 @@ def test_a_dm_that_slack_refuses_is_logged_with_context(world: World, caplog: py
     world.standin.fail_next("chat.postMessage", error="channel_not_found")
     lea = world.person("Lea")
     with caplog.at_level(logging.ERROR):
-        lea.join(join_answers("peer", wanted=["Writing"]))
+        lea.join(join_answers("mentee", wanted=["Writing"]))
         lea.wait_for_home("Edit profile")
     failures = [r for r in caplog.records if "could not send a direct message" in r.getMessage()]
     assert failures and getattr(failures[0], "user_id", None) == lea.id

@@ -212,7 +212,7 @@ def test_admins_see_who_is_waiting_paused_and_left_but_never_private_preferences
     ingrid, ana, sam, kenji = (world.person(n) for n in ("Ingrid", "Ana", "Sam", "Kenji"))
     ana.join(join_answers("mentee", wanted=["Leadership"], department="Engineering") | {"rather_not": [kenji.id]})
     sam.join(join_answers("mentor", offered=["Leadership"], capacity=2, department="Sales"))
-    kenji.join(join_answers("peer", wanted=["Writing"], department="Data"))
+    kenji.join(join_answers("mentee", wanted=["Writing"], department="Data"))
     for person in (ana, sam, kenji):
         person.wait_for_dm()
     sam.mentor("pause 2w")

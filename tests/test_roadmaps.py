@@ -343,11 +343,13 @@ def test_peers_each_own_a_roadmap_that_their_partner_can_see(world: World, datab
     from tests.data import set_programme
 
     ana, lea, ingrid = world.person("Ana"), world.person("Lea"), world.person("Ingrid")
+    ingrid.mentor("admin")
+    ingrid.wait_for_ephemeral("Programme admin")
+    set_programme(database_url, kind="peer_pairs", requires_approval=False)
     ana.join(join_answers("peer", offered=["Public speaking"], wanted=["Writing"]))
     lea.join(join_answers("peer", offered=["Writing"], wanted=["Public speaking"]))
     ana.wait_for_dm()
     lea.wait_for_dm()
-    set_programme(database_url, kind="peer_pairs", requires_approval=False)
     ingrid.mentor("admin")
     ingrid.click(
         ingrid.wait_for_ephemeral("Programme admin"), admin_ui.MATCH_ACTION, str(rows(database_url, Programme)[0].id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -194,3 +194,47 @@ def end_pause(*, session: Session, participant_id: int, today: date) -> bool:
         if participant is not None:
             replan_person(session=session, team_id=participant.team_id, user_id=participant.slack_user_id)
     return changed
+
+
+def people_to_watch(*, session: Session, checked_before: datetime) -> list[tuple[str, str]]:
+    """(team id, user id) of everyone whose Slack status may hold their pair's check-ins, not read since
+    `checked_before`: active people in an active match, and anyone marked away (to see them come back)."""
+    stale = or_(col(Participant.status_checked_at).is_(None), col(Participant.status_checked_at) < checked_before)
+    in_match = (
+        select(Participant.team_id, Participant.slack_user_id)
+        .join(MatchMember, col(MatchMember.slack_user_id) == col(Participant.slack_user_id))
+        .join(Match, col(Match.id) == col(MatchMember.match_id))
+        .where(
+            Match.status == MatchStatus.ACTIVE.value,
+            col(Match.programme_id) == col(Participant.programme_id),
+            Participant.status == ParticipantStatus.ACTIVE.value,
+            stale,
+        )
+    )
+    away = select(Participant.team_id, Participant.slack_user_id).where(col(Participant.away_since).is_not(None), stale)
+    found = {(str(t), str(u)) for t, u in session.exec(in_match).all()}
+    found |= {(str(t), str(u)) for t, u in session.exec(away).all()}
+    return sorted(found)
+
+
+def active_partners(*, session: Session, team_id: str, user_id: str) -> list[tuple[int, str]]:
+    """(match id, partner id) for each partner in this person's active matches."""
+    mine = select(MatchMember.match_id).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
+    rows = session.exec(
+        select(MatchMember.match_id, MatchMember.slack_user_id)
+        .join(Match, col(Match.id) == col(MatchMember.match_id))
+        .where(
+            col(MatchMember.match_id).in_(mine),
+            Match.status == MatchStatus.ACTIVE.value,
+            MatchMember.slack_user_id != user_id,
+        )
+    ).all()
+    return [(int(m), str(u)) for m, u in rows]
+
+
+def memberships_of(*, session: Session, team_id: str, user_id: str) -> list[Participant]:
+    return list(
+        session.exec(
+            select(Participant).where(Participant.team_id == team_id, Participant.slack_user_id == user_id)
+        ).all()
+    )
