@@ -755,8 +755,12 @@ def deliver_due(
                 if time.monotonic() + soonest >= deadline:
                     break
                 sleep(soonest)
-    finally:
-        for job in jobs:  # out of time: hand the claims back
-            run.release(job)
+    except BaseException:
+        # Keep what was decided, but hand nothing back: the row being sent may already be in Slack. Its claim goes
+        # stale and it is checked against Slack's history before it is ever sent again.
         outcomes.flush()
+        raise
+    for job in jobs:  # out of time: hand the claims back
+        run.release(job)
+    outcomes.flush()
     return report

@@ -293,6 +293,7 @@ class SlackStandIn:
         self._homes: dict[str, str] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._files: dict[str, _File] = {}
+        self.emails_given: set[str] = set()  # emails handed out in user objects (only with users:read.email)
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._statuses: dict[str, tuple[str, str, int]] = {}  # user id -> (emoji, text, expiration epoch or 0)
@@ -1234,7 +1235,19 @@ class SlackStandIn:
         user = self._user_fields(person)
         if EMAIL_SCOPE not in self._caller_scopes():
             user["profile"].pop("email", None)
+        elif person.email:
+            self.emails_given.add(person.email)
         return user
+
+    def data_scopes(self) -> set[str]:
+        """Scopes whose data the app went on to use: an email only `users:read.email` reveals that then appears
+        in something the app sent (a call's arguments or an uploaded file)."""
+        with self._lock:
+            uploaded = b"\n".join(f.data or b"" for f in self._files.values())
+            sent = json.dumps([c.params for c in self.calls], default=str)
+            given = set(self.emails_given)
+        used = any(email.encode() in uploaded or email in sent for email in given)
+        return {EMAIL_SCOPE} if used else set()
 
     def _user_fields(self, person: Person) -> dict[str, Any]:
         return {

@@ -16,13 +16,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
 from blocks import admin as admin_ui
+from blocks import booking as booking_ui
 from blocks import culture as culture_ui
+from blocks import matching as match_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
 from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
-from store.models import Programme
+from store.models import MatchMember, Programme
 from tests.conftest import running_world
 from tests.data import rows, set_programme
 from tests.test_matching_flow import enrol, release_all, room_of
@@ -51,7 +53,8 @@ def manifest_without(tmp_path: Path, scope: str) -> Path:
 def needed_scopes(standin: SlackStandIn) -> set[str]:
     """Every scope Slack required of what happened: the Web API calls the app made, and the events and commands
     Slack delivered to it."""
-    return {c.scope for c in standin.calls if c.scope} | {scope for _, scope in standin.delivered if scope}
+    calls = {c.scope for c in standin.calls if c.scope}
+    return calls | {scope for _, scope in standin.delivered if scope} | standin.data_scopes()
 
 
 def missing_scope_answers(standin: SlackStandIn) -> list[dict[str, Any]]:
@@ -268,6 +271,30 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     ingrid.wait_for_modal("Recruit mentors")
     ingrid.submit({"channel": RANDOM_CHANNEL_ID, "note": "An hour a fortnight"})
     world.wait_for(lambda: world.standin.messages_in(RANDOM_CHANNEL_ID) or None, what="the invitation to mentor")
+
+    intro = world.standin.messages_in(room)[0]  # a booked chat: its invite names both people by email
+    ana.click(intro, match_ui.SCHEDULE_ACTION)
+    offer = world.wait_for(
+        lambda: next((m for m in world.standin.messages_in(room) if "would like to find a time" in m.text), None),
+        what="the times offered",
+    )
+    pick = next(
+        b["accessory"]["value"] for b in offer.blocks if b.get("accessory", {}).get("action_id") == "booking_pick"
+    )
+    match = room_of(database_url, ana.id)
+    [partner_id] = [
+        m.slack_user_id for m in rows(database_url, MatchMember) if m.match_id == match.id and m.slack_user_id != ana.id
+    ]
+    world.person(partner_id).click(offer, booking_ui.PICK_ACTION, pick)
+    proposed = world.wait_for(
+        lambda: next((m for m in world.standin.messages_in(room) if m.ts == offer.ts and "proposed" in m.text), None),
+        what="the proposal",
+    )
+    ana.click(proposed, booking_ui.ACCEPT_ACTION)
+    world.wait_for(
+        lambda: [f for m in world.standin.messages_in(room) for f in m.files if f["name"].endswith(".ics")] or None,
+        what="the invite",
+    )
 
     lea.mentor("my-data")
     world.wait_for(lambda: world.standin.calls_to("files.completeUploadExternal") or None, what="the export")
