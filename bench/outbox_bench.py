@@ -229,7 +229,9 @@ def report(args: argparse.Namespace, killed: list[dict[str, Any]], base: list[di
         dup = max(r["duplicates"] for r in runs)
         lost = max(r["lost"] for r in runs)
         lines.append(
-            f"| {name} | {_median(runs, 'kills'):.0f} | {_median(runs, 'rate'):.2f}/s of {runs[0]['allowed']:.1f}/s "
+            f"| {name} | {_median(runs, 'kills'):.0f}"
+            f"{'' if name == 'baseline' else ' ' + verdict(_median(runs, 'kills') >= args.kills)} "
+            f"| {_median(runs, 'rate'):.2f}/s of {runs[0]['allowed']:.1f}/s "
             f"| {share:.1f} % ({_spread(runs, 'share', '.1f')}) {verdict(share >= TARGET_SHARE)} "
             f"| {dup} {verdict(dup == 0)} | {lost} {verdict(lost == 0)} | {max(r['failed'] for r in runs)} "
             f"| {_median(runs, 'answers_lost'):.0f} | {_median(runs, 'history_reads'):.0f} "
