@@ -219,7 +219,9 @@ def test_rows_are_claimed_and_recorded_in_batches(db: Database) -> None:
     with SlackStandIn(people=crowd) as standin:
         for p in crowd:
             checkin_for(db, p.id)
-        report = deliver(db, plain_client(standin), batch=10, flush_every=60.0)
+        # A workspace rate that never makes the pass wait (it records what is done before any wait).
+        limiter = RateLimiter(post_per_minute=60_000)
+        report = deliver(db, plain_client(standin), batch=10, flush_every=60.0, limiter=limiter)
         assert report.sent == 30
         assert report.claims <= 6 and report.flushes <= 6
         assert {p.id: len(standin.dms(p.id)) for p in crowd} == {p.id: 1 for p in crowd}
@@ -393,7 +395,7 @@ def test_two_replicas_one_leader_takeover_when_it_dies_and_each_message_once(dat
                     return [r.status for r in outbox(db)].count("sent")
 
                 # All sent, and the leader has logged that pass (it may be killed before logging otherwise).
-                _wait(lambda: sent() >= 20 and any(e["event"] == "pass" for e in _events(events)))
+                _wait(lambda: sent() >= 20 and any(e["event"] == "pass" for e in _events(events)), timeout=120)
                 first = _leads(events)[0]["pid"]
                 leader = next(r for r in replicas if r.pid == first)
                 leader.send_signal(signal.SIGKILL)  # the leader dies: its connection closes, the lock frees
@@ -442,7 +444,7 @@ def test_a_crash_mid_send_with_a_second_worker_and_a_failing_history_read_delive
                 def accepted() -> int:
                     return len([c for c in standin.calls_to("chat.postMessage") if c.status == 200])
 
-                _wait(lambda: accepted() >= 12)
+                _wait(lambda: accepted() >= 12, timeout=120)  # two processes start on a busy machine
                 with db.session() as session:
                     claims = {r.claimed_by for r in session.exec(select(OutboxMessage)).all() if r.claimed_by}
                 [leader_name] = claims
