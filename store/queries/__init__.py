@@ -19,7 +19,9 @@ from store.queries.matching import (
     count_missed_round,
     insert_proposals,
     matches_with_members,
+    participant_names,
     released_matches,
+    round_people,
 )
 from store.queries.participants import (
     end_pause,
@@ -108,6 +110,7 @@ __all__ = [
     "name_taken",
     "open_programmes",
     "participant_counts",
+    "participant_names",
     "pauses_due",
     "programme_participants",
     "programmes",
@@ -119,6 +122,7 @@ __all__ = [
     "replan_person",
     "roadmap_for",
     "roadmap_milestones",
+    "round_people",
     "scheduler_states",
     "set_participant_profile",
     "set_status",
