@@ -99,7 +99,7 @@ def candidates(
     """The people to match this round, the people who cannot be (with why), and everyone's manager."""
     assert programme.id is not None
     mode = mode_of(programme)
-    people = session.exec(select(Participant).where(Participant.programme_id == programme.id)).all()
+    people = queries.round_people(session=session, programme_id=programme.id)
     managers = {p.slack_user_id: p.manager_id for p in people}
     taken: dict[str, int] = {}
     for _, group in active_matches(session=session, programme_id=programme.id):
@@ -359,10 +359,7 @@ def carry_over(session: Session, *, programme_id: int, now: datetime) -> tuple[l
 def programme_names(*, session: Session, programme: Programme) -> dict[str, str]:
     """Each participant's display name in the programme (their Slack id when they have none)."""
     assert programme.id is not None
-    return {
-        p.slack_user_id: (p.display_name or p.slack_user_id)
-        for p in queries.programme_participants(session=session, team_id=programme.team_id, programme_id=programme.id)
-    }
+    return queries.participant_names(session=session, programme_id=programme.id)
 
 
 @dataclass(frozen=True)

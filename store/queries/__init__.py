@@ -19,7 +19,9 @@ from store.queries.matching import (
     count_missed_round,
     insert_proposals,
     matches_with_members,
+    participant_names,
     released_matches,
+    round_people,
 )
 from store.queries.meetings import (
     get_meeting,
@@ -124,6 +126,7 @@ __all__ = [
     "name_taken",
     "open_programmes",
     "participant_counts",
+    "participant_names",
     "pauses_due",
     "people_to_watch",
     "programme_participants",
@@ -139,6 +142,7 @@ __all__ = [
     "replan_roadmap",
     "roadmap_for",
     "roadmap_milestones",
+    "round_people",
     "scheduler_states",
     "set_participant_profile",
     "set_status",

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, text, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -68,6 +69,41 @@ def matches_with_members(*conditions: ColumnElement[bool], session: Session) -> 
     ).all():
         grouped.setdefault(member.match_id, []).append(member)
     return [(m, grouped[m.id]) for m in matches if m.id is not None]
+
+
+ROUND_COLUMNS: tuple[Any, ...] = (
+    Participant.slack_user_id,
+    Participant.manager_id,
+    Participant.status,
+    Participant.role,
+    Participant.capacity,
+    Participant.skills_offered,
+    Participant.skills_wanted,
+    Participant.goals,
+    Participant.department,
+    Participant.title,
+    Participant.timezone,
+    Participant.meeting_mode,
+    Participant.office,
+    Participant.rather_not,
+    Participant.missed_rounds,
+)
+
+
+def round_people(*, session: Session, programme_id: int) -> list[Any]:
+    """What a round needs of each participant of the programme (rows with those attributes), in one query that
+    loads no ORM objects."""
+    return list(
+        session.execute(select_columns(*ROUND_COLUMNS).where(col(Participant.programme_id) == programme_id)).all()
+    )
+
+
+def participant_names(*, session: Session, programme_id: int) -> dict[str, str]:
+    """Each participant's display name in the programme (their Slack id when they have none), in one query."""
+    rows = session.execute(
+        select(Participant.slack_user_id, Participant.display_name).where(col(Participant.programme_id) == programme_id)
+    ).all()
+    return {uid: (name or uid) for uid, name in rows}
 
 
 def _reserve_ids(session: Session, table: str, count: int) -> list[int]:
