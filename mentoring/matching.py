@@ -145,7 +145,7 @@ def candidates(
                 title=person.title,
                 timezone=person.timezone,
                 capacity=capacity,
-                meeting_mode=person.meeting_mode,  # type: ignore[arg-type]
+                meeting_mode=person.meeting_mode,
                 location=person.office,
                 manager_id=person.manager_id,
                 rather_not=frozenset(person.rather_not),
