@@ -25,12 +25,12 @@ import random
 import statistics
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import func, insert, text
+from sqlalchemy import Connection, func, insert, text
 from sqlmodel import col, select
 
 from bench.common import DEFAULT_PG, fresh_postgres, write_section
@@ -60,8 +60,14 @@ def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[
         yield rows[start : start + size]
 
 
-def populate(db: Database, participants: int, seed: int = 7) -> None:
-    """`participants` people in one active programme, all in mentoring pairs released over a fortnight."""
+AddRows = Callable[[Connection, int, list[int], random.Random], None]
+
+
+def populate(
+    db: Database, participants: int, seed: int = 7, *, spread_days: int = 14, more: AddRows | None = None
+) -> None:
+    """`participants` people in one active programme, all in mentoring pairs released over `spread_days`;
+    `more(conn, programme_id, match_ids, rng)` adds rows of its own (e.g. roadmaps) before the database settles."""
     rng = random.Random(seed)
     pairs = participants // 2
     with db.engine.begin() as conn:
@@ -139,7 +145,7 @@ def populate(db: Database, participants: int, seed: int = 7) -> None:
             conn.execute(insert(Participant.__table__), chunk)  # type: ignore[attr-defined]
         matches = []
         for i in range(pairs):
-            released = T0 + timedelta(seconds=rng.uniform(0, 14 * 86400))
+            released = T0 + timedelta(seconds=rng.uniform(0, spread_days * 86400))
             matches.append(
                 {
                     "team_id": TEAM_ID,
@@ -175,6 +181,8 @@ def populate(db: Database, participants: int, seed: int = 7) -> None:
         ]
         for chunk in _chunks(members):
             conn.execute(insert(MatchMember.__table__), chunk)  # type: ignore[attr-defined]
+        if more is not None:
+            more(conn, programme_id, match_ids, rng)
         history = [
             {
                 "team_id": TEAM_ID,

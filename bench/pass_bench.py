@@ -25,9 +25,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import Connection, event, insert, select, text, update
 from sqlalchemy.engine import Engine
 
+from bench import checkin_bench
 from bench.common import DEFAULT_PG, fresh_postgres, write_section
 from scheduling.checkins import plan_checkins
 from scheduling.roadmaps import plan_roadmap_nudges
@@ -36,14 +37,7 @@ from standin import BOT_TOKEN, TEAM_ID, SlackStandIn
 from store.db import Database
 from store.models import (
     Match,
-    MatchMember,
-    MatchRound,
     Milestone,
-    OutboxMessage,
-    OutboxStatus,
-    Participant,
-    Programme,
-    ProgrammeStatus,
     Roadmap,
 )
 
@@ -60,174 +54,51 @@ def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[
 
 
 def populate(db: Database, participants: int, seed: int = 7) -> None:
-    """`participants` people in one active programme, in mentoring pairs released over a fortnight, each
-    mentee with a roadmap of two milestones (bulk inserts)."""
-    rng = random.Random(seed)
-    pairs = participants // 2
-    with db.engine.begin() as conn:
-        programme_id = conn.execute(
-            insert(Programme.__table__).returning(Programme.__table__.c.id),  # type: ignore[attr-defined]
-            {
-                "team_id": TEAM_ID,
-                "slug": "bench",
-                "name": "Bench",
-                "objectives": "",
-                "kind": "one_to_one",
-                "status": ProgrammeStatus.ACTIVE.value,
-                "cycle_days": 90,
-                "cadence": "fortnightly",
-                "skills": ["Writing"],
-                "max_capacity": 5,
-                "circle_size": 4,
-                "enrolment_open": True,
-                "eligibility": "",
-                "requires_approval": False,
-                "llm_enabled": False,
-                "cycle_number": 1,
-                "cycle_started_at": T0,
-                "cycle_ends_at": T0 + timedelta(days=90),
-                "forgotten": {},
-                "checkin_days": [1, 2, 3],
-                "checkin_start_hour": 10,
-                "checkin_end_hour": 16,
-                "created_at": T0,
-                "updated_at": T0,
-            },
-        ).scalar_one()
-        round_id = conn.execute(
-            insert(MatchRound.__table__).returning(MatchRound.__table__.c.id),  # type: ignore[attr-defined]
-            {
-                "team_id": TEAM_ID,
-                "programme_id": programme_id,
-                "cycle_number": 1,
-                "status": "released",
-                "seed": 1,
-                "created_by": "U0BENCH",
-                "stats": {},
-                "unmatched": [],
-                "created_at": T0,
-                "released_at": T0,
-            },
-        ).scalar_one()
-        people = [
-            {
-                "team_id": TEAM_ID,
-                "programme_id": programme_id,
-                "slack_user_id": f"U{i:09d}",
-                "display_name": f"Person {i}",
-                "title": "",
-                "role": "mentor" if i % 2 == 0 else "mentee",
-                "skills_offered": [],
-                "skills_wanted": [],
-                "goals": "",
-                "department": f"Dept {i % 10}",
-                "timezone": TIMEZONES[i % len(TIMEZONES)],
-                "meeting_mode": "either",
-                "rather_not": [],
-                "status": "active",
-                "status_reason": "",
-                "missed_rounds": 0,
-                "unanswered_checkins": 0,
-                "consent_version": "1",
-                "consented_at": T0,
-                "joined_at": T0,
-                "updated_at": T0,
-            }
-            for i in range(participants)
-        ]
-        for chunk in _chunks(people):
-            conn.execute(insert(Participant.__table__), chunk)  # type: ignore[attr-defined]
-        matches = []
-        for i in range(pairs):
-            released = T0 + timedelta(seconds=rng.uniform(0, 12 * 86400))
-            matches.append(
-                {
-                    "team_id": TEAM_ID,
-                    "programme_id": programme_id,
-                    "round_id": round_id,
-                    "cycle_number": 1,
-                    "status": "active",
-                    "score": 1.0,
-                    "reasons": [],
-                    "room_id": f"G{i:09d}",
-                    "room_kind": "private",
-                    "released_at": released,
-                    "end_reason": "",
-                    "prompts_seen": [],
-                    "plan_at": released + timedelta(days=14),
-                    "continue_votes": [],
-                }
-            )
-        match_ids: list[int] = []
-        for chunk in _chunks(matches):
-            match_ids += (
-                conn.execute(insert(Match.__table__).returning(Match.__table__.c.id), chunk)  # type: ignore[attr-defined]
-                .scalars()
-                .all()
-            )
-        members = [
-            {"match_id": mid, "team_id": TEAM_ID, "slack_user_id": f"U{2 * n + k:09d}", "role": role}
-            for n, mid in enumerate(match_ids)
-            for k, role in ((0, "mentor"), (1, "mentee"))
-        ]
-        for chunk in _chunks(members):
-            conn.execute(insert(MatchMember.__table__), chunk)  # type: ignore[attr-defined]
-        roadmaps = [
-            {
-                "team_id": TEAM_ID,
-                "programme_id": programme_id,
-                "match_id": mid,
-                "owner_id": f"U{2 * n + 1:09d}",
-                "goal": "Grow",
-                "created_at": T0,
-                "updated_at": T0,
-            }
-            for n, mid in enumerate(match_ids)
-        ]
-        roadmap_ids: list[int] = []
-        for chunk in _chunks(roadmaps):
-            roadmap_ids += (
-                conn.execute(insert(Roadmap.__table__).returning(Roadmap.__table__.c.id), chunk)  # type: ignore[attr-defined]
-                .scalars()
-                .all()
-            )
-        milestones = [
-            {
-                "team_id": TEAM_ID,
-                "roadmap_id": rid,
-                "match_id": mid,
-                "programme_id": programme_id,
-                "title": f"Step {k}",
-                "skill": "Writing",
-                "due_on": (T0 + timedelta(days=30 * k + rng.randint(0, 20))).date(),
-                "status": "planned",
-                "evidence_note": "",
-                "mentor_comment": "",
-                "created_at": T0,
-                "updated_at": T0,
-            }
-            for rid, mid in zip(roadmap_ids, match_ids, strict=True)
-            for k in (1, 2)
-        ]
-        for chunk in _chunks(milestones):
-            conn.execute(insert(Milestone.__table__), chunk)  # type: ignore[attr-defined]
-        history = [
-            {
-                "team_id": TEAM_ID,
-                "key": f"earlier:{i}",
-                "kind": "checkin",
-                "recipient": f"U{i % participants:09d}",
-                "payload": {"text": "Did you meet?"},
-                "not_before": T0 - timedelta(days=rng.uniform(1, 60)),
-                "status": OutboxStatus.SENT.value,
-                "attempts": 1,
-                "last_error": "",
-                "created_at": T0,
-            }
-            for i in range(2 * participants)
-        ]
-        for chunk in _chunks(history):
-            conn.execute(insert(OutboxMessage.__table__), chunk)  # type: ignore[attr-defined]
+    """`participants` people in one active programme, in mentoring pairs released over 12 days (the check-in
+    benchmark's population), each mentee with a roadmap of two milestones (bulk inserts)."""
+    checkin_bench.populate(db, participants, seed, spread_days=12, more=_roadmaps)
+
+
+def _roadmaps(conn: Connection, programme_id: int, match_ids: list[int], rng: random.Random) -> None:
+    roadmaps = [
+        {
+            "team_id": TEAM_ID,
+            "programme_id": programme_id,
+            "match_id": mid,
+            "owner_id": f"U{2 * n + 1:09d}",
+            "goal": "Grow",
+            "created_at": T0,
+            "updated_at": T0,
+        }
+        for n, mid in enumerate(match_ids)
+    ]
+    roadmap_ids: list[int] = []
+    for chunk in _chunks(roadmaps):
+        roadmap_ids += (
+            conn.execute(insert(Roadmap.__table__).returning(Roadmap.__table__.c.id), chunk)  # type: ignore[attr-defined]
+            .scalars()
+            .all()
+        )
+    milestones = [
+        {
+            "team_id": TEAM_ID,
+            "roadmap_id": rid,
+            "match_id": mid,
+            "programme_id": programme_id,
+            "title": f"Step {k}",
+            "skill": "Writing",
+            "due_on": (T0 + timedelta(days=30 * k + rng.randint(0, 20))).date(),
+            "status": "planned",
+            "evidence_note": "",
+            "mentor_comment": "",
+            "created_at": T0,
+            "updated_at": T0,
+        }
+        for rid, mid in zip(roadmap_ids, match_ids, strict=True)
+        for k in (1, 2)
+    ]
+    for chunk in _chunks(milestones):
+        conn.execute(insert(Milestone.__table__), chunk)  # type: ignore[attr-defined]
 
 
 def settle(db: Database, *, now: datetime = NOW) -> float:
