@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from blocks.text import escape
-from gateway.slack import TeamClients, team_clients, user_profile, workspace_admin_ids
+from gateway.slack import TeamClients, team_clients, user_profile, without_retries, workspace_admin_ids
 from mentoring import matching
 from mentoring.access import programme_admin_ids
 from mentoring.away import away_by_status, note_status
@@ -180,6 +180,9 @@ def _notice(session: Session, team_id: str, key: str, admin: str, text: str, now
 
 
 STATUS_EVERY = timedelta(hours=4)  # how often a matched person's Slack status is read
+# At most this many statuses are read per pass (users.info is Tier 4, about 100 a minute per workspace), without
+# waiting out a 429: a person not read now is read at a later pass.
+MAX_STATUS_READS = 50
 
 
 def follow_away_statuses(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
@@ -187,12 +190,12 @@ def follow_away_statuses(db: Database, client: WebClient | TeamClients, *, now: 
     travelling) gets no check-ins or nudges and their pair's cadence waits; each partner is told once, kindly.
     Returns how many people went away or came back."""
     with db.session() as session:
-        watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY)
+        watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY)[:MAX_STATUS_READS]
     clients = team_clients(client)
     changed = 0
     for team_id, user_id in watched:
         team_client = clients.for_team(team_id)
-        profile = user_profile(team_client, user_id) if team_client is not None else None
+        profile = user_profile(without_retries(team_client), user_id) if team_client is not None else None
         if profile is None or profile.deleted:
             continue
         state = away_by_status(profile.status_emoji, profile.status_text, profile.status_expiration, now=now)
