@@ -64,7 +64,13 @@ AddRows = Callable[[Connection, int, list[int], random.Random], None]
 
 
 def populate(
-    db: Database, participants: int, seed: int = 7, *, spread_days: int = 14, more: AddRows | None = None
+    db: Database,
+    participants: int,
+    seed: int = 7,
+    *,
+    spread_days: int = 14,
+    more: AddRows | None = None,
+    settle: bool = True,
 ) -> None:
     """`participants` people in one active programme, all in mentoring pairs released over `spread_days`;
     `more(conn, programme_id, match_ids, rng)` adds rows of its own (e.g. roadmaps) before the database settles."""
@@ -200,6 +206,8 @@ def populate(
         ]
         for chunk in _chunks(history):
             conn.execute(insert(OutboxMessage.__table__), chunk)  # type: ignore[attr-defined]
+    if not settle:
+        return
     # A settled database, as a running deployment has: statistics, visibility map, and the bulk load on disk.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))

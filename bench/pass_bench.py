@@ -56,7 +56,7 @@ def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Iterator[list[dict[
 def populate(db: Database, participants: int, seed: int = 7) -> None:
     """`participants` people in one active programme, in mentoring pairs released over 12 days (the check-in
     benchmark's population), each mentee with a roadmap of two milestones (bulk inserts)."""
-    checkin_bench.populate(db, participants, seed, spread_days=12, more=_roadmaps)
+    checkin_bench.populate(db, participants, seed, spread_days=12, more=_roadmaps, settle=False)
 
 
 def _roadmaps(conn: Connection, programme_id: int, match_ids: list[int], rng: random.Random) -> None:

@@ -377,9 +377,8 @@ def on_manual_pair_submit(
 ) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    state = (view.get("state") or {}).get("values") or {}
-    first = ((state.get("first") or {}).get("value") or {}).get("selected_user") or ""
-    second = ((state.get("second") or {}).get("value") or {}).get("selected_user") or ""
+    first = str(state_value(view, "first").get("selected_user") or "")
+    second = str(state_value(view, "second").get("selected_user") or "")
     programme_id = int_or_none(metadata(view).get("programme_id"))
     with deps.db.begin() as session:
         if not access_of(client, session, team_id=team_id, user_id=user_id).can_admin(programme_id):

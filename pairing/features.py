@@ -515,6 +515,10 @@ def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights,
     if weights.cross_department:
         differ = (f.dept[e] != f.dept[m]) & f.dept_known[e] & f.dept_known[m]
         score += np.float32(100.0 * weights.cross_department / total) * differ
+    for weight, ids in ((weights.same_department, f.dept), (weights.same_office, f.office)):
+        if weight:
+            same = (ids[e] == ids[m]) & (ids[e] >= 0)
+            score += np.float32(100.0 * weight / total) * same
     if f.bonus.any():
         score += f.bonus[e] + f.bonus[m]
     bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]

@@ -29,6 +29,7 @@ from standin.appserver import serve
 from standin.scenes import World, join_answers
 from store.db import make_engine
 from tests.conftest import SIGNING_SECRET
+from tests.data import open_programme
 from tests.test_screening import row_counts
 
 
@@ -124,6 +125,7 @@ def outage(database_url: str, tmp_path: Path) -> Iterator[Outage]:
         proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
         app_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     with SlackStandIn() as standin:
+        open_programme(database_url, standin.team_id)  # an admin has opened one
         settings = Settings(
             _env_file=None,
             slack_bot_token=BOT_TOKEN,
