@@ -200,8 +200,14 @@ def people_to_watch(*, session: Session, checked_before: datetime) -> list[tuple
     """(team id, user id) of everyone whose Slack status may hold their pair's check-ins, not read since
     `checked_before`: active people in an active match, and anyone marked away (to see them come back)."""
     stale = or_(col(Participant.status_checked_at).is_(None), col(Participant.status_checked_at) < checked_before)
+    fields = (
+        col(Participant.team_id),
+        col(Participant.slack_user_id),
+        col(Participant.away_since),
+        col(Participant.status_checked_at),
+    )
     in_match = (
-        select(Participant.team_id, Participant.slack_user_id)
+        select(*fields)
         .join(MatchMember, col(MatchMember.slack_user_id) == col(Participant.slack_user_id))
         .join(Match, col(Match.id) == col(MatchMember.match_id))
         .where(
@@ -211,10 +217,12 @@ def people_to_watch(*, session: Session, checked_before: datetime) -> list[tuple
             stale,
         )
     )
-    away = select(Participant.team_id, Participant.slack_user_id).where(col(Participant.away_since).is_not(None), stale)
-    found = {(str(t), str(u)) for t, u in session.exec(in_match).all()}
-    found |= {(str(t), str(u)) for t, u in session.exec(away).all()}
-    return sorted(found)
+    away = select(*fields).where(col(Participant.away_since).is_not(None), stale)
+    found: dict[tuple[str, str], tuple[bool, float]] = {}
+    for team_id, user_id, away_since, checked_at in [*session.execute(in_match).all(), *session.execute(away).all()]:
+        # Those away first (to see them come back), then the longest unread: a read refused now goes first later.
+        found[(str(team_id), str(user_id))] = (away_since is None, checked_at.timestamp() if checked_at else 0.0)
+    return sorted(found, key=lambda key: (found[key], key))
 
 
 def active_partners(*, session: Session, team_id: str, user_id: str) -> list[tuple[int, str]]:
