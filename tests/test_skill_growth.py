@@ -19,22 +19,12 @@ from standin import TEAM_ID, render_blocks
 from standin.scenes import World, join_answers
 from store.db import Database
 from store.models import Match, Programme, SkillRating
-from tests.conftest import running_world
 from tests.data import rows
-from tests.test_checkin_loop import START, Cycle, run_until
+from tests.test_checkin_loop import START, Cycle, cycle, run_until
 from tests.test_programme_insight import files_in_dms, seeded
 
 SKILLS = ["Writing", "Public speaking", "Negotiation"]
-
-
-@pytest.fixture
-def cycle(database_url: str) -> Iterator[Cycle]:
-    with running_world(database_url) as world:
-        running = Cycle(world, database_url)
-        try:
-            yield running
-        finally:
-            running.close()
+__all__ = ["cycle"]  # the fixture
 
 
 @pytest.fixture
