@@ -178,6 +178,43 @@ def plan_match(state: MatchState, now: datetime) -> Plan:
 AdminLookup = Callable[[Session, str, int], list[str]]
 
 
+def plan_due_matches(
+    db: Database,
+    *,
+    next_look: Any,
+    now: datetime,
+    batch: int,
+    time_budget: float,
+    plan: Callable[[Session, list[Match]], int],
+) -> int:
+    """Run `plan` over the active, released matches whose `next_look` column has come (or is None), `batch` at a
+    time, each batch in one unit of work (PostgreSQL: rows locked with SKIP LOCKED, so two planners never plan the
+    same match); no batch starts after `time_budget` seconds. Returns the sum of what `plan` returned."""
+    planned = 0
+    deadline = clock.monotonic() + time_budget
+    while clock.monotonic() < deadline:
+        with db.begin() as session:
+            query = (
+                select(Match)
+                .where(
+                    Match.status == MatchStatus.ACTIVE.value,
+                    or_(col(next_look).is_(None), col(next_look) <= now),
+                    col(Match.released_at).is_not(None),
+                )
+                .order_by(col(next_look), col(Match.id))
+                .limit(batch)
+            )
+            if db.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            matches = list(session.exec(query).all())
+            if not matches:
+                break
+            planned += plan(session, matches)
+        if len(matches) < batch:
+            break
+    return planned
+
+
 def plan_checkins(
     db: Database,
     *,
@@ -194,29 +231,14 @@ def plan_checkins(
     waits for the next pass (still due, and timed from its own due moment), so a pass stays short.
     `admins(session, team_id, programme_id)` names who hears about stalled pairs.
     """
-    planned = 0
-    deadline = clock.monotonic() + time_budget
-    while clock.monotonic() < deadline:
-        with db.begin() as session:
-            query = (
-                select(Match)
-                .where(
-                    Match.status == MatchStatus.ACTIVE.value,
-                    or_(col(Match.plan_at).is_(None), col(Match.plan_at) <= now),
-                    col(Match.released_at).is_not(None),
-                )
-                .order_by(col(Match.plan_at), col(Match.id))
-                .limit(batch)
-            )
-            if db.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            matches = list(session.exec(query).all())
-            if not matches:
-                break
-            planned += _Batch(session, matches, now, admins).plan()
-        if len(matches) < batch:
-            break
-    return planned
+    return plan_due_matches(
+        db,
+        next_look=Match.plan_at,
+        now=now,
+        batch=batch,
+        time_budget=time_budget,
+        plan=lambda session, matches: _Batch(session, matches, now, admins).plan(),
+    )
 
 
 class _Batch:

@@ -12,17 +12,15 @@ for the new date (the old ones, if not sent yet, are skipped).
 from __future__ import annotations
 
 import logging
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from blocks import roadmaps as roadmap_ui
 from mentoring.meeting import zone
 from mentoring.roadmaps import OPEN_STATUSES, SETUP_PROMPT_AFTER_DAYS, cycle_end, cycle_start, overdue_day, reminder_day
-from scheduling.checkins import nudge_slot
+from scheduling.checkins import nudge_slot, plan_due_matches
 from scheduling.hours import Window
 from scheduling.outbox import enqueue
 from store import queries
@@ -30,7 +28,6 @@ from store.db import Database
 from store.models import (
     Match,
     MatchMember,
-    MatchStatus,
     Milestone,
     Participant,
     ParticipantStatus,
@@ -64,29 +61,14 @@ def plan_roadmap_nudges(db: Database, *, now: datetime, batch: int = 250, time_b
     with SKIP LOCKED). Each match's next look is the earliest moment one of its nudges becomes due. No batch
     starts after `time_budget` seconds: the rest waits for the next pass, still due.
     """
-    planned = 0
-    deadline = clock.monotonic() + time_budget
-    while clock.monotonic() < deadline:
-        with db.begin() as session:
-            query = (
-                select(Match)
-                .where(
-                    Match.status == MatchStatus.ACTIVE.value,
-                    or_(col(Match.roadmap_at).is_(None), col(Match.roadmap_at) <= now),
-                    col(Match.released_at).is_not(None),
-                )
-                .order_by(col(Match.roadmap_at), col(Match.id))
-                .limit(batch)
-            )
-            if db.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            matches = list(session.exec(query).all())
-            if not matches:
-                break
-            planned += _Batch(session, matches, now).plan()
-        if len(matches) < batch:
-            break
-    return planned
+    return plan_due_matches(
+        db,
+        next_look=Match.roadmap_at,
+        now=now,
+        batch=batch,
+        time_budget=time_budget,
+        plan=lambda session, matches: _Batch(session, matches, now).plan(),
+    )
 
 
 class _Batch:
