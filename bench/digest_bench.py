@@ -39,6 +39,7 @@ from mentoring.insight import compute_digest, compute_health
 from mentoring.training import ESSENTIALS, REFLECTION
 from store import migrate
 from store.db import Database, normalise_url
+from store.insight import Health
 from store.models import (
     Agreement,
     CheckIn,
@@ -423,7 +424,7 @@ def run(url: str, *, people: int, checkins: int, runs: int) -> dict[str, Any]:
             with db.session() as session:
                 return compute_digest(session, programme, now=NOW)
 
-        def report() -> object:
+        def report() -> tuple[Health, tuple[bytes, bytes]]:
             with db.session() as session:
                 health = compute_health(session, programme, now=NOW)
                 return health, programme_csvs(session=session, programme=programme, health=health)
