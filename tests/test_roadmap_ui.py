@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from blocks import growth as growth_ui
 from blocks import roadmaps as roadmap_ui
-from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft
+from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft, Goal
 from standin import check_blocks, check_view
 from store.models import GrowthThread, Milestone, Roadmap
 from store.queries.growth import MentorContribution
@@ -69,7 +69,8 @@ def test_a_full_roadmap_at_every_limit_fits_and_is_escaped() -> None:
 def test_forms_messages_and_reminders_fit() -> None:
     drafts = [Draft((NASTY * 20)[:MAX_TITLE], "Writing", DAY)] * 4
     skills = [f"Skill {i}" for i in range(120)]
-    assert check_view(roadmap_ui.setup_modal(1, goal="g" * 600, drafts=drafts, skills=skills, end=DAY)) == []
+    goal = Goal("g" * 600, "m" * 400, DAY)
+    assert check_view(roadmap_ui.setup_modal(1, goal=goal, drafts=drafts, skills=skills, end=DAY)) == []
     m = milestone(1, "done")
     for view in (
         roadmap_ui.milestone_modal(1, m, skills=skills, end=DAY, parent="V1"),
