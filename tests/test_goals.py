@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from blocks import roadmaps as roadmap_ui
+from blocks import skillgrowth as skill_ui
 from gateway.slack import make_web_client
 from prompts.goals import MEASURES
 from scheduling.scheduler import tick
@@ -16,7 +17,8 @@ from standin import BOT_TOKEN
 from standin.platform import view_state
 from standin.scenes import Actor, World
 from store.db import Database
-from store.models import Milestone, Roadmap
+from store.models import MentorSkillView, Milestone, Roadmap, SkillShare
+from store.queries.privacy import export_growth, forget_growth
 from store.types import utcnow
 from tests.conftest import running_world
 from tests.data import rows, set_programme
@@ -143,3 +145,65 @@ def test_the_helper_suggests_a_measure_and_the_library_stands_in(database_url: s
         fallback = json.dumps(suggest(world, ana, "Write clearer docs"))
         assert "unavailable right now" in fallback
         assert any(m.replace("{skill}", "Public speaking")[:40] in fallback for m in MEASURES)
+
+
+def test_a_mentee_shares_her_skills_and_her_mentor_adds_a_view_only_they_see(world: World, database_url: str) -> None:
+    people = release_all(world, database_url)
+    ana, sam, kenji, ingrid = people["Ana"], people["Sam"], people["Kenji"], world.person("Ingrid")
+
+    ana.mentor("skills")
+    ana.wait_for_modal("Where I am today")
+    ana.submit({"skill_0": "2"})
+    saved = ana.wait_for_modal("Saved")
+    assert "Share with my mentor" in json.dumps(saved)  # nothing is shared until she chooses to
+    assert not [d for d in sam.dms() if "shared their skill ratings" in d.text]
+    world.platform.click(ana.id, skill_ui.SHARE_ACTION, view=saved)
+    ana.wait_for_modal("Shared")
+    asked = world.wait_for(
+        lambda: next((d for d in sam.dms() if "shared their skill ratings" in d.text), None), what="the mentor asked"
+    )
+    [share] = rows(database_url, SkillShare)
+    assert (share.mentee_id, share.mentor_id) == (ana.id, sam.id)
+
+    kenji.click(asked, skill_ui.VIEW_ACTION, str(share.id))  # not her mentor
+    kenji.wait_for_ephemeral("Only the mentor")
+    sam.click(asked, skill_ui.VIEW_ACTION, str(share.id))
+    form = sam.wait_for_modal("My view")
+    assert [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"] == ["Public speaking"]
+    assert "Expert: I could teach it to others" in json.dumps(form)  # the same anchors
+    reply = sam.submit({"skill_0": None})
+    assert reply.json is not None and "skill_0" in reply.json["errors"]
+    reply = sam.submit({"skill_0": "3"})
+    assert reply.json is not None and reply.json["response_action"] == "update"
+    assert f"<@{ana.id}> 2 · you 3" in json.dumps(reply.json["view"], ensure_ascii=False)
+    both = world.wait_for(
+        lambda: next((d for d in ana.dms() if "added their view" in d.text), None), what="the mentee told"
+    )
+    assert f"you 2 · <@{sam.id}> 3" in json.dumps(both.blocks, ensure_ascii=False)
+    [view] = rows(database_url, MentorSkillView)
+    assert (view.mentor_id, view.mentee_id, view.level) == (sam.id, ana.id, 3)
+
+    # nobody else ever sees either view: not the admin, not another mentee, not in any message elsewhere
+    ingrid.mentor("report")
+    ingrid.wait_for_ephemeral("Match rate")
+    world.settle()
+    mine = {d.channel for d in ana.dms()} | {d.channel for d in sam.dms()} | {ana.id, sam.id}
+    for call in world.standin.calls:
+        text = json.dumps(call.params)
+        if "side by side" in text.lower() or "shared their skill ratings" in text:
+            assert call.method.startswith("views.") or call.params.get("channel") in mine, call.method
+    for outsider in (ingrid, kenji):
+        seen = outsider.transcript() + json.dumps(outsider.home() or {})
+        assert "side by side" not in seen.lower() and "shared their skill" not in seen
+
+    # her data covers it; forgetting the mentor removes his view and the share
+    db = Database.from_url(database_url)
+    try:
+        with db.session() as session:
+            exported = export_growth(session=session, team_id=world.standin.team_id, user_id=ana.id)
+        assert exported["skill_shares"] and exported["mentor_skill_views"][0]["level"] == 3
+        with db.begin() as session:
+            forget_growth(session=session, team_id=world.standin.team_id, user_id=sam.id)
+    finally:
+        db.dispose()
+    assert rows(database_url, MentorSkillView) == [] and rows(database_url, SkillShare) == []
