@@ -390,7 +390,7 @@ def overdue_dm(milestone: Milestone) -> tuple[str, list[Block]]:
     return text, [
         mrkdwn_section(
             f"Your milestone *{title}* was due on *{_day(milestone.due_on)}*. Plans change: give it a new date, "
-            "drop it, or mark it done if you got there. I won't ask again about this date."
+            "drop it, or mark it done if you got there. I won't ask again about this date." + _done_when(milestone)
         ),
         {
             "type": "actions",
