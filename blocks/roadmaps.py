@@ -12,8 +12,10 @@ from typing import Any
 from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, option, plain
 from blocks.text import escape, quote, truncate
+from mentoring.prompting import MeasureSuggestions
 from mentoring.roadmaps import (
     MAX_GOAL,
+    MAX_MEASURE,
     MAX_MILESTONES,
     MAX_NOTE,
     MAX_TITLE,
@@ -21,12 +23,14 @@ from mentoring.roadmaps import (
     STATUS_EMOJI,
     STATUS_LABELS,
     Draft,
+    Goal,
     MilestoneSaved,
     RoadmapPage,
     RoadmapSetup,
     bar,
     progress_by_skill,
 )
+from prompts.goals import STRUCTURE
 from store.models import Milestone, MilestoneStatus, Roadmap
 from store.queries.growth import MentorContribution
 
@@ -43,6 +47,7 @@ DONE_ACTION = "milestone_mark_done"  # value: milestone id
 REDATE_ACTION = "milestone_redate"  # value: milestone id
 DROP_ACTION = "milestone_drop"  # value: milestone id
 COMMENT_ACTION = "milestone_add_comment"  # value: milestone id
+SUGGEST_ACTION = "roadmap_suggest_measure"  # value: match id
 
 SETUP_ROWS = 4
 CHECKIN_MILESTONES_BLOCK = "milestones"
@@ -85,14 +90,43 @@ def _date_input(block_id: str, label: str, initial: date | None, *, optional: bo
     return {"type": "input", "block_id": block_id, "optional": optional, "label": plain(label), "element": element}
 
 
-def setup_modal(match_id: int, *, goal: str, drafts: Sequence[Draft], skills: Sequence[str], end: date) -> View:
+def goal_blocks(goal: Goal, match_id: int, *, end: date, measures: MeasureSuggestions | None = None) -> list[Block]:
+    """The goal made measurable (SMART): what, how we'll know, by when; and a button suggesting how to know."""
+    blocks: list[Block] = [
+        _text_input("goal", "My goal for this cycle (what)", limit=MAX_GOAL, initial=goal.text, multiline=True),
+        context(f"{STRUCTURE} Your cycle ends on {_day(end)}."),
+        _text_input("goal_measure", "How we'll know", limit=MAX_MEASURE, initial=goal.measure, multiline=True),
+        _date_input("goal_by", "By when", goal.by),
+        {
+            "type": "actions",
+            "block_id": "goal_suggest",
+            "elements": [button("Suggest how we'll know", SUGGEST_ACTION, str(match_id))],
+        },
+    ]
+    if measures is not None:
+        lines = "\n".join(f"• {escape(truncate(m, MAX_MEASURE))}" for m in measures.measures[:5])
+        blocks.append(mrkdwn_section(f"*Ways to know you got there* (copy one into _How we'll know_)\n{lines}"))
+        if measures.note:
+            blocks.append(context(measures.note))
+    return blocks
+
+
+def setup_modal(
+    match_id: int,
+    *,
+    goal: Goal,
+    drafts: Sequence[Draft],
+    skills: Sequence[str],
+    end: date,
+    measures: MeasureSuggestions | None = None,
+) -> View:
     """A new roadmap, started from the programme kind's template instead of a blank form."""
     blocks: list[Block] = [
         mrkdwn_section(
             "A roadmap turns a goal into a few milestones you can see progress on. Here is a starting point: "
             f"change anything, or clear a title to leave that milestone out. Your cycle ends on *{_day(end)}*."
         ),
-        _text_input("goal", "My goal for this cycle", limit=MAX_GOAL, initial=goal, multiline=True),
+        *goal_blocks(goal, match_id, end=end, measures=measures),
     ]
     rows = list(drafts)[:SETUP_ROWS] + [Draft("", "", None)] * max(SETUP_ROWS - len(drafts), 0)
     for i, draft in enumerate(rows):
@@ -113,6 +147,16 @@ def setup_modal(match_id: int, *, goal: str, drafts: Sequence[Draft], skills: Se
     }
 
 
+def goal_text(roadmap: Roadmap) -> str:
+    """The goal, read-only: what, how we'll know, by when (those given), quoted and escaped."""
+    lines = [quote(roadmap.goal or "", 500)]
+    if roadmap.goal_measure:
+        lines.append("*How we'll know:* " + escape(truncate(roadmap.goal_measure, MAX_MEASURE)))
+    if roadmap.goal_by is not None:
+        lines.append(f"*By:* {_day(roadmap.goal_by)}")
+    return "\n".join(lines)
+
+
 def _milestone_line(m: Milestone) -> str:
     parts = [f"{STATUS_EMOJI.get(m.status, '')} *{escape(truncate(m.title, MAX_TITLE))}*"]
     details = [escape(m.skill)] if m.skill else []
@@ -122,6 +166,8 @@ def _milestone_line(m: Milestone) -> str:
         details.append(f"due {_day(m.due_on)}")
     details.append(STATUS_LABELS.get(m.status, m.status).lower())
     line = parts[0] + "\n" + " · ".join(details)
+    if m.done_when:
+        line += "\n_Done when:_ " + escape(truncate(m.done_when, MAX_MEASURE))
     if m.evidence_note:
         line += "\n" + quote(m.evidence_note, 300)
     if m.mentor_comment:
@@ -152,7 +198,13 @@ def progress_lines(milestones: Sequence[Milestone]) -> list[str]:
 
 
 def roadmap_modal(
-    roadmap: Roadmap, milestones: Sequence[Milestone], *, editable: bool, end: date, notice: str | None = None
+    roadmap: Roadmap,
+    milestones: Sequence[Milestone],
+    *,
+    editable: bool,
+    end: date,
+    notice: str | None = None,
+    measures: MeasureSuggestions | None = None,
 ) -> View:
     """The roadmap: the goal, progress per skill and each milestone with what can be done to it.
 
@@ -162,11 +214,10 @@ def roadmap_modal(
         blocks.append(mrkdwn_section(notice))
     whose = "Your" if editable else f"<@{roadmap.owner_id}>'s"
     if editable:
-        blocks.append(
-            _text_input("goal", "My goal for this cycle", limit=MAX_GOAL, initial=roadmap.goal, multiline=True)
-        )
+        goal = Goal(roadmap.goal, roadmap.goal_measure, roadmap.goal_by)
+        blocks += goal_blocks(goal, roadmap.match_id, end=end, measures=measures)
     else:
-        blocks.append(mrkdwn_section(f"*{whose} goal*\n" + quote(roadmap.goal or "", 500)))
+        blocks.append(mrkdwn_section(f"*{whose} goal*\n" + goal_text(roadmap)))
     lines = progress_lines(milestones)
     if lines:
         blocks.append(mrkdwn_section("*Progress by skill*\n" + "\n".join(lines)))
@@ -196,11 +247,15 @@ def roadmap_modal(
     return view
 
 
-def roadmap_view(page: RoadmapPage, *, notice: str | None = None) -> View:
+def roadmap_view(page: RoadmapPage, *, notice: str | None = None, measures: MeasureSuggestions | None = None) -> View:
     """The modal for what the person sees: the setup form for an owner with no milestones yet, else the roadmap."""
     if isinstance(page, RoadmapSetup):
-        return setup_modal(page.match_id, goal=page.goal, drafts=page.drafts, skills=page.skills, end=page.end)
-    return roadmap_modal(page.roadmap, page.milestones, editable=page.editable, end=page.end, notice=notice)
+        return setup_modal(
+            page.match_id, goal=page.goal, drafts=page.drafts, skills=page.skills, end=page.end, measures=measures
+        )
+    return roadmap_modal(
+        page.roadmap, page.milestones, editable=page.editable, end=page.end, notice=notice, measures=measures
+    )
 
 
 def saved_notice(saved: MilestoneSaved) -> str:
@@ -228,7 +283,17 @@ def milestone_modal(
             ),
             _skill_input("skill", skills, milestone.skill if milestone else ""),
             _date_input("due_on", "Due on", milestone.due_on if milestone else None, optional=False),
-            context(f"Any day from today to the end of the cycle, {_day(end)}."),
+            _text_input(
+                "done_when",
+                "Done when (optional)",
+                limit=MAX_MEASURE,
+                initial=milestone.done_when if milestone else "",
+                multiline=True,
+            ),
+            context(
+                f"Any day from today to the end of the cycle, {_day(end)}. _Done when_: what will show it's done, "
+                'e.g. "3 people used the checklist".'
+            ),
         ],
     }
 
@@ -242,7 +307,7 @@ def done_modal(milestone: Milestone, *, parent: str | None = None) -> View:
         "submit": plain("Mark done", 24),
         "close": plain("Back" if parent else "Cancel", 24),
         "blocks": [
-            mrkdwn_section(f":tada: *{escape(truncate(milestone.title, MAX_TITLE))}*"),
+            mrkdwn_section(f":tada: *{escape(truncate(milestone.title, MAX_TITLE))}*" + _done_when(milestone)),
             _text_input(
                 "evidence", "Evidence (optional)", limit=MAX_NOTE, multiline=True, initial=milestone.evidence_note
             ),
@@ -293,12 +358,19 @@ def celebration(milestone: Milestone, owner_id: str, *, commenter: str | None = 
     return text, blocks
 
 
+def _done_when(milestone: Milestone) -> str:
+    return f"\n_Done when:_ {escape(truncate(milestone.done_when, MAX_MEASURE))}" if milestone.done_when else ""
+
+
 def reminder_dm(milestone: Milestone) -> tuple[str, list[Block]]:
     title = escape(truncate(milestone.title, MAX_TITLE))
     text = f"Your milestone {title} is due on {_day(milestone.due_on)}."
+    if milestone.done_when:
+        text += f" Done when: {escape(truncate(milestone.done_when, MAX_MEASURE))}"
     return text, [
         mrkdwn_section(
             f":round_pushpin: Your milestone *{title}* is due on *{_day(milestone.due_on)}*. How is it going?"
+            + _done_when(milestone)
         ),
         {
             "type": "actions",
@@ -318,7 +390,7 @@ def overdue_dm(milestone: Milestone) -> tuple[str, list[Block]]:
     return text, [
         mrkdwn_section(
             f"Your milestone *{title}* was due on *{_day(milestone.due_on)}*. Plans change: give it a new date, "
-            "drop it, or mark it done if you got there. I won't ask again about this date."
+            "drop it, or mark it done if you got there. I won't ask again about this date." + _done_when(milestone)
         ),
         {
             "type": "actions",

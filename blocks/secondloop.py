@@ -67,3 +67,26 @@ def kept_message(reflection_id: int) -> tuple[str, list[Block]]:
             "elements": [button("Share as a growth thread", SHARE_ACTION, str(reflection_id))],
         },
     ]
+
+
+CIRCLE_ACTION = "second_loop_circle_answer"  # value: "<programme id>|<question id>"
+
+
+def circle_post(programme_id: int, question: Question) -> tuple[str, list[Block]]:
+    """The circle's question for this stage, posted in its room; each member answers privately, in a form."""
+    text = f"A question for the circle, to think about on your own: {question.text}"
+    return text, [
+        mrkdwn_section(
+            f":thought_balloon: *A question for this stage of the circle*\n>{escape(question.text)}\n"
+            "It's about what you believe, not only what you do. Think about it on your own, or bring it to your next "
+            "session."
+        ),
+        {
+            "type": "actions",
+            "block_id": "circle_loop",
+            "elements": [
+                button("Answer privately", CIRCLE_ACTION, f"{programme_id}|{question.id}", "primary"),
+            ],
+        },
+        context("Your answer is private: only you see it, unless you share it yourself as a growth thread."),
+    ]

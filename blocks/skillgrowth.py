@@ -9,10 +9,13 @@ from collections.abc import Mapping, Sequence
 from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, option, plain
 from blocks.text import escape
-from mentoring.skillgrowth import LEVELS, RateTarget, SkillChange
+from mentoring.skillgrowth import LEVELS, MentorTarget, RateTarget, SideBySide, SkillChange
 
 SKILLS_CALLBACK = "skills_rate_submit"
 RATE_ACTION = "skills_rate_open"  # the joined DM's "Rate where I am": value is the programme id
+SHARE_ACTION = "skills_share_with_mentor"  # value: the programme id
+VIEW_ACTION = "skills_mentor_view_open"  # the mentor's "Add my view": value is the share id
+VIEW_CALLBACK = "skills_mentor_view_submit"
 
 STAGE_NAMES = {"pulse": "mid-cycle", "exit": "exit"}
 
@@ -67,12 +70,95 @@ def skills_modal(target: RateTarget) -> View:
     }
 
 
-def saved_modal() -> View:
+def saved_modal(share_programme_id: int | None = None) -> View:
+    """Saved; for a mentee with a mentor, the offer to share their ratings (nothing is shared without it)."""
+    blocks: list[Block] = [mrkdwn_section("Saved. Your Home tab shows where you started and how you move.")]
+    if share_programme_id is not None:
+        blocks += [
+            mrkdwn_section(
+                "Want your mentor's view too? Share your ratings with them: they can then rate the same skills, and "
+                "you'll both see the two views side by side. Only the two of you see them; they never go into reports."
+            ),
+            {
+                "type": "actions",
+                "block_id": "skills_share",
+                "elements": [button("Share with my mentor", SHARE_ACTION, str(share_programme_id))],
+            },
+        ]
+    return {"type": "modal", "title": plain("Saved", 24), "close": plain("Close", 24), "blocks": blocks}
+
+
+def shared_modal(mentor_id: str) -> View:
     return {
         "type": "modal",
-        "title": plain("Saved", 24),
+        "title": plain("Shared", 24),
         "close": plain("Close", 24),
-        "blocks": [mrkdwn_section("Saved. Your Home tab shows where you started and how you move.")],
+        "blocks": [mrkdwn_section(f"Shared with <@{mentor_id}>. You'll see their view here beside yours.")],
+    }
+
+
+def shared_dm(mentee_id: str, programme_name: str, share_id: int) -> tuple[str, list[Block]]:
+    """To the mentor: the mentee shared their ratings; add a view of your own."""
+    text = f"<@{mentee_id}> shared their skill ratings in {escape(programme_name)} with you."
+    return text, [
+        mrkdwn_section(
+            text + " Add your own view of the same skills, on the same levels: you'll both see them side by side, "
+            "and nobody else will."
+        ),
+        {
+            "type": "actions",
+            "block_id": "skills_view",
+            "elements": [button("Add my view", VIEW_ACTION, str(share_id), "primary")],
+        },
+    ]
+
+
+def mentor_view_modal(target: MentorTarget) -> View:
+    return {
+        "type": "modal",
+        "callback_id": VIEW_CALLBACK,
+        "private_metadata": json.dumps({"share_id": target.share.id, "skills": target.skills}),
+        "title": plain("My view", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "blocks": rating_blocks(
+            target.skills,
+            target.current,
+            prompt=(
+                f"How do you see <@{target.share.mentee_id}>'s skills today? Same levels as theirs. Only the two of "
+                "you see this; it never goes into reports."
+            ),
+        ),
+    }
+
+
+def side_by_side_blocks(both: SideBySide, *, for_mentee: bool) -> list[Block]:
+    """The mentee's levels beside their mentor's, worded for whoever reads it (the two of them only)."""
+    own, other = ("you", f"<@{both.mentor_id}>") if for_mentee else (f"<@{both.mentee_id}>", "you")
+
+    def level(value: int | None) -> str:
+        return str(value) if value is not None else "not rated"
+
+    lines = "\n".join(
+        f"• *{escape(skill)}*: {own} {level(mine)} · {other} {level(theirs)}" for skill, mine, theirs in both.rows[:15]
+    )
+    return [
+        mrkdwn_section(f"*Skills side by side* in {escape(both.programme_name)} (1-5)\n{lines}"),
+        context("Only the two of you see this. A different view is a good thing to talk about."),
+    ]
+
+
+def side_by_side_dm(both: SideBySide) -> tuple[str, list[Block]]:
+    """To the mentee: their mentor added a view."""
+    return f"<@{both.mentor_id}> added their view of your skills.", side_by_side_blocks(both, for_mentee=True)
+
+
+def side_by_side_modal(both: SideBySide) -> View:
+    return {
+        "type": "modal",
+        "title": plain("Side by side", 24),
+        "close": plain("Close", 24),
+        "blocks": side_by_side_blocks(both, for_mentee=False),
     }
 
 

@@ -33,21 +33,24 @@ from handlers.common import (
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring.access import REFUSAL
+from mentoring.prompting import measures_for
 from mentoring.roadmaps import (
-    MAX_GOAL,
     MAX_MILESTONES,
     MAX_NOTE,
     Draft,
+    Goal,
     Place,
     celebration_of,
     changeable_milestone,
     check_draft,
+    check_goal,
     check_text,
     comment_on,
     commentable_milestone,
     complete_milestone,
     drop_milestone,
     editable_roadmap,
+    goal_warning,
     page_for,
     place_for,
     record_celebration,
@@ -57,6 +60,7 @@ from mentoring.roadmaps import (
     set_goal,
     set_status,
     today,
+    with_goal,
 )
 from store import queries
 from store.models import Milestone, MilestoneStatus
@@ -130,12 +134,15 @@ def _skill(view: dict[str, Any], block_id: str) -> str:
     return selected(view, block_id)
 
 
-def _setup_form(view: dict[str, Any], place: Place) -> tuple[str, list[Draft], dict[str, str]]:
+def _goal(view: dict[str, Any]) -> Goal:
+    """The goal as typed: what, how we'll know, by when."""
+    return Goal(_text(view, "goal"), _text(view, "goal_measure"), _date(view, "goal_by"))
+
+
+def _setup_form(view: dict[str, Any], place: Place) -> tuple[Goal, list[Draft], dict[str, str]]:
     """The goal and the milestones typed in the setup form, and the problems with them (keyed by block)."""
-    errors: dict[str, str] = {}
-    goal = _text(view, "goal")
-    if problem := check_text(goal, MAX_GOAL):
-        errors["goal"] = problem
+    goal = _goal(view)
+    errors = check_goal(goal, today=today())
     drafts: list[Draft] = []
     for i in range(roadmap_ui.SETUP_ROWS):
         draft = Draft(_text(view, f"title_{i}"), _skill(view, f"skill_{i}"), _date(view, f"due_{i}"))
@@ -143,7 +150,7 @@ def _setup_form(view: dict[str, Any], place: Place) -> tuple[str, list[Draft], d
             continue  # a cleared title leaves that milestone out, whatever its skill and date say
         problems = check_draft(draft, skills=place.programme.skills, today=today(), end=place.end)
         for field_name, message in problems.items():
-            errors[{"title": f"title_{i}", "skill": f"skill_{i}", "due_on": f"due_{i}"}[field_name]] = message
+            errors[{"skill": f"skill_{i}", "due_on": f"due_{i}"}.get(field_name, f"title_{i}")] = message
         drafts.append(draft)
     if not drafts and "title_0" not in errors:
         errors["title_0"] = "Add at least one milestone: you can change it any time."
@@ -174,25 +181,51 @@ def on_setup_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client
             now=utcnow(),
         )
         page = roadmap_page(session=session, place=place)
-    ack(response_action="update", view=roadmap_ui.roadmap_view(page, notice=":white_check_mark: Roadmap saved."))
+    warning = goal_warning(goal, end=place.end)
+    notice = ":white_check_mark: Roadmap saved." + (f"\n:warning: {warning}" if warning else "")
+    ack(response_action="update", view=roadmap_ui.roadmap_view(page, notice=notice))
 
 
 def on_goal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
-    goal = _text(view, "goal")
-    if problem := check_text(goal, MAX_GOAL):
-        ack(response_action="errors", errors={"goal": problem})
+    goal = _goal(view)
+    if errors := check_goal(goal, today=today()):
+        ack(response_action="errors", errors=errors)
         return
     roadmap_id = int_or_none(metadata(view).get("roadmap_id"))
     with deps.db.begin() as session:
-        if not set_goal(
+        saved = set_goal(
             session=session, team_id=team_id, user_id=user_id, roadmap_id=roadmap_id, goal=goal, now=utcnow()
-        ):
-            ack(response_action="errors", errors={"goal": "Only the roadmap's owner can change its goal."})
-            return
-    ack()
+        )
+        page = page_for(session=session, team_id=team_id, user_id=user_id, match_id=saved.match_id) if saved else None
+    if page is None:
+        ack(response_action="errors", errors={"goal": "Only the roadmap's owner can change its goal."})
+        return
+    warning = goal_warning(goal, end=page.end)
+    if warning:  # saved, and kept open so that the owner sees the note
+        ack(response_action="update", view=roadmap_ui.roadmap_view(page, notice=f":warning: {warning}"))
+    else:
+        ack()
     _refresh_home(client, deps, team_id=team_id, user_id=user_id)
+
+
+def on_suggest(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """*Suggest how we'll know*: measurable phrasings of the goal as typed, added to the open form."""
+    ack()
+    deps = deps_of(context)
+    team_id, user_id, view = team_of(body, context), user_of(body), body.get("view") or {}
+    goal, match_id = _goal(view), int_or_none(action_value(body))
+    found = measures_for(deps.db, deps.llm, team_id=team_id, user_id=user_id, match_id=match_id, goal=goal.text)
+    with deps.db.session() as session:
+        page = page_for(session=session, team_id=team_id, user_id=user_id, match_id=match_id)
+    if found is None or page is None or not modal_id(body):
+        tell(client, body, "Suggestions are for your own roadmap, while your match is active.")
+        return
+    try:
+        client.views_update(view_id=modal_id(body), view=roadmap_ui.roadmap_view(with_goal(page, goal), measures=found))
+    except SlackApiError as error:
+        logger.info("could not add suggestions to the roadmap: %s", error.response.get("error"))
 
 
 def _refresh_parent(
@@ -262,7 +295,7 @@ def on_milestone_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], cl
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
     meta = metadata(view)
-    draft = Draft(_text(view, "title"), _skill(view, "skill"), _date(view, "due_on"))
+    draft = Draft(_text(view, "title"), _skill(view, "skill"), _date(view, "due_on"), _text(view, "done_when"))
     roadmap_id, milestone_id = int_or_none(meta.get("roadmap_id")), int_or_none(meta.get("milestone_id"))
     with deps.db.begin() as session:
         saved = save_milestone(
@@ -514,6 +547,7 @@ def register(app: App) -> None:
     app.action(roadmap_ui.REDATE_ACTION)(on_redate_button)
     app.action(roadmap_ui.DROP_ACTION)(on_drop_button)
     app.action(roadmap_ui.COMMENT_ACTION)(on_comment_button)
+    app.action(roadmap_ui.SUGGEST_ACTION)(on_suggest)
     app.view(roadmap_ui.SETUP_CALLBACK)(on_setup_submit)
     app.view(roadmap_ui.ROADMAP_CALLBACK)(on_goal_submit)
     app.view(roadmap_ui.MILESTONE_CALLBACK)(on_milestone_submit)

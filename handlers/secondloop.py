@@ -69,6 +69,28 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
     keep_answer(client, deps, team_id=team_id, user_id=user_id, meta=metadata(view), answer=answer)
 
 
+def on_circle_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
+    """*Answer privately* under a peer circle's question: the reflection form, for this person only."""
+    ack()
+    programme_text, _, question_id = action_value(body).partition("|")
+    with deps_of(context).db.session() as session:
+        found = secondloop.circle_question(
+            session=session,
+            team_id=team_of(body, context),
+            user_id=user_of(body),
+            programme_id=int_or_none(programme_text),
+            question_id=question_id,
+        )
+    if isinstance(found, str):
+        tell(client, body, found)
+        return
+    programme, question = found
+    view = loop_ui.reflect_modal(programme.id or 0, programme.name, question)
+    problem = open_modal(client, str(body.get("trigger_id") or ""), view, user_id=user_of(body))
+    if problem:
+        tell(client, body, problem)
+
+
 def on_share(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
     """*Share as a growth thread*: the growth-thread form, filled with the author's own answer."""
     ack()
@@ -90,3 +112,4 @@ def on_share(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) ->
 def register(app: App) -> None:
     app.view(loop_ui.REFLECT_CALLBACK)(on_submit)
     app.action(loop_ui.SHARE_ACTION)(on_share)
+    app.action(loop_ui.CIRCLE_ACTION)(on_circle_answer)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
 from mentoring import matching
 from prompts.context import Member, PairContext
+from prompts.goals import curated_measures
 from prompts.library import load_library, rating_score, stage_for
-from prompts.llm import LLMHelper, Suggestions, suggest_prompts
+from prompts.llm import LLMHelper, Suggestions, suggest_measures, suggest_prompts
 from store import queries
 from store.db import Database
 from store.models import CheckIn, Match, Programme, ProgrammeKind
@@ -70,3 +73,62 @@ def suggest_for(db: Database, llm: LLMHelper | None, *, team_id: str, user_id: s
         stored.prompts_seen = [*stored.prompts_seen, *suggestions.library_ids]
         session.add(stored)
     return suggestions, match
+
+
+@dataclass(frozen=True)
+class MeasureSuggestions:
+    """Ways to know a goal was reached: from the LLM helper ("llm") or the curated library ("library")."""
+
+    measures: list[str]
+    source: str
+    note: str | None = None
+
+
+def goal_context(session: Session, *, match: Match, programme: Programme, owner_id: str, goal: str) -> PairContext:
+    """What the helper may see to phrase a goal measurably: the same fields as for prompts (see `pair_context`),
+    with the goal being written as the owner's goals. Names of the match's members are scrubbed from it."""
+    people = {
+        p.slack_user_id: p
+        for p in queries.programme_participants(session=session, team_id=match.team_id, programme_id=programme.id or 0)
+    }
+    members = []
+    for member in matching.members(session=session, match_id=match.id or 0):
+        person = people.get(member.slack_user_id)
+        own = member.slack_user_id == owner_id
+        record = {
+            "goals": goal if own else "",
+            "skills_wanted": person.skills_wanted if person and own else [],
+            "display_name": person.display_name if person else "",  # only to scrub names out of the goal
+        }
+        members.append(Member.from_record(record, role=member.role))
+    started = programme.cycle_started_at or match.released_at
+    day = max((utcnow() - started).days, 0) if started else 0
+    return PairContext.from_members(
+        kind=ProgrammeKind.shape(programme.kind),
+        stage=stage_for(day, programme.cycle_days),
+        members=members,
+        milestone_titles=[m.title for m in queries.match_milestones(session=session, match_id=match.id or 0)][:12],
+    )
+
+
+def measures_for(
+    db: Database, llm: LLMHelper | None, *, team_id: str, user_id: str, match_id: int | None, goal: str
+) -> MeasureSuggestions | None:
+    """Measurable phrasings for the goal the person is writing on their own roadmap in this match; None when
+    it is not theirs to write. The helper is asked only when the programme turned it on."""
+    with db.session() as session:
+        mine = matching.user_matches(session=session, team_id=team_id, user_id=user_id)
+        found = next((m for m, _ in mine if m.id == match_id), None)
+        programme = session.get(Programme, found.programme_id) if found else None
+        if found is None or programme is None:
+            return None
+        context = goal_context(session, match=found, programme=programme, owner_id=user_id, goal=goal)
+        person = queries.get_participant(
+            session=session, team_id=team_id, programme_id=programme.id or 0, slack_user_id=user_id
+        )
+    skills = [s for s in (person.skills_wanted if person else []) if s] or programme.skills[:1]
+    measures, failure = suggest_measures(llm if programme.llm_enabled else None, context)
+    if measures:
+        return MeasureSuggestions(measures, "llm")
+    note = "The suggestion helper is unavailable right now, so these come from our library." if failure else None
+    return MeasureSuggestions(curated_measures(skills), "library", note)

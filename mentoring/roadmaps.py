@@ -8,7 +8,7 @@ on milestones, the celebration in the room) take the session. No Slack.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -35,6 +35,7 @@ MAX_MILESTONES = 12
 MAX_TITLE = 150
 MAX_GOAL = 500
 MAX_NOTE = 1000
+MAX_MEASURE = 300  # "how we'll know" of a goal, and a milestone's "done when"
 REMIND_DAYS_BEFORE = 3
 OVERDUE_GRACE_DAYS = 2  # the "re-date or drop?" question comes this many days after the due date
 SETUP_PROMPT_AFTER_DAYS = 14
@@ -61,6 +62,7 @@ class Draft:
     title: str
     skill: str
     due_on: date | None
+    done_when: str = ""
 
 
 # (share of the cycle, title): 30/60/90 days for a 90-day cycle, scaled to other lengths.
@@ -118,6 +120,8 @@ def check_draft(draft: Draft, *, skills: Sequence[str], today: date, end: date) 
         errors["title"] = f"At most {MAX_TITLE} characters (this is {len(draft.title)})."
     if draft.skill and draft.skill not in skills:
         errors["skill"] = "Pick a skill from the programme's list."
+    if problem := check_text(draft.done_when, MAX_MEASURE):
+        errors["done_when"] = problem
     errors.update(check_due(draft.due_on, today=today, end=end))
     return errors
 
@@ -134,6 +138,37 @@ def check_due(due_on: date | None, *, today: date, end: date) -> dict[str, str]:
 
 def check_text(value: str, limit: int) -> str | None:
     return f"At most {limit} characters (this is {len(value)})." if len(value) > limit else None
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal as typed, SMART-style: what (`text`), how we'll know (`measure`) and by when (`by`), all optional."""
+
+    text: str
+    measure: str = ""
+    by: date | None = None
+
+
+def check_goal(goal: Goal, *, today: date) -> dict[str, str]:
+    """Problems with a goal, keyed by block ("goal", "goal_measure", "goal_by"): too long, or a date passed."""
+    errors: dict[str, str] = {}
+    if problem := check_text(goal.text, MAX_GOAL):
+        errors["goal"] = problem
+    if problem := check_text(goal.measure, MAX_MEASURE):
+        errors["goal_measure"] = problem
+    if goal.by is not None and goal.by < today:
+        errors["goal_by"] = "That day has passed: pick today or later."
+    return errors
+
+
+def goal_warning(goal: Goal, *, end: date) -> str | None:
+    """A goal may reach past the cycle (growth goes on), but the pair should know: a gentle note, not an error."""
+    if goal.by is not None and goal.by > end:
+        return (
+            f"Your goal's date is after the cycle ends ({end.strftime('%d %b %Y')}): fine for a longer goal, "
+            "but plan milestones you can reach within the cycle."
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -304,7 +339,7 @@ class RoadmapSetup:
     """An owner with no milestones yet: their goal and starter milestones from the programme kind's template."""
 
     match_id: int
-    goal: str
+    goal: Goal
     drafts: list[Draft]
     skills: list[str]
     end: date
@@ -344,7 +379,11 @@ def roadmap_page(*, session: Session, place: Place) -> RoadmapPage:
             end=place.end,
             today=today(),
         )
-        goal = roadmap.goal if roadmap and roadmap.goal else (person.goals if person else "")
+        goal = Goal(
+            roadmap.goal if roadmap and roadmap.goal else (person.goals if person else ""),
+            roadmap.goal_measure if roadmap else "",
+            roadmap.goal_by if roadmap else None,
+        )
         return RoadmapSetup(place.match.id or 0, goal=goal, drafts=drafts, skills=place.programme.skills, end=place.end)
     if roadmap is None:
         roadmap = Roadmap(
@@ -354,6 +393,15 @@ def roadmap_page(*, session: Session, place: Place) -> RoadmapPage:
             owner_id=place.owner_id,
         )
     return RoadmapShown(roadmap, milestones, editable=place.editable, end=place.end)
+
+
+def with_goal(page: RoadmapPage, goal: Goal) -> RoadmapPage:
+    """The page showing a goal as typed (not saved yet), e.g. while suggestions are added to the form."""
+    if isinstance(page, RoadmapSetup):
+        return replace(page, goal=goal)
+    typed = {"goal": goal.text, "goal_measure": goal.measure, "goal_by": goal.by}
+    shown = Roadmap(**(page.roadmap.model_dump() | typed))
+    return replace(page, roadmap=shown)
 
 
 def page_for(
@@ -377,15 +425,16 @@ def new_milestone(roadmap: Roadmap, draft: Draft) -> Milestone:
         title=draft.title,
         skill=draft.skill,
         due_on=draft.due_on,
+        done_when=draft.done_when,
     )
 
 
 def save_setup(
-    *, session: Session, team_id: str, owner_id: str, match: Match, goal: str, drafts: Sequence[Draft], now: datetime
+    *, session: Session, team_id: str, owner_id: str, match: Match, goal: Goal, drafts: Sequence[Draft], now: datetime
 ) -> None:
     """The owner's goal and first milestones (as many as still fit), from the setup form."""
     roadmap = queries.ensure_roadmap(session=session, team_id=team_id, match=match, owner_id=owner_id)
-    roadmap.goal = goal
+    roadmap.goal, roadmap.goal_measure, roadmap.goal_by = goal.text, goal.measure, goal.by
     roadmap.updated_at = now
     session.add(roadmap)
     existing = len(queries.roadmap_milestones(session=session, roadmap_id=roadmap.id or 0))
@@ -395,15 +444,17 @@ def save_setup(
     queries.replan_roadmap(session=session, match_id=roadmap.match_id)  # their reminders are planned next pass
 
 
-def set_goal(*, session: Session, team_id: str, user_id: str, roadmap_id: int | None, goal: str, now: datetime) -> bool:
-    """Change the roadmap's goal; False (nothing changed) unless `user_id` owns it."""
+def set_goal(
+    *, session: Session, team_id: str, user_id: str, roadmap_id: int | None, goal: Goal, now: datetime
+) -> Roadmap | None:
+    """Change the roadmap's goal; None (nothing changed) unless `user_id` owns it."""
     roadmap = session.get(Roadmap, roadmap_id or -1)
     if roadmap is None or roadmap.team_id != team_id or roadmap.owner_id != user_id:
-        return False
-    roadmap.goal = goal
+        return None
+    roadmap.goal, roadmap.goal_measure, roadmap.goal_by = goal.text, goal.measure, goal.by
     roadmap.updated_at = now
     session.add(roadmap)
-    return True
+    return roadmap
 
 
 @dataclass(frozen=True)
@@ -496,7 +547,7 @@ def save_milestone(
         queries.replan_roadmap(session=session, match_id=match_id)
         return MilestoneSaved({}, match_id, added=True)
     redated = milestone.due_on != draft.due_on
-    milestone.title, milestone.skill = draft.title, draft.skill
+    milestone.title, milestone.skill, milestone.done_when = draft.title, draft.skill, draft.done_when
     if redated:
         cancel_nudges(session, team_id=team_id, milestone_id=milestone.id or 0)
         milestone.due_on = draft.due_on

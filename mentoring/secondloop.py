@@ -135,3 +135,28 @@ def own_answer(*, session: Session, team_id: str, user_id: str, reflection_id: i
     if row is None or row.team_id != team_id or row.slack_user_id != user_id:
         return None
     return row.answer
+
+
+# --- peer circles: the question posted in the circle's room, answered privately ------------------------------
+
+
+def circle_key(match_id: int, cycle_number: int, stage: str) -> str:
+    """The outbox key of a circle's question for one stage of a cycle: posted once per stage."""
+    return f"circle-loop:{match_id}:{cycle_number}:{stage}"
+
+
+def circle_question(
+    *, session: Session, team_id: str, user_id: str, programme_id: int | None, question_id: str
+) -> tuple[Programme, Question] | str:
+    """*Answer privately* under a circle's question: the form to open, or why not (not a member of the
+    programme, or already answered at this stage: the answer is kept)."""
+    programme = session.get(Programme, programme_id or -1)
+    question = BY_ID.get(question_id)
+    member = programme is not None and any(
+        p.id == programme.id for _, p in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
+    )
+    if programme is None or programme.team_id != team_id or question is None or not member:
+        return "That question belongs to a circle you're not in."
+    if _answered(session, programme, user_id, question.stage):
+        return "You've answered this stage's question already: it's kept privately. `/mentor reflect` asks again."
+    return programme, question

@@ -13,8 +13,20 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from mentoring import matching
 from store import queries
-from store.models import Participant, ParticipantStatus, Programme, Role, SkillRating, SkillStage
+from store.models import (
+    Match,
+    MatchStatus,
+    MentorSkillView,
+    Participant,
+    ParticipantStatus,
+    Programme,
+    Role,
+    SkillRating,
+    SkillShare,
+    SkillStage,
+)
 
 MAX_RATED = 5  # skills one form rates: the first ones the person wants to grow
 
@@ -249,3 +261,181 @@ def rate_again(
             now=now,
             optional=True,
         )
+
+
+# --- the mentor's view, when the mentee shares ---------------------------------------------------------------
+#
+# A mentee may share their ratings with their mentor in one match (an explicit button); the mentor may then rate
+# the same skills on the same anchored levels. Both are shown side by side to the two of them only. The mentor's
+# view never feeds a report, digest or export, not even as an aggregate.
+
+
+def _mentee_match(session: Session, programme: Programme, user_id: str) -> tuple[Match, str] | None:
+    """The person's active match in the programme where they are the mentee, and their mentor."""
+    for match, members in matching.user_matches(session=session, team_id=programme.team_id, user_id=user_id):
+        if match.programme_id != programme.id:
+            continue
+        me = next((m for m in members if m.slack_user_id == user_id), None)
+        mentor = next((m for m in members if m.role == Role.MENTOR.value), None)
+        if me is not None and me.role == Role.MENTEE.value and mentor is not None:
+            return match, mentor.slack_user_id
+    return None
+
+
+def latest_levels(session: Session, programme: Programme, user_id: str) -> dict[str, int]:
+    """The person's latest level per skill in the programme's current cycle (exit over pulse over start)."""
+    levels: dict[str, tuple[int, int]] = {}
+    for row in _ratings(session, programme, user_id):
+        rank = STAGE_ORDER.index(row.stage) if row.stage in STAGE_ORDER else 0
+        if row.skill not in levels or rank >= levels[row.skill][0]:
+            levels[row.skill] = (rank, row.level)
+    return {skill: level for skill, (_, level) in levels.items()}
+
+
+def can_share(*, session: Session, team_id: str, user_id: str, programme_id: int | None) -> bool:
+    """Whether the person has a mentor in this programme to share their ratings with."""
+    programme = session.get(Programme, programme_id or -1)
+    if programme is None or programme.team_id != team_id:
+        return False
+    return _mentee_match(session, programme, user_id) is not None
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A mentee's ratings shared with their mentor: which share, with whom, in which programme."""
+
+    share_id: int
+    mentor_id: str
+    programme_name: str
+
+
+def share_with_mentor(
+    *, session: Session, team_id: str, user_id: str, programme_id: int | None, now: datetime
+) -> Shared | str:
+    """The mentee shares their ratings with their mentor (once per match: sharing again changes nothing)."""
+    programme = session.get(Programme, programme_id or -1)
+    found = _mentee_match(session, programme, user_id) if programme and programme.team_id == team_id else None
+    if programme is None or found is None:
+        return "You share your ratings with your mentor, as a mentee in an active match."
+    if not latest_levels(session, programme, user_id):
+        return "Rate your skills first: then your mentor can add their view."
+    match, mentor_id = found
+    existing = session.exec(
+        select(SkillShare).where(SkillShare.match_id == match.id, SkillShare.mentee_id == user_id)
+    ).first()
+    if existing is not None:
+        return Shared(existing.id or 0, existing.mentor_id, programme.name)
+    share = SkillShare(
+        team_id=team_id,
+        programme_id=programme.id or 0,
+        match_id=match.id or 0,
+        cycle_number=programme.cycle_number,
+        mentee_id=user_id,
+        mentor_id=mentor_id,
+        shared_at=now,
+    )
+    session.add(share)
+    session.flush()
+    return Shared(share.id or 0, mentor_id, programme.name)
+
+
+@dataclass(frozen=True)
+class MentorTarget:
+    """What a mentor rates for a mentee who shared: the mentee's rated skills and the mentor's earlier levels."""
+
+    share: SkillShare
+    programme: Programme
+    skills: list[str]
+    current: dict[str, int]
+
+
+NOT_SHARED = "Only the mentor a mentee shared their ratings with can add a view, while their match is active."
+
+
+def _share_for(session: Session, team_id: str, user_id: str, share_id: int | None) -> SkillShare | None:
+    """The share, if `user_id` is its mentee or its mentor and the match is still active."""
+    share = session.get(SkillShare, share_id or -1)
+    match = session.get(Match, share.match_id) if share else None
+    if share is None or share.team_id != team_id or match is None or match.status != MatchStatus.ACTIVE.value:
+        return None
+    return share if user_id in (share.mentee_id, share.mentor_id) else None
+
+
+def mentor_target(*, session: Session, team_id: str, user_id: str, share_id: int | None) -> MentorTarget | str:
+    share = _share_for(session, team_id, user_id, share_id)
+    programme = session.get(Programme, share.programme_id) if share else None
+    if share is None or programme is None or share.mentor_id != user_id:
+        return NOT_SHARED
+    skills = list(latest_levels(session, programme, share.mentee_id))[:MAX_RATED]
+    current = {
+        v.skill: v.level
+        for v in session.exec(select(MentorSkillView).where(MentorSkillView.share_id == share.id)).all()
+    }
+    return MentorTarget(share, programme, skills, current)
+
+
+def save_mentor_view(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    share_id: int | None,
+    skills: Sequence[str],
+    levels: Mapping[str, int | None],
+    now: datetime,
+) -> dict[str, str]:
+    """The mentor's levels for the mentee's shared skills: saved (replacing earlier ones), or errors inline."""
+    found = mentor_target(session=session, team_id=team_id, user_id=user_id, share_id=share_id)
+    if isinstance(found, str) or not skills or any(s not in found.skills for s in skills):
+        return {"skill_0": found if isinstance(found, str) else NOT_SHARED}
+    errors = problems(skills, levels)
+    if errors:
+        return errors
+    existing = {v.skill: v for v in session.exec(select(MentorSkillView).where(MentorSkillView.share_id == share_id))}
+    for skill in skills:
+        level = levels[skill]
+        assert level is not None
+        row = existing.get(skill) or MentorSkillView(
+            team_id=team_id,
+            share_id=found.share.id or 0,
+            mentee_id=found.share.mentee_id,
+            mentor_id=user_id,
+            skill=skill,
+            level=level,
+        )
+        row.level, row.created_at = level, now
+        session.add(row)
+    session.flush()
+    return {}
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """The mentee's own levels beside their mentor's view, for the two of them only."""
+
+    share_id: int
+    mentee_id: str
+    mentor_id: str
+    programme_name: str
+    rows: list[tuple[str, int | None, int | None]]  # skill, the mentee's level, the mentor's
+
+
+def side_by_side(*, session: Session, team_id: str, user_id: str, share_id: int | None) -> SideBySide | None:
+    """Both views of the mentee's skills, for the mentee or the mentor of the share; None for anyone else."""
+    share = _share_for(session, team_id, user_id, share_id)
+    programme = session.get(Programme, share.programme_id) if share else None
+    if share is None or programme is None:
+        return None
+    own = latest_levels(session, programme, share.mentee_id)
+    views = {
+        v.skill: v.level
+        for v in session.exec(select(MentorSkillView).where(MentorSkillView.share_id == share.id)).all()
+    }
+    skills = list(dict.fromkeys([*own, *views]))
+    return SideBySide(
+        share.id or 0,
+        share.mentee_id,
+        share.mentor_id,
+        programme.name,
+        [(s, own.get(s), views.get(s)) for s in skills],
+    )

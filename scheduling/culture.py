@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from blocks import culture as culture_ui
+from blocks import secondloop as loop_ui
+from mentoring import secondloop
 from mentoring.culture import alumni
 from prompts.guides import load_guides
 from prompts.guides.circle import question_for_month
@@ -24,10 +26,13 @@ from scheduling.outbox import enqueue
 from store import queries
 from store.db import Database
 from store.models import (
+    Match,
+    MatchStatus,
     OutboxMessage,
     Participant,
     ParticipantStatus,
     Programme,
+    ProgrammeKind,
     ProgrammeStatus,
     Role,
 )
@@ -125,6 +130,48 @@ def plan_mentors_circles(db: Database, *, now: datetime) -> int:
                 not_before=max(slot, send_at),
             ):
                 planned += 1
+    return planned
+
+
+def plan_circle_reflections(db: Database, *, now: datetime) -> int:
+    """Post this stage's second-loop question in each peer circle's room, once per stage of the cycle, in the
+    programme's working hours; members answer privately (`blocks.secondloop.circle_post`). Returns how many."""
+    planned = 0
+    with db.begin() as session:
+        programmes = session.exec(
+            select(Programme).where(
+                Programme.kind == ProgrammeKind.PEER_CIRCLES.value, col(Programme.status).in_(CIRCLE_STATUSES)
+            )
+        ).all()
+        for programme in programmes:
+            if programme.id is None or not queries.workspace_active(session=session, team_id=programme.team_id):
+                continue
+            question = secondloop.question_for(programme, now)
+            circles = session.exec(
+                select(Match).where(
+                    Match.programme_id == programme.id,
+                    Match.status == MatchStatus.ACTIVE.value,
+                    col(Match.room_id).is_not(None),
+                )
+            ).all()
+            keys = {m.id: secondloop.circle_key(m.id or 0, programme.cycle_number, question.stage) for m in circles}
+            done = _existing_keys(session, {(programme.team_id, k) for k in keys.values()})
+            todo = [m for m in circles if (programme.team_id, keys[m.id]) not in done]
+            if not todo:
+                continue
+            text, blocks = loop_ui.circle_post(programme.id, question)
+            send_at = next_working_slot(now, programme.timezone, window=Window.of(programme))
+            for match in todo:
+                planned += enqueue(
+                    session,
+                    team_id=programme.team_id,
+                    key=keys[match.id],
+                    kind="circle_reflection",
+                    channel=match.room_id,
+                    text=text,
+                    blocks=blocks,
+                    not_before=send_at,
+                )
     return planned
 
 

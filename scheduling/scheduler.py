@@ -14,7 +14,7 @@ from gateway import metrics
 from gateway.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
-from scheduling.culture import plan_alumni_invitations, plan_mentors_circles
+from scheduling.culture import plan_alumni_invitations, plan_circle_reflections, plan_mentors_circles
 from scheduling.delivery import DeliveryLoop
 from scheduling.digests import deliver_digest_charts, plan_digests
 from scheduling.leader import Leadership, worker_id
@@ -52,6 +52,7 @@ def tick(
         "meeting_reminders_planned": plan_meeting_reminders(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
         "alumni_invited": plan_alumni_invitations(db, now=now),
+        "circle_reflections_planned": plan_circle_reflections(db, now=now),
         "digests_planned": plan_digests(db, client, now=now),
         "install_states_purged": purge_expired_states(db.engine, now=now),
     }

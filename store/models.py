@@ -469,6 +469,9 @@ class Roadmap(SQLModel, table=True):
     )
     owner_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
     goal: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The goal made measurable (SMART: what, how we'll know, by when); both optional, "" and None when not set.
+    goal_measure: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    goal_by: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
@@ -493,6 +496,9 @@ class Milestone(SQLModel, table=True):
     skill: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     due_on: date = Field(sa_column=Column(Date, nullable=False))
     status: str = Field(default=MilestoneStatus.PLANNED.value, sa_column=Column(String(12), nullable=False))
+    # Optional: what shows it is done ("3 people used the checklist"), shown in the roadmap, reminders and when
+    # marking it done.
+    done_when: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     evidence_note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     mentor_comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
@@ -664,6 +670,44 @@ class SkillRating(SQLModel, table=True):
     slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
     skill: str = Field(sa_column=Column(String(80), nullable=False))
     stage: str = Field(sa_column=Column(String(8), nullable=False))
+    level: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SkillShare(SQLModel, table=True):
+    """A mentee chose to share their skill ratings with their mentor in one match (an explicit button): from then
+    on the mentor may add their own view. Withdrawn by `forget-me`."""
+
+    __tablename__ = "skill_share"
+    __table_args__ = (UniqueConstraint("match_id", "mentee_id", name="uq_skill_share"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    match_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    mentee_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    mentor_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    shared_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class MentorSkillView(SQLModel, table=True):
+    """Private to the pair: how a mentor rates one of their mentee's skills (1-5, the same anchors), given only
+    after the mentee shared their own ratings. Shown to the mentee and that mentor only; never in reports."""
+
+    __tablename__ = "mentor_skill_view"
+    __table_args__ = (UniqueConstraint("share_id", "skill", name="uq_mentor_skill_view"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    share_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("skill_share.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    mentee_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    mentor_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    skill: str = Field(sa_column=Column(String(80), nullable=False))
     level: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

@@ -14,6 +14,7 @@ Modes (set `fake.mode` at any time):
 - "refusal": 200 with `message.refusal` set and `content` null.
 - "injected": 200 with schema-valid prompts that contain `<!channel>`, a disguised link, and a 5,000-char prompt.
 - "duplicates": 200 with the same prompt three times (and different spacing/case).
+A request whose strict schema is named `measurable_goal` gets, in "good" mode, three measures (`{"measures": ...}`).
 
 Like OpenAI, it answers 401 without a bearer token, 404 for other paths, and 400 when a strict `json_schema`
 response format uses a schema that strict mode would refuse.
@@ -167,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
             message["content"] = "Sure! Here are three prompts: 1. What went well? 2. What didn't?"
         elif mode == "wrong_schema":
             message["content"] = json.dumps({"questions": ["What went well?", "What next?"]})
+        elif fmt.get("json_schema", {}).get("name") == "measurable_goal":
+            message["content"] = json.dumps({"measures": [{"text": t} for t in self._measures(body)]})
         else:
             message["content"] = json.dumps({"prompts": [{"text": t} for t in self._texts(mode, body)]})
         self._send(
@@ -180,6 +183,16 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": {"prompt_tokens": len(raw) // 4, "completion_tokens": 60, "total_tokens": len(raw) // 4 + 60},
             },
         )
+
+    @staticmethod
+    def _measures(body: Mapping[str, Any]) -> list[str]:
+        """Measurable goals (the `measurable_goal` schema): the first names the first wanted skill."""
+        skills = _pair_data(body).get("skills_wanted") or ["the skill"]
+        return [
+            f"Three colleagues say my {skills[0]} made their work easier",
+            "I have done it for real twice, with notes on what changed the second time",
+            "I can show one piece of work that I could not have done at the start",
+        ]
 
     @staticmethod
     def _texts(mode: str, body: Mapping[str, Any]) -> list[str]:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from blocks import growth as growth_ui
 from blocks import roadmaps as roadmap_ui
-from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft
+from mentoring.roadmaps import MAX_GOAL, MAX_MILESTONES, MAX_NOTE, MAX_TITLE, Draft, Goal
 from standin import check_blocks, check_view
 from store.models import GrowthThread, Milestone, Roadmap
 from store.queries.growth import MentorContribution
@@ -69,7 +69,8 @@ def test_a_full_roadmap_at_every_limit_fits_and_is_escaped() -> None:
 def test_forms_messages_and_reminders_fit() -> None:
     drafts = [Draft((NASTY * 20)[:MAX_TITLE], "Writing", DAY)] * 4
     skills = [f"Skill {i}" for i in range(120)]
-    assert check_view(roadmap_ui.setup_modal(1, goal="g" * 600, drafts=drafts, skills=skills, end=DAY)) == []
+    goal = Goal("g" * 600, "m" * 400, DAY)
+    assert check_view(roadmap_ui.setup_modal(1, goal=goal, drafts=drafts, skills=skills, end=DAY)) == []
     m = milestone(1, "done")
     for view in (
         roadmap_ui.milestone_modal(1, m, skills=skills, end=DAY, parent="V1"),
@@ -115,3 +116,48 @@ def test_growth_threads_and_kudos_fit_and_are_escaped() -> None:
         assert check_view(view) == [], view["callback_id"]
     text, blocks = growth_ui.kudos_message("U1", "U2", NASTY * 40, public=True)
     assert check_blocks(blocks) == [] and "<!channel>" not in text
+
+
+def test_measurable_goals_the_mentors_view_and_the_circle_question_fit_and_are_escaped() -> None:
+    from blocks import secondloop as loop_ui
+    from blocks import skillgrowth as skill_ui
+    from mentoring.prompting import MeasureSuggestions
+    from mentoring.roadmaps import MAX_MEASURE
+    from mentoring.secondloop import QUESTIONS
+    from mentoring.skillgrowth import MentorTarget, SideBySide
+    from store.models import Programme, SkillShare
+
+    roadmap = Roadmap(
+        id=1,
+        team_id="T1",
+        programme_id=1,
+        match_id=1,
+        owner_id="U1",
+        goal=(NASTY * 50)[:MAX_GOAL],
+        goal_measure=(NASTY * 30)[:MAX_MEASURE],
+        goal_by=DAY,
+    )
+    items = [milestone(i) for i in range(MAX_MILESTONES)]
+    for item in items:
+        item.done_when = (NASTY * 30)[:MAX_MEASURE]
+    measures = MeasureSuggestions([NASTY * 20] * 5, "library", note="From the library.")
+    for editable in (True, False):
+        view = roadmap_ui.roadmap_modal(roadmap, items, editable=editable, end=DAY, notice="n", measures=measures)
+        assert check_view(view) == [] and "<!channel>" not in shown(view)
+    for text, blocks in (roadmap_ui.reminder_dm(items[0]), roadmap_ui.overdue_dm(items[0])):
+        assert check_blocks(blocks) == [] and "<!channel>" not in text + shown(blocks)
+        assert "Done when" in text + shown(blocks)
+    assert check_view(roadmap_ui.done_modal(items[0])) == []
+
+    programme = Programme(id=1, team_id="T1", slug="p", name="P & <!here>")
+    share = SkillShare(id=1, team_id="T1", programme_id=1, match_id=1, cycle_number=1, mentee_id="U1", mentor_id="U2")
+    skills = [f"Skill {i} <!channel>" for i in range(5)]
+    assert check_view(skill_ui.mentor_view_modal(MentorTarget(share, programme, skills, {skills[0]: 3}))) == []
+    both = SideBySide(1, "U1", "U2", programme.name, [(s, 2, None) for s in skills])
+    assert check_view(skill_ui.side_by_side_modal(both)) == []
+    for text, blocks in (skill_ui.side_by_side_dm(both), skill_ui.shared_dm("U1", programme.name, 1)):
+        assert check_blocks(blocks) == [] and "<!channel>" not in shown(blocks) and "<!here>" not in text
+    assert check_view(skill_ui.saved_modal(1)) == [] and check_view(skill_ui.shared_modal("U2")) == []
+    for question in QUESTIONS:
+        text, blocks = loop_ui.circle_post(1, question)
+        assert check_blocks(blocks) == [] and question.text in text

@@ -19,6 +19,8 @@ from blocks import admin as admin_ui
 from blocks import booking as booking_ui
 from blocks import culture as culture_ui
 from blocks import matching as match_ui
+from blocks import roadmaps as roadmap_ui
+from blocks import skillgrowth as skill_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
 from standin.scenes import World, join_answers
@@ -295,6 +297,21 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
         lambda: [f for m in world.standin.messages_in(room) for f in m.files if f["name"].endswith(".ics")] or None,
         what="the invite",
     )
+
+    ana.mentor("roadmap")  # a measurable goal, with suggestions added to the open form
+    setup = ana.wait_for_modal("Set up your roadmap")
+    world.platform.click(ana.id, roadmap_ui.SUGGEST_ACTION, view=setup)
+    world.wait_for(lambda: "Ways to know" in json.dumps(ana.modal()) or None, what="the suggestions")
+    ana.mentor("skills")  # skills shared with her mentor, who adds his view
+    ana.wait_for_modal("Where I am today")
+    ana.submit({"skill_0": "2"})
+    world.platform.click(ana.id, skill_ui.SHARE_ACTION, view=ana.wait_for_modal("Saved"))
+    mentor = people["Sam"]
+    asked = world.wait_for(lambda: next((d for d in mentor.dms() if "shared their" in d.text), None), what="asked")
+    mentor.click(asked, skill_ui.VIEW_ACTION)
+    mentor.wait_for_modal("My view")
+    mentor.submit({"skill_0": "3"})
+    world.wait_for(lambda: next((d for d in ana.dms() if "added their view" in d.text), None), what="side by side")
 
     lea.mentor("my-data")
     world.wait_for(lambda: world.standin.calls_to("files.completeUploadExternal") or None, what="the export")

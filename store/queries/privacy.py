@@ -19,6 +19,7 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
+    MentorSkillView,
     MentorTraining,
     Milestone,
     OutboxMessage,
@@ -28,6 +29,7 @@ from store.models import (
     PromptRating,
     Roadmap,
     SkillRating,
+    SkillShare,
     SurveyResponse,
 )
 from store.queries.meetings import export_meetings, forget_meetings
@@ -200,6 +202,24 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 select(SkillRating).where(SkillRating.team_id == team_id, SkillRating.slack_user_id == user_id)
             ).all()
         ],
+        "skill_shares": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(SkillShare).where(
+                    SkillShare.team_id == team_id,
+                    (col(SkillShare.mentee_id) == user_id) | (col(SkillShare.mentor_id) == user_id),
+                )
+            ).all()
+        ],
+        "mentor_skill_views": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(MentorSkillView).where(
+                    MentorSkillView.team_id == team_id,
+                    (col(MentorSkillView.mentee_id) == user_id) | (col(MentorSkillView.mentor_id) == user_id),
+                )
+            ).all()
+        ],
         "reflections": [
             r.model_dump(mode="json")
             for r in session.exec(
@@ -248,6 +268,10 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
         (Kudos, Kudos.giver_id),
         (Kudos, Kudos.receiver_id),
         (SkillRating, SkillRating.slack_user_id),
+        (MentorSkillView, MentorSkillView.mentee_id),
+        (MentorSkillView, MentorSkillView.mentor_id),
+        (SkillShare, SkillShare.mentee_id),
+        (SkillShare, SkillShare.mentor_id),
         (BeliefReflection, BeliefReflection.slack_user_id),
         (MentorTraining, MentorTraining.slack_user_id),
     ):
