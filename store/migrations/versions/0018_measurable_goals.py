@@ -1,7 +1,7 @@
 """growth you can show: measurable goals (how we'll know, by when), milestones' "done when", and the mentor's view
 of a mentee's skills once the mentee shares their ratings
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-02 04:30:00.000000
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
