@@ -169,7 +169,7 @@ def check_blocks(blocks: Any, surface: Surface = "message") -> list[str]:
             if isinstance(element, dict) and element.get("type") == "file_input":
                 if surface != "modal":
                     problems.append(f"{where}: a file_input works only in modals")
-                _check_element(element, f"{where} element", action_ids, problems)
+                _check_element(element, f"{where} element", set(), problems)
             hint = _text_of(block.get("hint"))
             if len(hint) > 2000:
                 problems.append(f"{where}: input hint longer than 2000 characters")
