@@ -66,7 +66,8 @@ def working_view(programme: Programme) -> View:
 def report_lines(report: RosterReport) -> list[str]:
     """The report as plain lines (the CLI prints them; Slack shows them in the form and a DM)."""
     verb = "would import" if report.dry_run else "imported"
-    lines = [f"{report.programme}: {report.rows} rows, {report.usable} {verb}, {len(report.problems)} not imported."]
+    rows = f"{report.rows} row{'' if report.rows == 1 else 's'}"
+    lines = [f"{report.programme}: {rows}, {report.usable} {verb}, {len(report.problems)} not imported."]
     if not report.dry_run and report.usable:
         lines.append(f"Invited to join: {report.invited}; already in the programme: {report.already_joined}.")
     if report.dry_run:

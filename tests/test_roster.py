@@ -6,6 +6,7 @@ manager it names keeps them apart from their reports."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from store.types import utcnow
 from tests.conftest import running_world
 from tests.data import rows, run_tick, set_programme
 from tests.test_cli import cli
+from tests.test_participant_controls import all_values
 from tests.test_programme_admin import open_admin_panel
 
 STAFF = [
@@ -122,7 +124,10 @@ def test_a_roster_of_200_rows_with_7_bad_ones_imports_193_and_reports_the_7_by_l
     assert "Mentoring: 200 rows, 193 imported, 7 not imported." in shown
     for line, (_row, reason) in BAD_LINES.items():
         assert f"line {line}: " in shown and reason in shown, line
-    assert world.standin.calls_to("files.info") and world.standin.calls_to("users.lookupByEmail")
+    assert world.standin.calls_to("files.info") and world.standin.calls_to("url_private")
+    # users.lookupByEmail is Tier 3: once Slack answers 429, the rest are found in one pass over users.list
+    lookups = world.standin.calls_to("users.lookupByEmail")
+    assert any(c.status == 429 for c in lookups) and len(lookups) < 120 and world.standin.calls_to("users.list")
     assert "Invited to join: 193" in str(ingrid.wait_for_dm().blocks)
     entries = rows(database_url, RosterEntry)
     assert len(entries) == 193
@@ -180,3 +185,31 @@ def test_a_roster_is_checked_against_the_programme_and_slack() -> None:
     ]
     with pytest.raises(ValueError, match="missing column"):
         read_import_csv("name,role\nAna,mentor\n")
+
+
+def test_my_data_shows_and_forget_me_deletes_what_a_roster_says(world: World, database_url: str) -> None:
+    ingrid, ana, sam, lea = (world.person(n) for n in ("Ingrid", "Ana", "Sam", "Lea"))
+    roster = (
+        "email,department,office,manager email,role,skills\n"
+        f"{ana.who.email},Design,,{sam.who.email},mentee,Writing\n"
+        f"{lea.who.email},Engineering,,{ana.who.email},mentor,Writing\n"
+    )
+    report = upload_roster(world, database_url, ingrid, roster)
+    assert "2 rows, 2 imported, 0 not imported" in str(report["blocks"])
+    run_tick(world, database_url, utcnow())
+    assert "invites you to join" in ana.wait_for_dm().text and sam.dms() == []
+
+    ana.mentor("my-data")
+    ana.wait_for_ephemeral("I've sent you a file")
+    [share] = [s for s in ana.dms() if s.files]
+    [entry] = json.loads(share.files[0]["bytes"])["roster_entries"]
+    assert (entry["department"], entry["manager_id"], entry["role"]) == ("Design", sam.id, "mentee")
+
+    ana.mentor("forget-me")
+    ana.wait_for_modal("Delete my data")
+    ana.submit({"confirm": ["yes"]})
+    world.wait_for(lambda: len(rows(database_url, RosterEntry)) == 1, what="Ana's roster entry deleted")
+    world.settle()
+    assert not [v for v in all_values(database_url) if ana.id in v]
+    [left] = rows(database_url, RosterEntry)
+    assert left.slack_user_id == lea.id and left.manager_id is None
