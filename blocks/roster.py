@@ -65,6 +65,8 @@ def working_view(programme: Programme) -> View:
 
 def report_lines(report: RosterReport) -> list[str]:
     """The report as plain lines (the CLI prints them; Slack shows them in the form and a DM)."""
+    if report.refused:
+        return [f"{report.programme}: nothing was imported. {report.refused}"]
     verb = "would import" if report.dry_run else "imported"
     rows = f"{report.rows} row{'' if report.rows == 1 else 's'}"
     lines = [f"{report.programme}: {rows}, {report.usable} {verb}, {len(report.problems)} not imported."]

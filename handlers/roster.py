@@ -23,11 +23,13 @@ from mentoring.access import REFUSAL
 from pairing.roster import read_import_csv
 from store import queries
 from store.db import Database
+from store.models import Programme
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2_000_000
+CLOSED = "The programme is not open for enrolment: open it (or its enrolment) first, then import again."
 UNREADABLE = "Slack would not give us that file. Upload it again, as a .csv file of at most 2 MB."
 
 
@@ -48,12 +50,19 @@ def run_import(
     with db.session() as session:
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         assert programme is not None
-        name = programme.name
+        name, open_ = programme.name, programme.accepts_joins(now.date())
+    if not open_:
+        return roster.RosterReport(name, 0, 0, (), dry_run=dry_run, refused=CLOSED)
     try:
         rows = read_import_csv(text)
     except ValueError as problem:
         return roster.RosterReport(name, 0, 0, (roster.Problem(1, str(problem)),), dry_run=dry_run)
-    directory = lookup_emails(client, roster.emails_to_resolve(rows))
+    try:
+        directory = lookup_emails(client, roster.emails_to_resolve(rows))
+    except SlackApiError as error:
+        logger.error("looking up a roster's emails failed: %s", error.response.get("error"))
+        refused = f"Slack would not look the emails up ({error.response.get('error')}). Please try again later."
+        return roster.RosterReport(name, len(rows), 0, (), dry_run=dry_run, refused=refused)
     with db.begin() as session:
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
         assert programme is not None
@@ -68,18 +77,26 @@ def run_import(
     return replace(report, invited=len(imported.to_invite), already_joined=len(imported.already_joined))
 
 
-def read_upload(client: WebClient, view: dict[str, Any]) -> str | None:
-    """The text of the CSV uploaded in the form (None when there is none, or Slack would not give it)."""
+def read_upload(client: WebClient, view: dict[str, Any], programme: Programme) -> tuple[str, str]:
+    """The text of the CSV uploaded in the form, or why it cannot be imported (shown under the upload, the form
+    staying open): Slack would not give the file, it has no roster header, or the programme is not enrolling."""
+    if not programme.accepts_joins(utcnow().date()):
+        return "", CLOSED
     files = state_value(view, "roster").get("files") or []
     file_id = files[0].get("id") if files and isinstance(files[0], dict) else None
     if not file_id:
-        return None
+        return "", UNREADABLE
     try:
         _name, data = download_file(client, str(file_id), max_bytes=MAX_BYTES)
     except FileUnreadable as error:
         logger.warning("could not read an uploaded roster: %s", error)
-        return None
-    return data.decode("utf-8-sig", errors="replace")
+        return "", UNREADABLE
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        read_import_csv(text)
+    except ValueError as problem:
+        return "", f"{str(problem).capitalize()}. Columns: {roster_ui.COLUMNS}."
+    return text, ""
 
 
 def on_import_button(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -99,9 +116,9 @@ def on_import_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
     if not allowed or programme is None or programme.id is None:
         ack(response_action="errors", errors={"roster": REFUSAL if programme else "That programme doesn't exist."})
         return
-    text = read_upload(client, view)
-    if text is None:
-        ack(response_action="errors", errors={"roster": UNREADABLE})
+    text, problem = read_upload(client, view, programme)
+    if problem:
+        ack(response_action="errors", errors={"roster": problem[:2000]})
         return
     ack(response_action="update", view=roster_ui.working_view(programme))
     report = run_import(

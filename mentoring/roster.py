@@ -224,3 +224,4 @@ class RosterReport:
     invited: int = 0
     already_joined: int = 0
     dry_run: bool = False
+    refused: str = ""  # why nothing could be checked at all (the programme is closed, Slack would not answer)

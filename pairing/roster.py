@@ -193,7 +193,11 @@ def read_import_csv(path_or_text: str | Path) -> list[ImportRow]:
     matched ignoring case, spaces and hyphens ("Manager email"). Raises ValueError only for the header; each
     row's values are checked by the importer, which reports bad rows by line."""
     out: list[ImportRow] = []
-    for line, row in _rows(_text(path_or_text), ("email", "role"), IMPORT_COLUMNS, fold=True):
+    try:
+        found = _rows(_text(path_or_text), ("email", "role"), IMPORT_COLUMNS, fold=True)
+    except csv.Error as problem:
+        raise ValueError(f"not a CSV file ({problem})") from None
+    for line, row in found:
         out.append(
             ImportRow(
                 line=line,

@@ -213,3 +213,34 @@ def test_my_data_shows_and_forget_me_deletes_what_a_roster_says(world: World, da
     assert not [v for v in all_values(database_url) if ana.id in v]
     [left] = rows(database_url, RosterEntry)
     assert left.slack_user_id == lea.id and left.manager_id is None
+
+
+def test_a_file_that_is_not_a_roster_or_a_closed_programme_imports_nothing_and_says_why(
+    world: World, database_url: str
+) -> None:
+    ingrid = world.person("Ingrid")
+    [programme] = rows(database_url, Programme)
+    ingrid.click(open_admin_panel(ingrid), roster_ui.ROSTER_ACTION, str(programme.id))
+    ingrid.wait_for_modal("Import a roster")
+    for text in ("name,team\nAna,Design\n", ""):
+        reply = ingrid.submit({"roster": [world.standin.upload_from(ingrid.id, "people.csv", text.encode())]})
+        assert reply.json is not None and reply.json["response_action"] == "errors", reply.body
+        assert reply.json["errors"]["roster"].startswith("Header: missing column(s) email, role.")
+    set_programme(database_url, status="closed")
+    reply = ingrid.submit({"roster": [world.standin.upload_from(ingrid.id, "people.csv", b"email,role\n")]})
+    assert reply.json is not None and "not open for enrolment" in reply.json["errors"]["roster"]
+    report = run_cli_import(world, database_url, f"email,role\n{world.person('Ana').who.email},mentee\n")
+    assert "nothing was imported. The programme is not open for enrolment" in report
+    assert rows(database_url, RosterEntry) == [] and rows(database_url, OutboxMessage) == []
+
+
+def run_cli_import(world: World, database_url: str, text: str) -> str:
+    path = Path(database_url.rsplit("/", 1)[0].removeprefix("sqlite:///")) / "cli-roster.csv"
+    path.write_text(text)
+    done = cli(
+        "roster", "import", str(path), "--programme", "Mentoring",
+        DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=world.standin.api_url, PATH="/usr/bin",
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
