@@ -88,7 +88,7 @@ def check_row(
         return Problem(row.line, f"email {row.email!r} is not an email address")
     user_id = directory.get(row.email)
     if user_id is None:
-        return Problem(row.line, f"nobody in this Slack workspace has the email {row.email}")
+        return Problem(row.line, f"no active person in this Slack workspace has the email {row.email}")
     if user_id in seen:
         return Problem(row.line, f"duplicate: this person is already on line {seen[user_id]}")
     roles = [r.value for r in roles_for(programme.kind)]
@@ -127,7 +127,9 @@ def check_row(
             return Problem(row.line, f"manager email {row.manager_email!r} is not an email address")
         manager_id = directory.get(row.manager_email)
         if manager_id is None:
-            return Problem(row.line, f"manager: nobody in this Slack workspace has the email {row.manager_email}")
+            return Problem(
+                row.line, f"manager: no active person in this Slack workspace has the email {row.manager_email}"
+            )
         if manager_id == user_id:
             return Problem(row.line, "manager: a person cannot be their own manager")
     group = row.group if programme.group_question else ""

@@ -36,11 +36,14 @@ PEOPLE = [dataclasses.replace(p) for p in DEFAULT_PEOPLE] + STAFF
 HEADER = "Email,Department,Office,Manager email,Role,Skills,Group\n"
 BAD_LINES = {
     # line: (row, the reason the report gives)
-    20: (f"nobody@{TEAM_DOMAIN}.example.com,Engineering,Lisbon,,mentee,,", "nobody in this Slack workspace"),
+    20: (f"nobody@{TEAM_DOMAIN}.example.com,Engineering,Lisbon,,mentee,,", "no active person in this Slack workspace"),
     41: (f"{STAFF[193].email},Legal,Lisbon,,mentee,,", "department 'Legal' is not one of the programme's"),
     62: (f"{STAFF[194].email},Engineering,Paris,,mentee,,", "office 'Paris' is not one of the programme's"),
     83: (f"{STAFF[195].email},Engineering,Lisbon,,coach,,", "'coach' is not a role of this programme"),
-    104: (f"{STAFF[196].email},Sales,Berlin,ghost@example.com,mentor,,", "manager: nobody in this Slack workspace"),
+    104: (
+        f"{STAFF[196].email},Sales,Berlin,ghost@example.com,mentor,,",
+        "manager: no active person in this Slack workspace",
+    ),
     125: (f"{STAFF[1].email},Sales,Berlin,,mentor,,", "duplicate: this person is already on line 3"),
     146: (f"{STAFF[197].email},Sales,Berlin,{STAFF[197].email},mentee,,", "a person cannot be their own manager"),
 }
@@ -216,7 +219,7 @@ def test_my_data_shows_and_forget_me_deletes_what_a_roster_says(world: World, da
 
 
 def test_a_file_that_is_not_a_roster_or_a_closed_programme_imports_nothing_and_says_why(
-    world: World, database_url: str
+    world: World, database_url: str, tmp_path: Path
 ) -> None:
     ingrid = world.person("Ingrid")
     [programme] = rows(database_url, Programme)
@@ -229,14 +232,14 @@ def test_a_file_that_is_not_a_roster_or_a_closed_programme_imports_nothing_and_s
     set_programme(database_url, status="closed")
     reply = ingrid.submit({"roster": [world.standin.upload_from(ingrid.id, "people.csv", b"email,role\n")]})
     assert reply.json is not None and "not open for enrolment" in reply.json["errors"]["roster"]
-    report = run_cli_import(world, database_url, f"email,role\n{world.person('Ana').who.email},mentee\n")
+    path = tmp_path / "cli-roster.csv"
+    path.write_text(f"email,role\n{world.person('Ana').who.email},mentee\n")
+    report = run_cli_import(world, database_url, path)
     assert "nothing was imported. The programme is not open for enrolment" in report
     assert rows(database_url, RosterEntry) == [] and rows(database_url, OutboxMessage) == []
 
 
-def run_cli_import(world: World, database_url: str, text: str) -> str:
-    path = Path(database_url.rsplit("/", 1)[0].removeprefix("sqlite:///")) / "cli-roster.csv"
-    path.write_text(text)
+def run_cli_import(world: World, database_url: str, path: Path) -> str:
     done = cli(
         "roster", "import", str(path), "--programme", "Mentoring",
         DATABASE_URL=database_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="s",
