@@ -38,6 +38,7 @@ LIFECYCLE_ACTION = "admin_lifecycle"
 GRANT_ACTION = "admin_grant"
 MATCH_ACTION = "admin_match"
 MANUAL_ACTION = "admin_pair_by_hand"
+ROSTER_ACTION = "admin_roster_import"
 
 GROUP_QUESTION_HINT = (
     "Optional. Leave empty and nothing is asked. People answer in their own words, if they wish; reports count "
@@ -118,6 +119,7 @@ def admin_blocks(
         if programme.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value):
             elements.append(button("Match now", MATCH_ACTION, pid, "primary"))
             elements.append(button("Pair two people", MANUAL_ACTION, pid))
+            elements.append(button("Import roster", ROSTER_ACTION, pid))
         for to, label in TRANSITIONS.get(programme.status, {}).items():
             value = json.dumps({"programme_id": programme.id, "to": to})
             elements.append(button(label, f"{LIFECYCLE_ACTION}:{to}", value))  # action ids are unique per block

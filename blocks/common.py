@@ -8,7 +8,7 @@ from typing import Any
 
 from blocks.text import escape, listing, quote, truncate
 from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS, roles_for
-from store.models import MeetingMode, Participant, Programme, Role
+from store.models import MeetingMode, Participant, Programme, Role, RosterEntry
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -117,10 +117,17 @@ def join_modal(
     *,
     as_role: str | None = None,
     offering: Sequence[str] = (),
+    invited: RosterEntry | None = None,
 ) -> View:
     """The join form; pre-filled from the person's existing profile when they edit it, and with `as_role` and the
-    skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post)."""
+    skills in `offering` when they came from an invitation (e.g. "Join as a mentor" in a recruiting post). A
+    person on the programme's imported roster (`invited`, before they join) finds its answers filled in, to
+    change or keep; consent is never pre-ticked for them."""
     offered = roles_for(programme.kind)
+    wanting: Sequence[str] = ()
+    if invited is not None and participant is None:
+        as_role = as_role or invited.role
+        offering, wanting = (invited.skills, ()) if invited.role == Role.MENTOR.value else ((), invited.skills)
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
@@ -186,6 +193,11 @@ def join_modal(
             department_element["initial_option"] = option(participant.department, participant.department)
         if participant.capacity:
             capacity_element["initial_value"] = str(participant.capacity)
+    elif invited is not None and invited.department:
+        if not programme.departments:
+            department_element["initial_value"] = invited.department
+        elif invited.department in programme.departments:
+            department_element["initial_option"] = option(invited.department, invited.department)
 
     intro = f"*{escape(programme.name)}*"
     if programme.objectives:
@@ -210,7 +222,7 @@ def join_modal(
             "Skills I want to grow",
             "Mentees and peers: what you want to get better at.",
             programme.skills,
-            participant.skills_wanted if participant else [],
+            participant.skills_wanted if participant else list(wanting)[:MAX_SKILLS],
         ),
         {
             "type": "input",
@@ -243,7 +255,7 @@ def join_modal(
             "element": meeting_element,
             **({} if programme.offices else {"hint": plain(VIRTUAL_ONLY_HINT, 2000)}),
         },
-        *([office_input(programme, participant)] if programme.offices else []),
+        *([office_input(programme, participant, invited)] if programme.offices else []),
         {
             "type": "input",
             "block_id": "rather_not",
@@ -252,7 +264,7 @@ def join_modal(
             "hint": plain(RATHER_NOT_HINT, 2000),
             "element": rather_not_element,
         },
-        *([self_group_input(programme, participant)] if programme.group_question else []),
+        *([self_group_input(programme, participant, invited)] if programme.group_question else []),
         mrkdwn_section(DATA_NOTICE),
         {
             "type": "input",
@@ -281,7 +293,7 @@ def join_modal(
     }
 
 
-def office_input(programme: Programme, participant: Participant | None) -> Block:
+def office_input(programme: Programme, participant: Participant | None, invited: RosterEntry | None = None) -> Block:
     """The office picker, from the programme's list (only when it lists offices)."""
     element: dict[str, Any] = {
         "type": "static_select",
@@ -289,8 +301,9 @@ def office_input(programme: Programme, participant: Participant | None) -> Block
         "placeholder": plain("Choose your office"),
         "options": [option(o, o) for o in programme.offices[:100]],
     }
-    if participant is not None and participant.office in programme.offices:
-        element["initial_option"] = option(participant.office, participant.office)
+    office = participant.office if participant is not None else invited.office if invited is not None else ""
+    if office in programme.offices:
+        element["initial_option"] = option(office, office)
     return {
         "type": "input",
         "block_id": "office",
@@ -301,7 +314,9 @@ def office_input(programme: Programme, participant: Participant | None) -> Block
     }
 
 
-def self_group_input(programme: Programme, participant: Participant | None) -> Block:
+def self_group_input(
+    programme: Programme, participant: Participant | None, invited: RosterEntry | None = None
+) -> Block:
     """The programme's optional group question (only when it asks one): free text, private, counted in 5s."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -309,8 +324,9 @@ def self_group_input(programme: Programme, participant: Participant | None) -> B
         "max_length": MAX_SELF_GROUP,
         "placeholder": plain("Leave empty if you'd rather not say"),
     }
-    if participant is not None and participant.self_group:
-        element["initial_value"] = participant.self_group
+    answer = participant.self_group if participant is not None else invited.self_group if invited is not None else ""
+    if answer:
+        element["initial_value"] = answer
     return {
         "type": "input",
         "block_id": "self_group",

@@ -42,6 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--seed", type=int, help="reproduce a round (the preview prints the seed it used)")
     match.add_argument("--dry-run", action="store_true", required=True, help="only print the preview (required)")
 
+    roster = commands.add_parser("roster", help="rosters of people to invite into a programme")
+    roster_commands = roster.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    imports = roster_commands.add_parser(
+        "import", help="check a roster CSV, store the usable rows and invite those people to join"
+    )
+    imports.add_argument("file", help="the CSV: email, department, office, manager email, role, skills, group")
+    imports.add_argument("--programme", required=True, help="the programme's name")
+    imports.add_argument("--team", help="the Slack team id, when several workspaces have a programme of that name")
+    imports.add_argument("--as", dest="actor", default="cli", help="the admin's Slack user id, for the audit log")
+    imports.add_argument("--dry-run", action="store_true", help="only print the report: nothing is stored or sent")
+
     commands.add_parser("scheduler", help="run only the scheduled loop (when `serve --no-scheduler` runs elsewhere)")
 
     tick = commands.add_parser("tick", help="run one pass of the scheduled jobs now (or at --at) and exit")
@@ -128,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             start_scheduler(settings, blocking=True)
             return 0
+        if args.command == "roster":
+            from bot.rosters import import_roster_file
+
+            return import_roster_file(settings, args)
         if args.command == "match":
             from bot.rehearse import rehearse
 

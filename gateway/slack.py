@@ -6,6 +6,7 @@ import copy
 import functools
 import json
 import logging
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -261,3 +262,70 @@ def workspace_admin_ids(client: WebClient) -> list[str]:
     except SlackApiError as error:
         logger.error("users.list failed: %s", error.response.get("error"))
     return admins
+
+
+def _active_person(user: dict[str, Any]) -> bool:
+    return not user.get("deleted") and not user.get("is_bot") and user.get("id") != "USLACKBOT"
+
+
+def lookup_emails(client: WebClient, emails: list[str]) -> dict[str, str]:
+    """Slack user ids of the active people with these emails (lower-cased); an email nobody active has is left
+    out. Each is asked with `users.lookupByEmail` (Tier 3, about 50 a minute) without waiting out a 429: once Slack
+    says to slow down, the rest are found in one pass over the directory (`users.list`, 200 people a page), which
+    for a long roster costs far fewer calls than waiting. Needs `users:read.email`."""
+    found: dict[str, str] = {}
+    bare = without_retries(client)
+    remaining = list(dict.fromkeys(e.lower() for e in emails if e))
+    while remaining:
+        email = remaining[0]
+        try:
+            user = bare.users_lookupByEmail(email=email).get("user") or {}
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                break
+            if error.response.get("error") not in ("users_not_found", "user_not_found"):
+                raise
+            user = {}
+        remaining.pop(0)
+        if user and _active_person(user):
+            found[email] = str(user["id"])
+    if remaining:
+        wanted = set(remaining)
+        cursor = None
+        while True:
+            page = client.users_list(limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                email = str((user.get("profile") or {}).get("email") or "").lower()
+                if email in wanted and _active_person(user):
+                    found[email] = str(user["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    return found
+
+
+class FileUnreadable(Exception):
+    """Slack would not give the file (gone, too big, or not this workspace's)."""
+
+
+def download_file(client: WebClient, file_id: str, *, max_bytes: int) -> tuple[str, bytes]:
+    """A file someone shared with the app (e.g. through a modal's file_input): its name and contents, read as
+    Slack says, `files.info` then its `url_private` with the bot token (`files:read`)."""
+    try:
+        info: dict[str, Any] = client.files_info(file=file_id).get("file") or {}
+    except SlackApiError as error:
+        raise FileUnreadable(str(error.response.get("error"))) from error
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    if not url.startswith(("https://", "http://")):
+        raise FileUnreadable("no url_private")
+    if int(info.get("size") or 0) > max_bytes:
+        raise FileUnreadable("too big")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=client.timeout) as response:
+            data = response.read(max_bytes + 1)
+    except OSError as error:
+        raise FileUnreadable(str(error)) from error
+    if len(data) > max_bytes:
+        raise FileUnreadable("too big")
+    return str(info.get("name") or file_id), data

@@ -21,6 +21,7 @@ from handlers import (
     membership,
     prompt,
     roadmaps,
+    roster,
     secondloop,
     skillgrowth,
     surveys,
@@ -44,6 +45,7 @@ def register_all(app: App) -> None:
     prompt.register(app)
     surveys.register(app)
     roadmaps.register(app)
+    roster.register(app)
     secondloop.register(app)
     skillgrowth.register(app)
     training.register(app)

@@ -7,6 +7,7 @@ a new mentor in the mentors' channel") is the `Jobs` port here, which the factor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,12 +18,18 @@ from slack_sdk import WebClient
 from prompts.llm import LLMHelper
 from store.db import Database, Session
 from store.installations import InstallationStore
-from store.models import Programme
+from store.models import Programme, RosterEntry
 
 
 class Jobs(Protocol):
     def welcome_mentor(self, session: Session, *, programme: Programme, user_id: str, now: datetime) -> bool:
         """Queue the mentors' channel welcome of a new mentor, in the unit of work that saves the join."""
+        ...
+
+    def invite_from_roster(
+        self, session: Session, *, programme: Programme, entries: Sequence[RosterEntry], admin_id: str, now: datetime
+    ) -> int:
+        """Queue the invitation DMs of people on an imported roster, in the unit of work that stores it."""
         ...
 
     def post_digest_now(self, client: WebClient, programme: Programme, *, actor_id: str, now: datetime) -> bool:

@@ -22,6 +22,7 @@ from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring import joining
 from mentoring.membership import JoinAnswers
+from mentoring.roster import roster_entry
 from mentoring.skillgrowth import rates_skills
 from store import queries
 from store.models import Programme
@@ -84,7 +85,13 @@ def choose_programme(
         )
         if participant is None and not programme.accepts_joins(today):
             raise JoinRefused(f"*{escape(programme.name)}* is not open for enrolment right now.")
-        return ui.join_modal(programme, participant, as_role=as_role, offering=offering), programme.name
+        invited = (
+            roster_entry(session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id)
+            if participant is None
+            else None
+        )
+        view = ui.join_modal(programme, participant, as_role=as_role, offering=offering, invited=invited)
+        return view, programme.name
 
 
 def open_join_modal(

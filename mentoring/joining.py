@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from mentoring.membership import JoinAnswers, roles_for, validate_join
+from mentoring.roster import roster_entry
 from store import queries
 from store.models import Participant, ParticipantStatus, Programme, Role
 
@@ -67,6 +68,9 @@ def save_join(
     if form is None:
         return Joined(errors=errors)
     fields = form.fields(consented_at=now)
+    invited = roster_entry(session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id)
+    if invited is not None:  # the organisation's roster names their manager: the reporting-line rule needs it
+        fields["manager_id"] = invited.manager_id
     if existing is not None and existing.status in COMEBACK_STATUSES:
         fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
     became_mentor = form.role is Role.MENTOR and (

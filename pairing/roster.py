@@ -1,10 +1,12 @@
-"""Roster and past-pair CSV files an admin can export or prepare, read into engine dataclasses."""
+"""Roster and past-pair CSV files an admin can export or prepare, read into engine dataclasses; and the rows of an
+organisation's roster an admin imports into a programme (people by email, checked row by row elsewhere)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -42,8 +44,17 @@ def _text(path_or_text: str | Path) -> str:
     return path_or_text
 
 
-def _rows(text: str, required: tuple[str, ...], known: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def _column(name: str) -> str:
+    """A header as people write it ("Manager email", "manager-email") folded to its column name."""
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def _rows(
+    text: str, required: tuple[str, ...], known: tuple[str, ...], *, fold: bool = False
+) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if fold and reader.fieldnames:
+        reader.fieldnames = [_column(h) for h in reader.fieldnames]
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
@@ -156,4 +167,47 @@ def read_past_pairs_csv(path_or_text: str | Path) -> list[PastPair]:
         when = _field(line, "ended_at", row["ended_at"], _parse_when, "expected an ISO date or date-time")
         same = _field(line, "same_programme", row.get("same_programme", ""), _parse_bool, "expected true or false")
         out.append(PastPair(row["a"], row["b"], when, same))
+    return out
+
+
+IMPORT_COLUMNS = ("email", "department", "office", "manager_email", "role", "skills", "group")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One line of an organisation's roster, as written: checked against the programme and Slack elsewhere."""
+
+    line: int
+    email: str
+    department: str
+    office: str
+    manager_email: str
+    role: str
+    skills: tuple[str, ...]
+    group: str
+
+
+def read_import_csv(path_or_text: str | Path) -> list[ImportRow]:
+    """The rows of a roster to import (a path or the CSV text). Columns: email and role are required; department,
+    office, manager email, skills (semicolon-separated) and a self-described group are optional. Headers are
+    matched ignoring case, spaces and hyphens ("Manager email"). Raises ValueError only for the header; each
+    row's values are checked by the importer, which reports bad rows by line."""
+    out: list[ImportRow] = []
+    try:
+        found = _rows(_text(path_or_text), ("email", "role"), IMPORT_COLUMNS, fold=True)
+    except csv.Error as problem:
+        raise ValueError(f"not a CSV file ({problem})") from None
+    for line, row in found:
+        out.append(
+            ImportRow(
+                line=line,
+                email=row.get("email", "").lower(),
+                department=row.get("department", ""),
+                office=row.get("office", ""),
+                manager_email=row.get("manager_email", "").lower(),
+                role=row.get("role", "").lower(),
+                skills=tuple(dict.fromkeys(s.strip() for s in row.get("skills", "").split(";") if s.strip())),
+                group=" ".join(row.get("group", "").split()),
+            )
+        )
     return out

@@ -63,6 +63,13 @@ def _check_element(element: Any, where: str, action_ids: set[str], problems: lis
         initial = element.get("initial_value")
         if isinstance(initial, str) and len(initial) > 3000:
             problems.append(f"{where}: initial_value longer than 3000 characters")
+    if etype == "file_input":
+        max_files = element.get("max_files", 10)
+        if not isinstance(max_files, int) or not 1 <= max_files <= 10:
+            problems.append(f"{where}: file_input max_files must be 1..10")
+        filetypes = element.get("filetypes", [])
+        if not isinstance(filetypes, list) or not all(isinstance(t, str) and t for t in filetypes):
+            problems.append(f"{where}: file_input filetypes must be an array of file extensions")
     if etype in SELECT_TYPES or "options" in element or "option_groups" in element:
         options = _options_of(element)
         limit = {"overflow": 5, "radio_buttons": 10, "checkboxes": 10}.get(etype, 100)
@@ -158,6 +165,11 @@ def check_blocks(blocks: Any, surface: Surface = "message") -> list[str]:
                 problems.append(f"{where}: input needs a label")
             if len(label) > 2000:
                 problems.append(f"{where}: input label longer than 2000 characters")
+            element = block.get("element")
+            if isinstance(element, dict) and element.get("type") == "file_input":
+                if surface != "modal":
+                    problems.append(f"{where}: a file_input works only in modals")
+                _check_element(element, f"{where} element", set(), problems)
             hint = _text_of(block.get("hint"))
             if len(hint) > 2000:
                 problems.append(f"{where}: input hint longer than 2000 characters")

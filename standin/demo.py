@@ -90,6 +90,8 @@ def scene(world: World, database_url: str) -> list[Actor]:
     ingrid.click(panel, "admin_lifecycle:enrolling")
     world.settle()
 
+    import_roster(world, ingrid)
+
     say("\n▶ Ana runs `/mentor join`, fills the modal as a mentee and presses Join")
     ana.join(
         join_answers(
@@ -175,6 +177,45 @@ def scene(world: World, database_url: str) -> list[Actor]:
     world.settle()
     fast_forward(world, database_url, ana)
     return [ana, sam, priya, kenji, ingrid]
+
+
+def import_roster(world: World, ingrid: Actor) -> None:
+    """Ingrid imports a few lines of the organisation's roster: the usable rows are invited, the others reported."""
+    from standin import find
+
+    maria, tom, diego = find("Maria"), find("Tom"), find("Diego")
+    roster = (
+        "email,department,office,manager email,role,skills\n"
+        f"{maria.email},Product,,{tom.email},mentee,Public speaking\n"
+        f"{tom.email},Sales,,,mentor,Public speaking;Writing\n"
+        "someone.else@example.com,Sales,,,mentee,\n"
+        f"{diego.email},Engineering,,,coach,\n"
+    )
+    say("\n▶ Ingrid presses *Import roster* and uploads a CSV of four people from HR's system:")
+    say(textwrap.indent(roster, "      "))
+    ingrid.mentor("admin")
+    panel = ingrid.wait_for_ephemeral("Programme admin")
+    button = next(
+        e
+        for b in panel.blocks
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "admin_roster_import"
+    )
+    ingrid.click(panel, "admin_roster_import", button["value"])
+    ingrid.wait_for_modal("Import a roster")
+    ingrid.submit({"roster": [world.standin.upload_from(ingrid.id, "roster.csv", roster.encode())]})
+    report = world.wait_for(
+        lambda: next((m for m in world.standin.open_modals(ingrid.id) if "Roster" in m["title"]["text"]), None),
+        what="the import report",
+    )
+    from standin import render_view
+
+    say("    Each email is looked up in Slack (users.lookupByEmail) and not kept. The report she sees:")
+    say(textwrap.indent(_readable(render_view(report)), "      "))
+    invite = Actor(world, maria).wait_for_dm(1)
+    say(f"▶ Maria gets an invitation DM: {_readable(invite.text)}")
+    say("    Its Join button opens the join form filled in from the roster; she is not a participant until she joins.")
 
 
 def book_a_chat(world: World, lea: Actor, kenji: Actor) -> None:

@@ -116,6 +116,8 @@ def element_state(element: dict[str, Any], answer: Any = None, *, answered: bool
         state["selected_channel"] = answer if answered else element.get("initial_channel")
     elif etype == "multi_channels_select":
         state["selected_channels"] = list(answer or []) if answered else list(element.get("initial_channels") or [])
+    elif etype == "file_input":  # the file objects of what the person uploaded (SlackStandIn.upload_from)
+        state["files"] = list(answer or []) if answered else []
     elif etype == "rich_text_input":
         state["rich_text_value"] = answer if answered else element.get("initial_value")
     else:

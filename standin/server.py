@@ -62,6 +62,7 @@ RESPONSE_URL_USES = 5
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
 SCOPE_FAMILY = {"public": "channels", "private": "groups", "im": "im", "mpim": "mpim"}
 EMAIL_SCOPE = "users:read.email"  # without it, Slack leaves profile.email out of user objects
+FILES_SCOPE = "files:read"  # reading a file's contents, and a modal with a file_input (Slack's Block Kit docs)
 
 
 @dataclass
@@ -190,6 +191,7 @@ class _File:
     title: str = ""
     channels: list[str] = field(default_factory=list)
     created: int = 0
+    owner: str = BOT_USER_ID  # who uploaded it: the bot, or a person through a modal's file_input
 
 
 @dataclass
@@ -350,6 +352,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
         }
 
     # ------------------------------------------------------------------ lifecycle
@@ -469,6 +472,16 @@ class SlackStandIn:
             for refresh, team in list(self._refresh_tokens.items()):
                 if team == team_id:
                     del self._refresh_tokens[refresh]
+
+    def upload_from(self, user_id: str, filename: str, data: bytes) -> dict[str, Any]:
+        """A person picks a file in a modal's `file_input`: Slack stores it as theirs (shared nowhere) and the
+        view_submission's state carries its file object. Returns that object."""
+        with self._lock:
+            self._person(user_id)
+            file_id = f"F0{next(self._ids):07d}"
+            stored = _File(file_id, filename, len(data), data=data, created=int(time.time()), owner=user_id)
+            self._files[file_id] = stored
+            return self._file_object(stored)
 
     def tokens_of(self, team_id: str) -> list[str]:
         with self._lock:
@@ -902,6 +915,8 @@ class SlackStandIn:
     def _needed_scope(self, method: str, params: dict[str, Any], granted: tuple[str, ...]) -> str:
         """The scope Slack requires of this call: one of those the spec names for the method, and for a
         conversation method the one of the conversation's kind (channels:, groups:, im:, mpim:)."""
+        if method.startswith("views.") and '"file_input"' in json.dumps(params.get("view") or {}):
+            return FILES_SCOPE  # "your app must have the files:read scope" to use the file_input element
         options = method_scopes(method)
         if not options:
             return ""
@@ -1753,6 +1768,12 @@ class SlackStandIn:
             self._messages.setdefault(channel.id, []).append(message)
         return {"ok": True, "files": [self._file_object(f) for f in files]}
 
+    def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        stored = self._files.get(str(params.get("file") or ""))
+        if stored is None or stored.data is None:
+            raise SlackError("file_not_found")
+        return {"ok": True, "file": self._file_object(stored), "comments": [], "response_metadata": {"next_cursor": ""}}
+
     def _file_object(self, f: _File) -> dict[str, Any]:
         ext = f.filename.rsplit(".", 1)[-1].lower() if "." in f.filename else "binary"
         mimetypes = {
@@ -1771,7 +1792,7 @@ class SlackStandIn:
             "mimetype": mimetypes.get(ext, "application/octet-stream"),
             "filetype": ext,
             "pretty_type": ext.upper(),
-            "user": BOT_USER_ID,
+            "user": f.owner,
             "user_team": self.team_id,
             "editable": False,
             "size": len(f.data or b""),
@@ -1780,6 +1801,7 @@ class SlackStandIn:
             "is_public": False,
             "display_as_bot": False,
             "url_private": f"{self.base_url}/files-pri/{self.team_id}-{f.id}/{f.filename}",
+            "url_private_download": f"{self.base_url}/files-pri/{self.team_id}-{f.id}/download/{f.filename}",
             "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{f.id}/{f.filename}",
             "channels": [c for c in f.channels if c.startswith("C")],
             "groups": [c for c in f.channels if c.startswith("G")],
@@ -1809,7 +1831,8 @@ class SlackStandIn:
             return 200, plain, f"OK - {len(data)}".encode()
 
     def _handle_download(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """A file's `url_private`: like Slack, only with a valid token of its workspace (else a 404 page)."""
+        """A file's `url_private`: like Slack, only with a valid token of its workspace that holds `files:read`
+        (else a 404 page). Each download is recorded as a call to "url_private" needing that scope."""
         auth = headers.get("authorization", "")
         token = auth[len("Bearer ") :].strip() if auth.startswith("Bearer ") else ""
         key, _, _name = path.partition("/")
@@ -1817,7 +1840,22 @@ class SlackStandIn:
         with self._lock:
             known = self.tokens.get(token)
             stored = self._files.get(file_id)
-            if known is None or known.revoked or known.team_id != team_id or stored is None or stored.data is None:
+            allowed = known is not None and not known.revoked and FILES_SCOPE in known.scopes
+            found = known is not None and known.team_id == team_id and stored is not None and stored.data is not None
+            status = 200 if allowed and found else 404
+            self.calls.append(
+                Call(
+                    "url_private",
+                    {"file": file_id},
+                    status,
+                    {"ok": status == 200},
+                    time.time(),
+                    token,
+                    team_id,
+                    FILES_SCOPE,
+                )
+            )
+            if status != 200 or stored is None or stored.data is None:
                 return 404, {"Content-Type": "text/html; charset=utf-8"}, b"<html><body>Not found</body></html>"
             ext = stored.filename.rsplit(".", 1)[-1].lower()
             mimetype = "text/calendar" if ext == "ics" else "application/octet-stream"

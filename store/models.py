@@ -790,6 +790,37 @@ class Meeting(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+# --- Rosters an admin imported: people invited to join, with what the organisation says of them ---------------
+
+
+class RosterEntry(SQLModel, table=True):
+    """One person of a roster an admin imported into a programme: invited to join, not yet a participant.
+
+    Emails are resolved to Slack user ids at import and never stored. The person sees these answers pre-filled in
+    the join form and joins (gives consent) only by submitting it; `manager_id` then becomes the participant's,
+    so the reporting-line rule keeps them apart from their manager. Deleted by forget-me, exported by my-data."""
+
+    __tablename__ = "roster_entry"
+    __table_args__ = (UniqueConstraint("programme_id", "slack_user_id", name="uq_roster_entry_programme_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    department: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    office: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
+    manager_id: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    role: str = Field(sa_column=Column(String(10), nullable=False))
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # The roster's self-described group, shown to the person (only) in the join form to keep or clear.
+    self_group: str = Field(default="", sa_column=Column(String(60), nullable=False, server_default=""))
+    imported_by: str = Field(sa_column=Column(String(32), nullable=False))
+    imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    invited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
 # --- Requests already seen: a replayed signed request is refused ----------------------------------------------
 
 

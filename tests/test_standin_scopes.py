@@ -4,6 +4,7 @@ is missing; the manifest asks for exactly the scopes the app's calls and the eve
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from blocks import booking as booking_ui
 from blocks import culture as culture_ui
 from blocks import matching as match_ui
 from blocks import roadmaps as roadmap_ui
+from blocks import roster as roster_ui
 from blocks import skillgrowth as skill_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
@@ -30,6 +32,7 @@ from store.models import MatchMember, Programme
 from tests.conftest import running_world
 from tests.data import rows, set_programme
 from tests.test_matching_flow import enrol, release_all, room_of
+from tests.test_roster import upload_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -168,6 +171,39 @@ def test_an_install_grants_what_its_url_asked_for_and_a_refresh_keeps_it() -> No
         assert refreshed["scope"] == "commands,chat:write"
 
 
+def test_a_file_input_and_reading_a_file_need_files_read(tmp_path: Path) -> None:
+    form = roster_ui.roster_modal(Programme(id=1, team_id=TEAM_ID, slug="m", name="M"))
+    with SlackStandIn(manifest=manifest_without(tmp_path, "files:read")) as standin:
+        client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        uploaded = standin.upload_from(ANA.id, "roster.csv", b"email,role\n")
+        for call in (
+            lambda: client.files_info(file=uploaded["id"]),
+            lambda: client.views_open(trigger_id=standin.issue_trigger(ANA.id), view=form),
+        ):
+            with pytest.raises(SlackApiError) as err:
+                call()
+            assert (err.value.response["error"], err.value.response["needed"]) == ("missing_scope", "files:read")
+        request = urllib.request.Request(uploaded["url_private"], headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request)
+        assert refused.value.code == 404
+    with SlackStandIn() as standin:
+        client = WebClient(token=BOT_TOKEN, base_url=standin.api_url)
+        uploaded = standin.upload_from(ANA.id, "roster.csv", b"email,role\n")
+        assert client.files_info(file=uploaded["id"])["file"]["user"] == ANA.id
+        request = urllib.request.Request(uploaded["url_private"], headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+        with urllib.request.urlopen(request) as response:
+            assert response.read() == b"email,role\n"
+        with pytest.raises(SlackApiError) as err:
+            client.files_info(file="F0NOSUCH1")
+        assert err.value.response["error"] == "file_not_found"
+        assert client.users_lookupByEmail(email=ANA.email.upper())["user"]["id"] == ANA.id
+        with pytest.raises(SlackApiError) as err:
+            client.users_lookupByEmail(email="nobody@example.com")
+        assert err.value.response["error"] == "users_not_found"
+        assert {c.scope for c in standin.calls if c.method in ("files.info", "url_private")} == {"files:read"}
+
+
 # ---------------------------------------------------------------------------- the check bites
 
 
@@ -273,6 +309,12 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     ingrid.wait_for_modal("Recruit mentors")
     ingrid.submit({"channel": RANDOM_CHANNEL_ID, "note": "An hour a fortnight"})
     world.wait_for(lambda: world.standin.messages_in(RANDOM_CHANNEL_ID) or None, what="the invitation to mentor")
+
+    # a roster imported from Slack: the upload form (files:read), the file read through files.info and its
+    # url_private (files:read), each email looked up (users:read.email)
+    report = upload_roster(world, database_url, ingrid, f"email,role\n{find('Diego').email},mentee\n")
+    assert "1 row, 1 imported" in str(report["blocks"])
+    assert {c.scope for c in world.standin.calls_to("users.lookupByEmail")} == {"users:read.email"}
 
     intro = world.standin.messages_in(room)[0]  # a booked chat: its invite names both people by email
     ana.click(intro, match_ui.SCHEDULE_ACTION)

@@ -28,6 +28,7 @@ from store.models import (
     ProgrammeAdmin,
     PromptRating,
     Roadmap,
+    RosterEntry,
     SkillRating,
     SkillShare,
     SurveyResponse,
@@ -88,6 +89,12 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
             ).all()
         ],
         "programme_admin_of": [g.model_dump(mode="json") for g in grants],
+        "roster_entries": [
+            e.model_dump(mode="json")
+            for e in session.exec(
+                select(RosterEntry).where(RosterEntry.team_id == team_id, RosterEntry.slack_user_id == user_id)
+            ).all()
+        ],
         "admin_actions_by_or_about_you": [e.model_dump(mode="json") for e in entries],
         **export_growth(session=session, team_id=team_id, user_id=user_id),
     }
@@ -130,6 +137,13 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
             other.rather_not = [u for u in other.rather_not if u != user_id]
             other.manager_id = None if other.manager_id == user_id else other.manager_id
             session.add(other)
+    for listed in session.exec(select(RosterEntry).where(RosterEntry.team_id == team_id)).all():
+        if listed.slack_user_id == user_id:
+            session.delete(listed)
+        elif user_id in (listed.manager_id, listed.imported_by):
+            listed.manager_id = None if listed.manager_id == user_id else listed.manager_id
+            listed.imported_by = FORGOTTEN if listed.imported_by == user_id else listed.imported_by
+            session.add(listed)
     for grant in session.exec(select(ProgrammeAdmin).where(ProgrammeAdmin.team_id == team_id)).all():
         if grant.slack_user_id == user_id:
             session.delete(grant)
