@@ -9,6 +9,7 @@ from handlers import (
     agreements,
     booking,
     checkins,
+    choosing,
     commands,
     culture,
     digests,
@@ -37,6 +38,7 @@ def register_all(app: App) -> None:
     membership.register(app)
     workspace.register(app)
     matching.register(app)
+    choosing.register(app)
     checkins.register(app)
     agreements.register(app)
     booking.register(app)
