@@ -20,6 +20,7 @@ from handlers import (
     kudos,
     matching,
     membership,
+    messages,
     prompt,
     roadmaps,
     secondloop,
@@ -37,6 +38,7 @@ def register_all(app: App) -> None:
     admin.register(app)
     membership.register(app)
     workspace.register(app)
+    messages.register(app)
     matching.register(app)
     choosing.register(app)
     checkins.register(app)

@@ -237,7 +237,8 @@ def test_without_chat_write_in_the_manifest_nobody_hears_from_the_app(database_u
 
 def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     """Join, admin, match into private rooms, the programme channel, growth threads heard back through events,
-    kudos, my-data, a deactivation, a newcomer to the channel, a DM recovered after a crash."""
+    kudos, my-data, a deactivation, a newcomer to the channel, a message in the Messages tab, a DM recovered after
+    a crash."""
     people = release_all(world, database_url)
     ana, lea, ingrid = people["Ana"], people["Lea"], world.person("Ingrid")
     set_programme(database_url, channel_id=GENERAL_CHANNEL_ID)
@@ -303,6 +304,9 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     gone = {"type": "user_change", "user": {"id": find("Omar").id, "team_id": world.standin.team_id, "deleted": True}}
     assert world.platform.event(gone).status == 200
     assert world.platform.home_opened(ana.id).status == 200
+    written = {"type": "message", "channel": world.standin.im_channel(ana.id), "channel_type": "im", "user": ana.id}
+    assert world.platform.event({**written, "text": "what's next?", "ts": "9.1", "event_ts": "9.1"}).status == 200
+    world.wait_for(lambda: any("Your next step" in m.text for m in ana.dms()) or None, what="the Messages tab's answer")
     world.settle()
     assert a_dm_whose_sender_died(database_url, world.standin, find("Tom").id).recovered == 1
 
@@ -357,10 +361,20 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_app_needs(database_url: st
 
 def test_slack_delivers_only_the_events_and_commands_the_manifest_subscribes_to_and_grants(tmp_path: Path) -> None:
     """Nothing listens at the app's address: a refused delivery is never sent, so it cannot fail to connect."""
+    without_im = json.loads((ROOT / "manifest.json").read_text())
+    without_im["settings"]["event_subscriptions"]["bot_events"].remove("message.im")
+    (tmp_path / "no-im.json").write_text(json.dumps(without_im))
+    read_only = json.loads((ROOT / "manifest.json").read_text())
+    read_only["features"]["app_home"]["messages_tab_read_only_enabled"] = True
+    (tmp_path / "read-only.json").write_text(json.dumps(read_only))
+    for manifest, why in (("no-im.json", "does not subscribe to message.im"), ("read-only.json", "Messages tab")):
+        with SlackStandIn(manifest=tmp_path / manifest) as standin:
+            platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+            dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
+            assert why in platform.event({**dm, "channel_type": "im"}).body
+            assert standin.delivered == []
     with SlackStandIn() as standin:
         platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
-        dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
-        assert "does not subscribe to message.im" in platform.event(dm).body
         outside = {"type": "message", "channel": RANDOM_CHANNEL_ID, "user": ANA.id, "text": "hi", "ts": "1.3"}
         assert "not a member" in platform.event(outside).body
         assert "declares no /other command" in platform.slash(ANA.id, "/other").body
