@@ -26,7 +26,6 @@ from handlers.common import (
 from handlers.deps import Deps, deps_of
 from handlers.matching import open_room
 from mentoring import choosing
-from store import queries
 from store.types import utcnow
 
 
@@ -87,7 +86,6 @@ def on_ask(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClie
             message=str(state_value(view, "message").get("value") or ""),
             now=utcnow(),
         )
-        wanted = _wanted(session, asked)
     if asked.request is None or asked.programme is None:
         ack(response_action="errors", errors={"message": asked.refusal[:2000]})
         return
@@ -97,24 +95,12 @@ def on_ask(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClie
         asked.programme,
         request_id=request.id or 0,
         mentee_id=request.mentee_id,
-        wanted=wanted,
+        wanted=asked.wanted or [],
         note=request.message,
         expires_at=request.expires_at,
     )
     send_dm(client, request.mentor_id, text, blocks)
     send_dm(client, request.mentee_id, choose_ui.asked_text(request.mentor_id, request.expires_at))
-
-
-def _wanted(session: Any, asked: choosing.Asked) -> list[str]:
-    if asked.request is None:
-        return []
-    person = queries.get_participant(
-        session=session,
-        team_id=asked.request.team_id,
-        programme_id=asked.request.programme_id,
-        slack_user_id=asked.request.mentee_id,
-    )
-    return list(person.skills_wanted) if person is not None else []
 
 
 def on_answer(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:

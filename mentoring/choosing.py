@@ -165,7 +165,7 @@ class Asked:
 
     request: MentorRequest | None = None
     programme: Programme | None = None
-    mentee_name: str = ""
+    wanted: list[str] | None = None  # the skills the mentee wants to grow, for the mentor's DM
     refusal: str = ""
 
 
@@ -210,7 +210,7 @@ def ask(
     )
     session.add(request)
     session.flush()
-    return Asked(request=request, programme=programme, mentee_name=person.display_name or mentee_id)
+    return Asked(request=request, programme=programme, wanted=list(person.skills_wanted))
 
 
 @dataclass(frozen=True)
