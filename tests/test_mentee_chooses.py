@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from blocks import admin as admin_ui
 from blocks import choosing as choose_ui
@@ -38,12 +39,22 @@ def enrol(world: World, database_url: str, *, lea_places: int = 1) -> dict[str, 
     return people
 
 
-def browse(person: Actor) -> dict[str, object]:
+def browse(person: Actor) -> dict[str, Any]:
+    """The person runs `/mentor mentors`: the list, in a new modal (not one they left open before)."""
+    before = {str(m.get("id")) for m in person.world.standin.open_modals(person.id)}
     person.mentor("mentors")
-    return person.wait_for_modal("Choose a mentor")
+
+    def opened() -> dict[str, Any] | None:
+        stack = person.world.standin.open_modals(person.id)
+        top = stack[-1] if stack else None
+        if top is None or str(top.get("id")) in before:
+            return None
+        return top if top.get("title", {}).get("text") == "Choose a mentor" else None
+
+    return person.world.wait_for(opened, what=f"{person.first_name}'s list of mentors")
 
 
-def listed(modal: dict[str, object]) -> str:
+def listed(modal: dict[str, Any]) -> str:
     return json.dumps(modal["blocks"])
 
 
