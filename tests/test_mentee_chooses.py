@@ -74,6 +74,8 @@ def test_a_mentee_chooses_a_mentor_who_accepts_and_another_who_declines(world: W
     people = enrol(world, database_url)
     sam, lea, ana, kenji = people["Sam"], people["Lea"], people["Ana"], people["Kenji"]
     assert choose_ui.BROWSE_ACTION in json.dumps(ana.dms()[0].blocks)  # the joined DM offers to choose
+    ana.open_home()
+    assert choose_ui.BROWSE_ACTION in json.dumps(ana.wait_for_home("Choose a mentor"))  # and so does App Home
 
     modal = browse(ana)
     assert "Sam" in listed(modal) and "Lea" in listed(modal)
