@@ -17,6 +17,7 @@ from handlers.common import (
     action_value,
     int_or_none,
     metadata,
+    modal_id,
     open_modal,
     state_value,
     team_of,
@@ -62,13 +63,17 @@ def on_browse(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -
 
 
 def on_pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    """*Ask* beside a mentor: the request form, on top of the list."""
+    """*Ask* beside a mentor: the request form, on top of the list (or on its own, clicked anywhere else)."""
     ack()
     programme_id = int_or_none(metadata(body.get("view") or {}).get("programme_id")) or 0
+    view, trigger_id = choose_ui.ask_modal(programme_id, action_value(body)), str(body.get("trigger_id") or "")
+    if modal_id(body) is None:
+        problem = open_modal(client, trigger_id, view, user_id=user_of(body))
+        if problem:
+            tell(client, body, problem)
+        return
     try:
-        client.views_push(
-            trigger_id=str(body.get("trigger_id") or ""), view=choose_ui.ask_modal(programme_id, action_value(body))
-        )
+        client.views_push(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
         tell(client, body, f"Slack would not open the request form ({error.response.get('error')}). Try again.")
 
