@@ -14,9 +14,11 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
+from sqlmodel import select
 
 from blocks import admin as admin_ui
 from blocks import booking as booking_ui
+from blocks import choosing as choose_ui
 from blocks import culture as culture_ui
 from blocks import matching as match_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
@@ -24,7 +26,7 @@ from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, S
 from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
-from store.models import MatchMember, Programme
+from store.models import MatchMember, MentorRequest, Participant, Programme
 from tests.conftest import running_world
 from tests.data import rows, set_programme
 from tests.test_matching_flow import enrol, release_all, room_of
@@ -237,8 +239,8 @@ def test_without_chat_write_in_the_manifest_nobody_hears_from_the_app(database_u
 
 def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     """Join, admin, match into private rooms, the programme channel, growth threads heard back through events,
-    kudos, my-data, a deactivation, a newcomer to the channel, a message in the Messages tab, a DM recovered after
-    a crash."""
+    kudos, a mentee choosing their mentor, my-data, a deactivation, a newcomer to the channel, a message in the
+    Messages tab, a DM recovered after a crash."""
     people = release_all(world, database_url)
     ana, lea, ingrid = people["Ana"], people["Lea"], world.person("Ingrid")
     set_programme(database_url, channel_id=GENERAL_CHANNEL_ID)
@@ -296,6 +298,28 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
         lambda: [f for m in world.standin.messages_in(room) for f in m.files if f["name"].endswith(".ics")] or None,
         what="the invite",
     )
+
+    # Mentees choose: the one left out asks Lea, given a second place, who accepts: a room opens
+    set_programme(database_url, matching="choose")
+    db = Database.from_url(database_url)
+    try:
+        with db.begin() as session:
+            lea_row = session.exec(select(Participant).where(Participant.slack_user_id == lea.id)).one()
+            lea_row.capacity = 2
+            session.add(lea_row)
+    finally:
+        db.dispose()
+    matched = {m.slack_user_id for m in rows(database_url, MatchMember)}
+    [left_out] = [people[n] for n in ("Ana", "Kenji", "Priya", "Maria") if people[n].id not in matched]
+    left_out.mentor("mentors")
+    listing = left_out.wait_for_modal("Choose a mentor")
+    world.platform.click(left_out.id, choose_ui.PICK_ACTION, lea.id, view=listing)
+    left_out.wait_for_modal("Ask a mentor")
+    left_out.submit({"message": "Could we work on my writing?"})
+    asked = world.wait_for(lambda: next((m for m in lea.dms() if "would like you" in m.text), None), what="request")
+    [request] = rows(database_url, MentorRequest)
+    lea.click(asked, f"{choose_ui.ANSWER_ACTION}:accept", str(request.id))
+    world.wait_for(lambda: rows(database_url, MentorRequest)[0].match_id, what="the chosen match")
 
     lea.mentor("my-data")
     world.wait_for(lambda: world.standin.calls_to("files.completeUploadExternal") or None, what="the export")
