@@ -43,7 +43,10 @@ def on_direct_message(event: dict[str, Any], body: dict[str, Any], client: WebCl
         step = next_step(session=session, team_id=team_id, user_id=str(event["user"]), now=utcnow())
     text, blocks = messages_tab_reply(step)
     try:
-        client.chat_postMessage(channel=str(event.get("channel")), text=text, blocks=blocks)
+        # A reply in a thread (under a check-in, say) is answered in that thread.
+        client.chat_postMessage(
+            channel=str(event.get("channel")), text=text, blocks=blocks, thread_ts=event.get("thread_ts")
+        )
     except SlackApiError as error:
         logger.info("could not answer in the Messages tab: %s", error.response.get("error"))
 

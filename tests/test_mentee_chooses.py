@@ -6,11 +6,12 @@ matched at the next round; one that has come to break a matching rule is refused
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from blocks import admin as admin_ui
 from blocks import choosing as choose_ui
+from mentoring.programmes import ProgrammeAnswers, validate_programme
 from standin.scenes import Actor, World, join_answers
 from store import queries
 from store.db import Database
@@ -206,3 +207,17 @@ def test_my_data_shows_requests_made_and_received_and_forget_me_deletes_them(wor
     finally:
         db.dispose()
     assert rows(database_url, MentorRequest) == []
+
+
+def test_the_programme_form_sets_how_mentees_get_a_mentor_and_refuses_choosing_among_peers() -> None:
+    answers = ProgrammeAnswers(name="P", kind="one_to_one", cycle_days="90", cadence="weekly", skills="A")
+    today = date(2026, 12, 1)
+    form, _ = validate_programme(answers, today=today, taken_names=set())
+    assert form is not None and (form.matching, form.request_days) == ("engine", 3)
+    chosen = ProgrammeAnswers(**{**answers.__dict__, "matching": "choose", "request_days": "7"})
+    form, _ = validate_programme(chosen, today=today, taken_names=set())
+    assert form is not None and form.fields()["matching"] == "choose" and form.fields()["request_days"] == 7
+    peers = ProgrammeAnswers(**{**chosen.__dict__, "kind": "peer_pairs"})
+    assert "matching" in validate_programme(peers, today=today, taken_names=set())[1]
+    too_long = ProgrammeAnswers(**{**answers.__dict__, "request_days": "30"})
+    assert "request_days" in validate_programme(too_long, today=today, taken_names=set())[1]

@@ -117,3 +117,11 @@ def test_the_bots_own_messages_edits_and_retries_get_no_second_answer(world: Wor
     assert write(world, ana, "", subtype="message_changed", **edited).status == 200
     world.settle()
     assert len(answers(ana)) == 1
+
+
+def test_a_reply_in_a_thread_of_a_dm_is_answered_in_that_thread(world: World, database_url: str) -> None:
+    ana = world.person("Ana")
+    ana.join(join_answers("mentee", wanted=["Public speaking"]))
+    joined = ana.wait_for_dm()
+    write(world, ana, "can I change my goals?", thread_ts=joined.ts)
+    assert wait_for_answer(world, ana).thread_ts == joined.ts
