@@ -122,8 +122,9 @@ def candidates(
         for member in group:
             taken[member.slack_user_id] = taken.get(member.slack_user_id, 0) + 1
     waiting: set[str] = set()
+    active = {p.slack_user_id for p in people if p.status == ParticipantStatus.ACTIVE.value}
     for held in open_requests(session=session, programme_id=programme.id) if reserve else []:
-        if held.id != except_request:
+        if held.id != except_request and held.mentee_id in active:  # a paused or departed mentee holds nothing
             taken[held.mentor_id] = taken.get(held.mentor_id, 0) + 1
             waiting.add(held.mentee_id)
     result: list[pairing.Candidate] = []
