@@ -11,6 +11,7 @@ from typing import Any
 from blocks.common import Block, View, context, mrkdwn_section, option, plain, role_name
 from blocks.digests import PREVIEW_ACTION, REPORT_ACTION
 from blocks.text import escape, truncate
+from mentoring.choosing import MATCHING_LABELS, REQUEST_DAYS
 from mentoring.insight import WEEKDAYS
 from mentoring.programmes import (
     CADENCE_LABELS,
@@ -286,6 +287,18 @@ def programme_modal(programme: Programme | None, *, default_skills: Sequence[str
             "Prefer pairing",
             _select(PAIR_PREFERENCE_LABELS, p.pair_preference if p else "cross_department"),
             hint="A preference in the scores, never a rule: anyone may still be paired.",
+        ),
+        _input(
+            "matching",
+            "How mentees get a mentor",
+            _select(MATCHING_LABELS, p.matching if p else "engine", "radio_buttons"),
+            hint="When mentees choose, they browse mentors with a free place and ask one; the mentor accepts or "
+            "declines. Mentees who don't choose, or whose request expires, are matched at the next round.",
+        ),
+        _input(
+            "request_days",
+            "A mentor has this long to answer",
+            _select({str(d): f"{d} day{'s' if d > 1 else ''}" for d in REQUEST_DAYS}, str(p.request_days if p else 3)),
         ),
         _input(
             "channel",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from blocks.text import escape, listing, quote, truncate
-from mentoring.membership import MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS, roles_for
+from mentoring.membership import MAX_BIO, MAX_DEPARTMENT, MAX_GOALS, MAX_SELF_GROUP, MAX_SKILLS, roles_for
 from store.models import MeetingMode, Participant, Programme, Role, RosterEntry
 
 Block = dict[str, Any]
@@ -69,6 +69,31 @@ def role_name(role: str) -> str:
 
 
 # --- help -------------------------------------------------------------------------------------------
+
+
+def _bio_input(offered: Sequence[Role], participant: Participant | None) -> list[Block]:
+    """Mentors: a short introduction mentees see when they choose a mentor (asked only where there are mentors)."""
+    if Role.MENTOR not in offered:
+        return []
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "max_length": MAX_BIO,
+        "placeholder": plain("e.g. Ten years in backend teams; happy to talk career moves and public speaking"),
+    }
+    if participant is not None and participant.bio:
+        element["initial_value"] = participant.bio
+    return [
+        {
+            "type": "input",
+            "block_id": "bio",
+            "optional": True,
+            "label": plain("Mentors: a short introduction"),
+            "hint": plain("Shown to mentees when a programme lets them choose their mentor.", 2000),
+            "element": element,
+        }
+    ]
 
 
 def help_message(commands: Sequence[tuple[str, str]], *, note: str | None = None) -> tuple[str, list[Block]]:
@@ -246,6 +271,7 @@ def join_modal(
             "hint": plain(f"A whole number from 1 to {programme.max_capacity}.", 2000),
             "element": capacity_element,
         },
+        *_bio_input(offered, participant),
         mrkdwn_section("*Matching preferences*"),
         {
             "type": "input",

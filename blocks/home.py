@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 from blocks import admin as admin_ui
 from blocks import agreements as agreement_ui
+from blocks import choosing as choose_ui
 from blocks import culture as culture_ui
 from blocks import digests as digest_ui
 from blocks import roadmaps as roadmap_ui
 from blocks import skillgrowth as skill_ui
+from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, plain, profile_lines
 from blocks.text import escape, quote, truncate
 from mentoring.home import AdminArea, DigestNote, Home
@@ -45,20 +47,12 @@ def home_view(home: Home) -> View:
         blocks.append(mrkdwn_section("\n".join(profile_lines(participant))))
         if participant.goals:
             blocks.append(mrkdwn_section("*My goals:*\n" + quote(participant.goals, 500)))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"membership_{participant.id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": EDIT_ACTION,
-                        "text": plain("Edit profile"),
-                        "value": str(programme.id),
-                    }
-                ],
-            }
-        )
+        elements: list[Block] = [
+            {"type": "button", "action_id": EDIT_ACTION, "text": plain("Edit profile"), "value": str(programme.id)}
+        ]
+        if programme.id in home.choosing:
+            elements.append(button("Choose a mentor", choose_ui.BROWSE_ACTION, str(programme.id), "primary"))
+        blocks.append({"type": "actions", "block_id": f"membership_{participant.id}", "elements": elements})
     joined = {programme.id for _, programme in home.memberships}
     joinable = [p for p in home.open_programmes if p.id not in joined]
     if joinable:

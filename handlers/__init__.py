@@ -9,6 +9,7 @@ from handlers import (
     agreements,
     booking,
     checkins,
+    choosing,
     commands,
     culture,
     digests,
@@ -19,6 +20,7 @@ from handlers import (
     kudos,
     matching,
     membership,
+    messages,
     prompt,
     roadmaps,
     roster,
@@ -37,7 +39,9 @@ def register_all(app: App) -> None:
     admin.register(app)
     membership.register(app)
     workspace.register(app)
+    messages.register(app)
     matching.register(app)
+    choosing.register(app)
     checkins.register(app)
     agreements.register(app)
     booking.register(app)

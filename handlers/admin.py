@@ -129,6 +129,8 @@ def programme_answers(view: dict[str, Any]) -> ProgrammeAnswers:
         offices=text("offices"),
         departments=text("departments"),
         pair_preference=chosen("pair_preference"),
+        matching=chosen("matching"),
+        request_days=chosen("request_days"),
         requires_approval=ticked("approval"),
         llm_enabled=ticked("llm"),
         requires_training=ticked("training"),

@@ -13,6 +13,7 @@ from blocks.common import help_message
 from blocks.text import escape, truncate
 from handlers import (
     admin,
+    choosing,
     culture,
     digests,
     growth,
@@ -82,6 +83,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "join": Subcommand(
         "join [programme]", "join a programme as a mentor, mentee or peer (or edit your profile)", join.join_command
+    ),
+    "mentors": Subcommand(
+        "mentors",
+        "mentees, where your programme lets you choose: browse mentors with a free place and ask one",
+        choosing.mentors_command,
     ),
     "profile": Subcommand(
         "profile [programme]", "edit what you told a programme when you joined", join.profile_command

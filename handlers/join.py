@@ -12,6 +12,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import admin as admin_ui
+from blocks import choosing as choose_ui
 from blocks import common as ui
 from blocks import home as home_ui
 from blocks import skillgrowth as skill_ui
@@ -21,11 +22,12 @@ from handlers.common import Invocation, int_or_none, open_modal
 from handlers.deps import Deps, deps_of
 from handlers.home import publish_home
 from mentoring import joining
+from mentoring.choosing import CHOOSE
 from mentoring.membership import JoinAnswers
 from mentoring.roster import roster_entry
 from mentoring.skillgrowth import rates_skills
 from store import queries
-from store.models import Programme
+from store.models import Programme, Role
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -183,6 +185,7 @@ def answers_from_state(state: dict[str, Any]) -> JoinAnswers:
         rather_not=[str(u) for u in _selected(state, "rather_not").get("selected_users") or []],
         office=(_selected(state, "office").get("selected_option") or {}).get("value"),
         self_group=(_selected(state, "self_group").get("value") or "") if "self_group" in state else None,
+        bio=(_selected(state, "bio").get("value") or "") if "bio" in state else None,
     )
 
 
@@ -236,6 +239,8 @@ def after_join(
     text, blocks = ui.joined_dm(programme, participant, created=created)
     if created and rates_skills(participant):
         blocks.append(skill_ui.rate_button(programme.id or 0))
+    if programme.matching == CHOOSE and participant.role == Role.MENTEE.value:
+        blocks.append(choose_ui.browse_button(programme.id))
     send_dm(client, user_id, text, blocks)
     publish_home(client, deps, team_id=team_id, user_id=user_id)
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from mentoring import agreements, matching
 from mentoring.access import Access
+from mentoring.choosing import choosing_programmes
 from mentoring.insight import health_summary
 from mentoring.skillgrowth import SkillChange, changes_of
 from mentoring.skillmap import SkillMap, build_map, sides
@@ -88,6 +89,7 @@ class Home:
     contributions: list[tuple[str, MentorContribution]]
     admin: AdminArea | None
     skills: list[SkillChange] = field(default_factory=list)  # the person's own ratings, before and after
+    choosing: set[int] = field(default_factory=set)  # programmes where the person may choose a mentor now
 
 
 def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now: datetime) -> Home:
@@ -116,6 +118,11 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
         contributions=_contributions(session, team_id=team_id, user_id=user_id, memberships=memberships),
         admin=admin,
         skills=changes_of(session=session, team_id=team_id, user_id=user_id),
+        choosing={
+            programme.id or 0
+            for person, programme in choosing_programmes(session=session, team_id=team_id, user_id=user_id)
+            if person.status == "active" and programme.id not in {m.programme_id for m, _ in found}
+        },
     )
 
 

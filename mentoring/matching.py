@@ -27,10 +27,12 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
+    MentorRequest,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeKind,
+    RequestStatus,
     RoundStatus,
 )
 
@@ -93,10 +95,24 @@ def past_pairs(*, session: Session, team_id: str, programme_id: int, now: dateti
     return pairs
 
 
+def open_requests(*, session: Session, programme_id: int) -> list[MentorRequest]:
+    """The programme's requests of mentees to mentors still waiting for an answer (one query)."""
+    return list(
+        session.exec(
+            select(MentorRequest).where(
+                MentorRequest.programme_id == programme_id, MentorRequest.status == RequestStatus.OPEN.value
+            )
+        ).all()
+    )
+
+
 def candidates(
-    *, session: Session, programme: Programme
+    *, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], dict[str, str | None]]:
-    """The people to match this round, the people who cannot be (with why), and everyone's manager."""
+    """The people to match this round, the people who cannot be (with why), and everyone's manager.
+
+    With `reserve`, open requests (mentees choose) hold their place: a mentee waiting for an answer is not matched,
+    and each open request takes one of its mentor's places; `except_request` is the one being accepted."""
     assert programme.id is not None
     mode = mode_of(programme)
     people = queries.round_people(session=session, programme_id=programme.id)
@@ -105,6 +121,12 @@ def candidates(
     for _, group in active_matches(session=session, programme_id=programme.id):
         for member in group:
             taken[member.slack_user_id] = taken.get(member.slack_user_id, 0) + 1
+    waiting: set[str] = set()
+    active = {p.slack_user_id for p in people if p.status == ParticipantStatus.ACTIVE.value}
+    for held in open_requests(session=session, programme_id=programme.id) if reserve else []:
+        if held.id != except_request and held.mentee_id in active:  # a paused or departed mentee holds nothing
+            taken[held.mentor_id] = taken.get(held.mentor_id, 0) + 1
+            waiting.add(held.mentee_id)
     result: list[pairing.Candidate] = []
     refused: list[pairing.Unmatched] = []
     training = (
@@ -132,8 +154,8 @@ def candidates(
             if progress is not None and not progress.complete:
                 refused.append(pairing.Unmatched(id=person.slack_user_id, reason=untrained_reason(progress)))
                 continue
-        elif person.slack_user_id in taken:
-            continue  # already in a match this cycle
+        elif person.slack_user_id in taken or person.slack_user_id in waiting:
+            continue  # already in a match this cycle, or waiting for a mentor's answer
         result.append(
             pairing.Candidate(
                 id=person.slack_user_id,
@@ -670,6 +692,111 @@ class ManualPair:
     refusal: str = ""
 
 
+def pair_refusal(
+    *,
+    session: Session,
+    programme: Programme,
+    first: str,
+    second: str,
+    now: datetime,
+    reserve: bool = True,
+    except_request: int | None = None,
+) -> tuple[pairing.Candidate, pairing.Candidate] | str:
+    """The two people as the engine sees them, if every hard rule of the engine allows pairing them now (roles,
+    capacity, paused or already matched, a private "rather not", a reporting line, a repeat pair, meeting mode);
+    else the rule broken, named (a private preference is named as such, never whose it is)."""
+    assert programme.id is not None
+    if first == second:
+        return "Pick two different people."
+    people = {
+        p.slack_user_id: p
+        for p in session.exec(
+            select(Participant).where(
+                Participant.programme_id == programme.id, col(Participant.slack_user_id).in_([first, second])
+            )
+        ).all()
+    }
+    for uid in (first, second):
+        person = people.get(uid)
+        if person is None:
+            return f"<@{uid}> is not in {programme.name}."
+        if person.status != ParticipantStatus.ACTIVE.value:
+            return f"paused: <@{uid}> is {person.status} and cannot be matched now."
+    eligible, refused, managers = candidates(
+        session=session, programme=programme, reserve=reserve, except_request=except_request
+    )
+    by_id = {c.id: c for c in eligible}
+    for uid in (first, second):
+        if any(u.id == uid for u in refused):
+            return f"roles: <@{uid}>'s role does not fit this programme."
+        if uid not in by_id:
+            if people[uid].role == "mentor" and mode_of(programme) == "mentoring":
+                return f"capacity: <@{uid}> has no room for another mentee."
+            return f"already matched: <@{uid}> is in a match this cycle."
+    a, b = by_id[first], by_id[second]
+    rule = pairing.broken_rule(
+        a,
+        b,
+        past=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
+        rules=rules_of(programme),
+        now=now,
+        managers=managers,
+        mode=mode_of(programme),
+    )
+    if rule is not None:
+        return f"This pair breaks a matching rule: {rule}."
+    return a, b
+
+
+def start_pair(
+    *,
+    session: Session,
+    programme: Programme,
+    pair: tuple[pairing.Candidate, pairing.Candidate],
+    created_by: str,
+    reason: str,
+    now: datetime,
+) -> Proposal:
+    """Start a match of two people at once, like a released one (a released round of one match): the caller
+    checked `pair_refusal` first, and opens the room."""
+    assert programme.id is not None
+    a, b = pair
+    mode = mode_of(programme)
+    if mode == "mentoring" and a.role == "mentee":
+        a, b = b, a
+    score, reasons = pairing.score_pair(a, b, weights=weights_of(programme), mode=mode)
+    round_ = MatchRound(
+        team_id=programme.team_id,
+        programme_id=programme.id,
+        cycle_number=programme.cycle_number,
+        seed=0,
+        created_by=created_by,
+        stats={"manual": 1.0, "matches": 1.0},
+        status=RoundStatus.RELEASED.value,
+        released_at=now,
+    )
+    session.add(round_)
+    session.flush()
+    assert round_.id is not None
+    match = Match(
+        team_id=programme.team_id,
+        programme_id=programme.id,
+        round_id=round_.id,
+        cycle_number=programme.cycle_number,
+        score=round(score, 1),
+        reasons=[reason, *reasons],
+        status=MatchStatus.ACTIVE.value,
+        released_at=now,
+    )
+    session.add(match)
+    session.flush()
+    assert match.id is not None
+    for side in (a, b):
+        session.add(MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=side.id, role=side.role))
+    session.flush()
+    return Proposal(match, members(session=session, match_id=match.id))
+
+
 def pair_by_hand(
     *,
     session: Session,
@@ -684,82 +811,23 @@ def pair_by_hand(
     programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
     if programme is None or programme.id is None:
         return ManualPair(refusal="This programme no longer exists.")
-    if first == second:
-        return ManualPair(refusal="Pick two different people.")
-    people = {
-        p.slack_user_id: p
-        for p in session.exec(
-            select(Participant).where(
-                Participant.programme_id == programme.id, col(Participant.slack_user_id).in_([first, second])
-            )
-        ).all()
-    }
-    for uid in (first, second):
-        person = people.get(uid)
-        if person is None:
-            return ManualPair(refusal=f"<@{uid}> is not in {programme.name}.")
-        if person.status != ParticipantStatus.ACTIVE.value:
-            return ManualPair(refusal=f"paused: <@{uid}> is {person.status} and cannot be matched now.")
-    eligible, refused, managers = candidates(session=session, programme=programme)
-    by_id = {c.id: c for c in eligible}
-    for uid in (first, second):
-        if any(u.id == uid for u in refused):
-            return ManualPair(refusal=f"roles: <@{uid}>'s role does not fit this programme.")
-        if uid not in by_id:
-            if people[uid].role == "mentor" and mode_of(programme) == "mentoring":
-                return ManualPair(refusal=f"capacity: <@{uid}> has no room for another mentee.")
-            return ManualPair(refusal=f"already matched: <@{uid}> is in a match this cycle.")
-    a, b = by_id[first], by_id[second]
-    mode = mode_of(programme)
-    rule = pairing.broken_rule(
-        a,
-        b,
-        past=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
-        rules=rules_of(programme),
-        now=now,
-        managers=managers,
-        mode=mode,
-    )
-    if rule is not None:
-        return ManualPair(refusal=f"This pair breaks a matching rule: {rule}.")
-    if mode == "mentoring" and a.role == "mentee":
-        a, b = b, a
-    score, reasons = pairing.score_pair(a, b, weights=weights_of(programme), mode=mode)
-    round_ = MatchRound(
-        team_id=programme.team_id,
-        programme_id=programme.id,
-        cycle_number=programme.cycle_number,
-        seed=0,
+    checked = pair_refusal(session=session, programme=programme, first=first, second=second, now=now, reserve=False)
+    if isinstance(checked, str):
+        return ManualPair(refusal=checked)
+    proposal = start_pair(
+        session=session,
+        programme=programme,
+        pair=checked,
         created_by=admin_id,
-        stats={"manual": 1.0, "matches": 1.0},
-        status=RoundStatus.RELEASED.value,
-        released_at=now,
+        reason="paired by a programme admin",
+        now=now,
     )
-    session.add(round_)
-    session.flush()
-    assert round_.id is not None
-    match = Match(
-        team_id=programme.team_id,
-        programme_id=programme.id,
-        round_id=round_.id,
-        cycle_number=programme.cycle_number,
-        score=round(score, 1),
-        reasons=["paired by a programme admin", *reasons],
-        status=MatchStatus.ACTIVE.value,
-        released_at=now,
-    )
-    session.add(match)
-    session.flush()
-    assert match.id is not None
-    for side in (a, b):
-        session.add(MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=side.id, role=side.role))
-    session.flush()
     queries.audit(
         session=session,
         team_id=programme.team_id,
         actor_id=admin_id,
         action="match.manual",
         programme_id=programme.id,
-        details={"match_id": match.id},
+        details={"match_id": proposal.match.id},
     )
-    return ManualPair(programme=programme, proposal=Proposal(match, members(session=session, match_id=match.id)))
+    return ManualPair(programme=programme, proposal=proposal)

@@ -15,6 +15,7 @@ from store.models import MeetingMode, Participant, ParticipantStatus, Programme,
 
 CONSENT_VERSION = "2026-11"
 MAX_GOALS = 1000
+MAX_BIO = 300
 MAX_DEPARTMENT = 80
 MAX_SELF_GROUP = 60
 MAX_SKILLS = 10
@@ -58,6 +59,7 @@ class JoinAnswers:
     rather_not: list[str] = field(default_factory=list)
     self_group: str | None = None  # None: the form did not ask (the programme has no group question)
     office: str | None = None
+    bio: str | None = None  # None: the form did not ask (a programme without mentors)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,12 @@ class JoinForm:
     rather_not: list[str] = field(default_factory=list)
     self_group: str | None = None  # None: not asked, so whatever is stored stays; "" clears it
     office: str = ""
+    bio: str | None = None  # a mentor's short introduction; None: not asked, so whatever is stored stays
 
     def fields(self, *, consented_at: datetime) -> dict[str, object]:
         extra: dict[str, object] = {} if self.self_group is None else {"self_group": self.self_group}
+        if self.bio is not None:
+            extra["bio"] = self.bio if self.role is Role.MENTOR else ""
         return {
             **extra,
             "role": self.role.value,
@@ -149,6 +154,10 @@ def validate_join(
     if len(goals) > MAX_GOALS:
         errors["goals"] = f"Goals can be at most {MAX_GOALS} characters (this has {len(goals)})."
 
+    bio = None if answers.bio is None else " ".join(_clean(answers.bio).split())
+    if bio is not None and len(bio) > MAX_BIO:
+        errors["bio"] = f"Keep your introduction under {MAX_BIO} characters (this has {len(bio)})."
+
     department = " ".join(_clean(answers.department).split())
     if not department:
         errors["department"] = "Tell us your department or team."
@@ -216,6 +225,7 @@ def validate_join(
             rather_not=rather_not,
             self_group=self_group,
             office=office,
+            bio=bio,
         ),
         {},
     )

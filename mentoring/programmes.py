@@ -88,6 +88,8 @@ class ProgrammeAnswers:
     offices: str = ""
     departments: str = ""
     pair_preference: str | None = None
+    matching: str | None = None
+    request_days: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class ProgrammeForm:
     offices: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     pair_preference: str = "cross_department"
+    matching: str = "engine"
+    request_days: int = 3
     changes: dict[str, object] = field(default_factory=dict)
 
     def fields(self) -> dict[str, object]:
@@ -142,6 +146,8 @@ class ProgrammeForm:
             "offices": list(self.offices),
             "departments": list(self.departments),
             "pair_preference": self.pair_preference,
+            "matching": self.matching,
+            "request_days": self.request_days,
         }
 
 
@@ -257,6 +263,14 @@ def validate_programme(
         errors["pair_preference"] = "Pick which pairs to prefer."
     elif pair_preference == "same_office" and not offices and not offices_error:
         errors["pair_preference"] = "To prefer pairs in the same office, list the offices above."
+    matching = answers.matching or "engine"
+    if matching not in ("engine", "choose"):
+        errors["matching"] = "Pick how mentees get a mentor."
+    elif matching == "choose" and kind in ("peer_pairs", "peer_circles"):
+        errors["matching"] = "Peers are matched by the engine: mentees choose only in a programme with mentors."
+    request_days = _int(answers.request_days or "3", 1, 14)
+    if request_days is None:
+        errors["request_days"] = "A mentor answers in 1 to 14 days."
     circle_size = _int(answers.circle_size or "4", MIN_CIRCLE, MAX_CIRCLE)
     if circle_size is None:
         errors["circle_size"] = f"Circles have {MIN_CIRCLE} to {MAX_CIRCLE} people."
@@ -268,7 +282,15 @@ def validate_programme(
     end = _int(answers.checkin_end_hour or "16", 1, 24)
     if start is None or end is None or end - start < 2:
         errors["checkin_end_hour"] = "Check-ins need a window of at least two hours: the end after the start."
-    if errors or cycle_days is None or circle_size is None or max_capacity is None or start is None or end is None:
+    if (
+        errors
+        or request_days is None
+        or cycle_days is None
+        or circle_size is None
+        or max_capacity is None
+        or start is None
+        or end is None
+    ):
         return None, errors
     return (
         ProgrammeForm(
@@ -295,6 +317,8 @@ def validate_programme(
             offices=offices,
             departments=departments,
             pair_preference=pair_preference,
+            matching=matching,
+            request_days=request_days,
         ),
         {},
     )

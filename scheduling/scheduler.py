@@ -14,6 +14,7 @@ from gateway import metrics
 from gateway.slack import TeamClients
 from scheduling import jobs
 from scheduling.checkins import plan_checkins
+from scheduling.choosing import expire_requests
 from scheduling.culture import plan_alumni_invitations, plan_circle_reflections, plan_mentors_circles
 from scheduling.delivery import DeliveryLoop
 from scheduling.digests import deliver_digest_charts, plan_digests
@@ -50,6 +51,7 @@ def tick(
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),
         "meeting_reminders_planned": plan_meeting_reminders(db, now=now),
+        "requests_expired": expire_requests(db, now=now),
         "mentors_circles_planned": plan_mentors_circles(db, now=now),
         "alumni_invited": plan_alumni_invitations(db, now=now),
         "circle_reflections_planned": plan_circle_reflections(db, now=now),

@@ -32,6 +32,7 @@ from standin.spec import (
     event_scopes,
     manifest_events,
     manifest_scopes,
+    messages_tab_open,
     method_params,
     method_scopes,
     per_minute_limit,
@@ -574,6 +575,13 @@ class SlackStandIn:
             why = ""
             if name not in manifest_events(str(self.manifest.resolve())):
                 why = f"the manifest does not subscribe to {name}"
+            elif (
+                name == "message.im"
+                and event.get("user") not in (None, BOT_USER_ID)
+                and not event.get("bot_id")
+                and not messages_tab_open(str(self.manifest.resolve()))
+            ):
+                why = "people cannot write to the app: its Messages tab is off or read-only in the manifest"
             elif needed and granted and needed not in granted:
                 why = f"{name} needs the {needed} scope"
             elif etype in ("message", "reaction_added", "reaction_removed", "member_joined_channel") and (

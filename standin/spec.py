@@ -140,6 +140,12 @@ def manifest_events(path: str) -> tuple[str, ...]:
     return tuple(data.get("settings", {}).get("event_subscriptions", {}).get("bot_events", []))
 
 
+def messages_tab_open(path: str) -> bool:
+    """Whether people can write to the app in its Messages tab: the tab is on and not read-only."""
+    home = json.loads(Path(path).read_text("utf-8")).get("features", {}).get("app_home", {})
+    return bool(home.get("messages_tab_enabled")) and not home.get("messages_tab_read_only_enabled", True)
+
+
 @cache
 def method_tiers() -> dict[str, str]:
     data: dict[str, str] = json.loads((REFERENCE / "method_tiers.json").read_text("utf-8"))

@@ -109,6 +109,11 @@ class Programme(SQLModel, table=True):
         default="cross_department",
         sa_column=Column(String(20), nullable=False, server_default="cross_department"),
     )
+    # How mentees get a mentor: "engine" (the pairing engine's rounds) or "choose" (mentees browse mentors with
+    # room and request one; a request the mentor has not answered in `request_days` expires, and the mentee is
+    # matched by the engine at the next round).
+    matching: str = Field(default="engine", sa_column=Column(String(10), nullable=False, server_default="engine"))
+    request_days: int = Field(default=3, sa_column=Column(Integer, nullable=False, server_default="3"))
     # Counts kept when people ask to be forgotten: aggregates survive, names do not.
     forgotten: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
@@ -149,6 +154,8 @@ class Participant(SQLModel, table=True):
     meeting_mode: str = Field(
         default=MeetingMode.EITHER.value, sa_column=Column(String(10), nullable=False, server_default="either")
     )
+    # A mentor's short introduction, shown to mentees who choose their mentor ("" = none).
+    bio: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
     # The office picked from the programme's list ("" = none): in-person meetings are matched on it.
     office: str = Field(default="", sa_column=Column(String(80), nullable=False, server_default=""))
     # Away by their Slack status (holiday, sick, travelling): since when, and until when (the status' expiry, or,
@@ -833,3 +840,42 @@ class SeenRequest(SQLModel, table=True):
 
     signature_hash: str = Field(sa_column=Column(String(64), primary_key=True))
     signed_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+# --- Mentees choose their mentor ------------------------------------------------------------------------------
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"  # waiting for the mentor's answer; counts against the mentor's free capacity
+    ACCEPTED = "accepted"  # the match started
+    DECLINED = "declined"  # the mentor said no; the mentee may choose again
+    REFUSED = "refused"  # the mentor said yes but a matching rule or capacity no longer allows it
+    EXPIRED = "expired"  # unanswered in time; the mentee is matched at the next round
+
+
+class MentorRequest(SQLModel, table=True):
+    """A mentee's request to a mentor of their choice, in a programme where mentees choose. A mentee has at most
+    one open request per programme; open requests count against the mentor's capacity."""
+
+    __tablename__ = "mentor_request"
+    __table_args__ = (Index("ix_mentor_request_status_expires", "status", "expires_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    cycle_number: int = Field(sa_column=Column(Integer, nullable=False))
+    mentee_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    mentor_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    # The mentee's short note to the mentor (shown only to the mentor).
+    message: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
+    status: str = Field(default=RequestStatus.OPEN.value, sa_column=Column(String(10), nullable=False))
+    # Why a request was refused at acceptance: the rule, named as the admin's manual pairing names it.
+    reason: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    match_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("mentor_match.id", ondelete="SET NULL"), nullable=True)
+    )

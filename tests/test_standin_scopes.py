@@ -15,9 +15,11 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
+from sqlmodel import select
 
 from blocks import admin as admin_ui
 from blocks import booking as booking_ui
+from blocks import choosing as choose_ui
 from blocks import culture as culture_ui
 from blocks import matching as match_ui
 from blocks import roadmaps as roadmap_ui
@@ -28,7 +30,7 @@ from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, S
 from standin.scenes import World, join_answers
 from store import migrate
 from store.db import Database
-from store.models import MatchMember, Programme
+from store.models import MatchMember, MentorRequest, Participant, Programme
 from tests.conftest import running_world
 from tests.data import rows, set_programme
 from tests.test_matching_flow import enrol, release_all, room_of
@@ -275,7 +277,8 @@ def test_without_chat_write_in_the_manifest_nobody_hears_from_the_app(database_u
 
 def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     """Join, admin, match into private rooms, the programme channel, growth threads heard back through events,
-    kudos, my-data, a deactivation, a newcomer to the channel, a DM recovered after a crash."""
+    kudos, a mentee choosing their mentor, my-data, a deactivation, a newcomer to the channel, a message in the
+    Messages tab, a DM recovered after a crash."""
     people = release_all(world, database_url)
     ana, lea, ingrid = people["Ana"], people["Lea"], world.person("Ingrid")
     set_programme(database_url, channel_id=GENERAL_CHANNEL_ID)
@@ -354,6 +357,27 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     mentor.wait_for_modal("My view")
     mentor.submit({"skill_0": "3"})
     world.wait_for(lambda: next((d for d in ana.dms() if "added their view" in d.text), None), what="side by side")
+    # Mentees choose: the one left out asks Lea, given a second place, who accepts: a room opens
+    set_programme(database_url, matching="choose")
+    db = Database.from_url(database_url)
+    try:
+        with db.begin() as session:
+            lea_row = session.exec(select(Participant).where(Participant.slack_user_id == lea.id)).one()
+            lea_row.capacity = 2
+            session.add(lea_row)
+    finally:
+        db.dispose()
+    matched = {m.slack_user_id for m in rows(database_url, MatchMember)}
+    [left_out] = [people[n] for n in ("Ana", "Kenji", "Priya", "Maria") if people[n].id not in matched]
+    left_out.mentor("mentors")
+    listing = left_out.wait_for_modal("Choose a mentor")
+    world.platform.click(left_out.id, choose_ui.PICK_ACTION, lea.id, view=listing)
+    left_out.wait_for_modal("Ask a mentor")
+    left_out.submit({"message": "Could we work on my writing?"})
+    asked = world.wait_for(lambda: next((m for m in lea.dms() if "would like you" in m.text), None), what="request")
+    [request] = rows(database_url, MentorRequest)
+    lea.click(asked, f"{choose_ui.ANSWER_ACTION}:accept", str(request.id))
+    world.wait_for(lambda: rows(database_url, MentorRequest)[0].match_id, what="the chosen match")
 
     lea.mentor("my-data")
     world.wait_for(lambda: world.standin.calls_to("files.completeUploadExternal") or None, what="the export")
@@ -362,6 +386,9 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
     gone = {"type": "user_change", "user": {"id": find("Omar").id, "team_id": world.standin.team_id, "deleted": True}}
     assert world.platform.event(gone).status == 200
     assert world.platform.home_opened(ana.id).status == 200
+    written = {"type": "message", "channel": world.standin.im_channel(ana.id), "channel_type": "im", "user": ana.id}
+    assert world.platform.event({**written, "text": "what's next?", "ts": "9.1", "event_ts": "9.1"}).status == 200
+    world.wait_for(lambda: any("Your next step" in m.text for m in ana.dms()) or None, what="the Messages tab's answer")
     world.settle()
     assert a_dm_whose_sender_died(database_url, world.standin, find("Tom").id).recovered == 1
 
@@ -416,10 +443,20 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_app_needs(database_url: st
 
 def test_slack_delivers_only_the_events_and_commands_the_manifest_subscribes_to_and_grants(tmp_path: Path) -> None:
     """Nothing listens at the app's address: a refused delivery is never sent, so it cannot fail to connect."""
+    without_im = json.loads((ROOT / "manifest.json").read_text())
+    without_im["settings"]["event_subscriptions"]["bot_events"].remove("message.im")
+    (tmp_path / "no-im.json").write_text(json.dumps(without_im))
+    read_only = json.loads((ROOT / "manifest.json").read_text())
+    read_only["features"]["app_home"]["messages_tab_read_only_enabled"] = True
+    (tmp_path / "read-only.json").write_text(json.dumps(read_only))
+    for manifest, why in (("no-im.json", "does not subscribe to message.im"), ("read-only.json", "Messages tab")):
+        with SlackStandIn(manifest=tmp_path / manifest) as standin:
+            platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
+            dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
+            assert why in platform.event({**dm, "channel_type": "im"}).body
+            assert standin.delivered == []
     with SlackStandIn() as standin:
         platform = SlackPlatform("http://127.0.0.1:9/slack/events", "secret", standin)
-        dm = {"type": "message", "channel": standin.im_channel(ANA.id), "user": ANA.id, "text": "hi", "ts": "1.2"}
-        assert "does not subscribe to message.im" in platform.event(dm).body
         outside = {"type": "message", "channel": RANDOM_CHANNEL_ID, "user": ANA.id, "text": "hi", "ts": "1.3"}
         assert "not a member" in platform.event(outside).body
         assert "declares no /other command" in platform.slash(ANA.id, "/other").body

@@ -19,6 +19,7 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
+    MentorRequest,
     MentorSkillView,
     MentorTraining,
     Milestone,
@@ -88,6 +89,15 @@ def export_person(*, session: Session, team_id: str, user_id: str) -> dict[str, 
                 select(PromptRating).where(PromptRating.team_id == team_id, PromptRating.slack_user_id == user_id)
             ).all()
         ],
+        "mentor_requests": [
+            r.model_dump(mode="json")
+            for r in session.exec(
+                select(MentorRequest).where(
+                    MentorRequest.team_id == team_id,
+                    (col(MentorRequest.mentee_id) == user_id) | (col(MentorRequest.mentor_id) == user_id),
+                )
+            ).all()
+        ],
         "programme_admin_of": [g.model_dump(mode="json") for g in grants],
         "roster_entries": [
             e.model_dump(mode="json")
@@ -152,6 +162,13 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
             session.add(grant)
     for check_in in session.exec(select(CheckIn).where(CheckIn.team_id == team_id, CheckIn.author_id == user_id)).all():
         session.delete(check_in)
+    for request in session.exec(
+        select(MentorRequest).where(
+            MentorRequest.team_id == team_id,
+            (col(MentorRequest.mentee_id) == user_id) | (col(MentorRequest.mentor_id) == user_id),
+        )
+    ).all():
+        session.delete(request)  # made or received: the other side's note went only to them
     for member in session.exec(
         select(MatchMember).where(MatchMember.team_id == team_id, MatchMember.slack_user_id == user_id)
     ).all():
