@@ -10,6 +10,7 @@ from blocks import culture as culture_ui
 from blocks import digests as digest_ui
 from blocks import roadmaps as roadmap_ui
 from blocks import skillgrowth as skill_ui
+from blocks import stories as story_ui
 from blocks.common import Block, View, context, mrkdwn_section, plain, profile_lines
 from blocks.text import escape, quote, truncate
 from mentoring.home import AdminArea, DigestNote, Home
@@ -59,6 +60,8 @@ def home_view(home: Home) -> View:
                 ],
             }
         )
+    if home.memberships:
+        blocks += story_ui.home_blocks(home.stories_shared)
     joined = {programme.id for _, programme in home.memberships}
     joinable = [p for p in home.open_programmes if p.id not in joined]
     if joinable:

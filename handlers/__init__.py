@@ -23,6 +23,7 @@ from handlers import (
     roadmaps,
     secondloop,
     skillgrowth,
+    stories,
     surveys,
     training,
     workspace,
@@ -51,3 +52,4 @@ def register_all(app: App) -> None:
     kudos.register(app)
     culture.register(app)
     digests.register(app)
+    stories.register(app)

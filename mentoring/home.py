@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mentoring import agreements, matching
+from mentoring import agreements, matching, stories
 from mentoring.access import Access
 from mentoring.insight import health_summary
 from mentoring.skillgrowth import SkillChange, changes_of
@@ -88,6 +88,7 @@ class Home:
     contributions: list[tuple[str, MentorContribution]]
     admin: AdminArea | None
     skills: list[SkillChange] = field(default_factory=list)  # the person's own ratings, before and after
+    stories_shared: int = 0  # how many of their own stories they share as success stories
 
 
 def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now: datetime) -> Home:
@@ -116,6 +117,7 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
         contributions=_contributions(session, team_id=team_id, user_id=user_id, memberships=memberships),
         admin=admin,
         skills=changes_of(session=session, team_id=team_id, user_id=user_id),
+        stories_shared=stories.shared_count(session=session, team_id=team_id, user_id=user_id),
     )
 
 

@@ -172,8 +172,34 @@ def compute_digest(
             "milestones": insight.milestones_per_week(session=session, programme_id=programme.id, start=start, end=end),
         },
         "prompt": prompt_of_the_week(session, programme, week, now),
+        "outcomes": digest_outcomes(session, programme),
     }
     return digest
+
+
+def digest_outcomes(session: Session, programme: Programme) -> dict[str, Any]:
+    """The cycle's outcomes so far, for everyone in the channel: counts and medians only, skill development only
+    for groups of MIN_GROUP or more, nobody named. A fixed number of aggregate statements."""
+    assert programme.id is not None
+    skills, withheld = insight.skill_development(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
+    mentor_ids = insight.active_ids(session=session, programme_id=programme.id, role=Role.MENTOR.value)
+    days, met = insight.days_to_first_meeting(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
+    return {
+        "skills": [
+            {"skill": d.skill, "people": d.people, "mean_change": round(d.mean_change, 2), "improved": d.improved}
+            for d in skills
+        ],
+        "skills_withheld": withheld,
+        "agreements_in_place": insight.agreements_in_place(session=session, programme_id=programme.id),
+        "mentors": len(mentor_ids),
+        "mentors_trained": len(trained_among(session=session, team_id=programme.team_id, user_ids=mentor_ids)),
+        "days_to_first_meeting": days,
+        "matches_met": met,
+    }
 
 
 def preview_digest(*, session: Session, programme: Programme, now: datetime, workspace_url: str) -> dict[str, Any]:
@@ -270,9 +296,13 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
     health.meetings_booked = insight.meetings_booked_in_cycle(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.days_to_first_meeting, health.matches_met = insight.days_to_first_meeting(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     health.survey = insight.survey_results(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.stories = insight.consented_stories(session=session, programme_id=programme.id)
     return health
 
 
