@@ -184,10 +184,7 @@ def exit_offer(*, session: Session, team_id: str, user_id: str, programme_id: in
     ).first()
     shared = [EXIT_CHOICE] if answer and _live(consents.get((StorySource.EXIT.value, answer.id or 0))) else []
     threads = threads_of(session, team_id=team_id, user_id=user_id, programme_id=programme_id)[:9]
-    offered = [
-        (f"{StorySource.GROWTH.value}:{t.id}", excerpt(t.learned or t.tried, 55))
-        for t in threads
-    ]
+    offered = [(f"{StorySource.GROWTH.value}:{t.id}", excerpt(t.learned or t.tried, 55)) for t in threads]
     shared += [k for k, _ in offered if _live(consents.get(parse_key(k) or ("", 0)))]
     return ExitOffer(offered, shared)
 
