@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from mentoring.access import Access
-from mentoring.training import trained_among
+from mentoring.training import TRAINING_STEPS
 from prompts.context import Kind
 from prompts.library import load_library, stage_for
 from store import insight, queries
-from store.models import Digest, Participant, Programme, Role
+from store.models import Digest, Participant, Programme
 
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -184,7 +184,9 @@ def digest_outcomes(session: Session, programme: Programme) -> dict[str, Any]:
     skills, withheld = insight.skill_development(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
-    mentor_ids = insight.active_ids(session=session, programme_id=programme.id, role=Role.MENTOR.value)
+    mentors, trained = insight.mentors_trained(
+        session=session, programme_id=programme.id, team_id=programme.team_id, steps=TRAINING_STEPS
+    )
     days, met = insight.days_to_first_meeting(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
@@ -195,8 +197,8 @@ def digest_outcomes(session: Session, programme: Programme) -> dict[str, Any]:
         ],
         "skills_withheld": withheld,
         "agreements_in_place": insight.agreements_in_place(session=session, programme_id=programme.id),
-        "mentors": len(mentor_ids),
-        "mentors_trained": len(trained_among(session=session, team_id=programme.team_id, user_ids=mentor_ids)),
+        "mentors": mentors,
+        "mentors_trained": trained,
         "days_to_first_meeting": days,
         "matches_met": met,
     }
@@ -287,9 +289,9 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
     health.agreements_in_place = insight.agreements_in_place(session=session, programme_id=programme.id)
-    mentor_ids = insight.active_ids(session=session, programme_id=programme.id, role=Role.MENTOR.value)
-    health.mentors = len(mentor_ids)
-    health.mentors_trained = len(trained_among(session=session, team_id=programme.team_id, user_ids=mentor_ids))
+    health.mentors, health.mentors_trained = insight.mentors_trained(
+        session=session, programme_id=programme.id, team_id=programme.team_id, steps=TRAINING_STEPS
+    )
     health.skill_development, health.skills_withheld = insight.skill_development(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )

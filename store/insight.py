@@ -26,12 +26,14 @@ from store.models import (
     MatchStatus,
     Meeting,
     MeetingStatus,
+    MentorTraining,
     Milestone,
     MilestoneStatus,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeKind,
+    Role,
     SkillRating,
     StoryConsent,
     StorySource,
@@ -252,6 +254,24 @@ def active_ids(*, session: Session, programme_id: int, role: str) -> list[str]:
     )
 
 
+def mentors_trained(*, session: Session, programme_id: int, team_id: str, steps: Sequence[str]) -> tuple[int, int]:
+    """The programme's active mentors, and how many of them completed every one of `steps` (one statement)."""
+    trained = (
+        select(col(MentorTraining.slack_user_id))
+        .where(col(MentorTraining.team_id) == team_id, col(MentorTraining.step).in_(list(steps)))
+        .group_by(col(MentorTraining.slack_user_id))
+        .having(func.count(distinct(col(MentorTraining.step))) == len(steps))
+    )
+    row = session.execute(
+        select(func.count(), func.sum(case((col(Participant.slack_user_id).in_(trained), 1), else_=0))).where(
+            col(Participant.programme_id) == programme_id,
+            col(Participant.role) == Role.MENTOR.value,
+            col(Participant.status) == ParticipantStatus.ACTIVE.value,
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def agreements_in_place(*, session: Session, programme_id: int) -> int:
     """Active matches whose every member confirmed the current version of their working agreement."""
     return int(
@@ -338,6 +358,8 @@ def days_to_first_meeting(*, session: Session, programme_id: int, cycle_number: 
     )
     first_checkin = (
         select(col(CheckIn.match_id).label("match_id"), func.min(col(CheckIn.met_on)).label("on"))
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(col(Match.programme_id) == programme_id, col(Match.cycle_number) == cycle_number)
         .group_by(col(CheckIn.match_id))
         .subquery()
     )
