@@ -348,39 +348,38 @@ def skill_development(*, session: Session, programme_id: int, cycle_number: int)
 
 def days_to_first_meeting(*, session: Session, programme_id: int, cycle_number: int) -> tuple[float | None, int]:
     """The median number of days from a match's release to its first touchpoint (the first chat booked and agreed
-    in Slack, or the first check-in logged, whichever came first), over the released matches of one cycle that
-    had one; and how many such matches there are. One statement: a row per match, the median taken in Python."""
-    first_chat = (
-        select(col(Meeting.match_id).label("match_id"), func.min(col(Meeting.starts_at)).label("at"))
-        .where(col(Meeting.programme_id) == programme_id, col(Meeting.status) == MeetingStatus.AGREED.value)
+        in Slack, or the first check-in logged, whichever came first), over the released matches of one cycle that
+        had one; and how many such matches there are. Three statements whatever the size (the matches' release, their
+    first agreed chat and their first check-in, each a row per match: GROUP BY, MIN), the median taken in Python."""
+    in_cycle = and_(
+        col(Match.programme_id) == programme_id,
+        col(Match.cycle_number) == cycle_number,
+        col(Match.status).in_(LIVE_MATCH),
+        col(Match.released_at).is_not(None),
+    )
+    released = dict(session.execute(select(col(Match.id), col(Match.released_at)).where(in_cycle)).all())
+    first_chats = session.execute(
+        select(col(Meeting.match_id), func.min(col(Meeting.starts_at)))
+        .join(Match, col(Match.id) == col(Meeting.match_id))
+        .where(in_cycle, col(Meeting.status) == MeetingStatus.AGREED.value)
         .group_by(col(Meeting.match_id))
-        .subquery()
-    )
-    first_checkin = (
-        select(col(CheckIn.match_id).label("match_id"), func.min(col(CheckIn.met_on)).label("on"))
-        .join(Match, col(Match.id) == col(CheckIn.match_id))
-        .where(col(Match.programme_id) == programme_id, col(Match.cycle_number) == cycle_number)
-        .group_by(col(CheckIn.match_id))
-        .subquery()
-    )
-    rows = session.execute(
-        select(col(Match.released_at), first_chat.c.at, first_checkin.c.on)
-        .outerjoin(first_chat, first_chat.c.match_id == col(Match.id))
-        .outerjoin(first_checkin, first_checkin.c.match_id == col(Match.id))
-        .where(
-            col(Match.programme_id) == programme_id,
-            col(Match.cycle_number) == cycle_number,
-            col(Match.status).in_(LIVE_MATCH),
-            col(Match.released_at).is_not(None),
-            or_(first_chat.c.at.is_not(None), first_checkin.c.on.is_not(None)),
-        )
     ).all()
+    first_checkins = session.execute(
+        select(col(CheckIn.match_id), func.min(col(CheckIn.met_on)))
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(in_cycle)
+        .group_by(col(CheckIn.match_id))
+    ).all()
+    first: dict[int, date] = {}
+    for match_id, at in [*first_chats, *first_checkins]:
+        day = _day(at)
+        if day is not None and (match_id not in first or day < first[match_id]):
+            first[match_id] = day
     days = []
-    for released, chat, checkin in rows:
-        firsts = [d for d in (_day(chat), _day(checkin)) if d is not None]
-        start = _day(released)
-        if firsts and start is not None:
-            days.append(max((min(firsts) - start).days, 0))
+    for match_id, day in first.items():
+        start = _day(released.get(match_id))
+        if start is not None:
+            days.append(max((day - start).days, 0))
     return (float(statistics.median(days)) if days else None), len(days)
 
 
