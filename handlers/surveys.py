@@ -118,6 +118,9 @@ def _answers(kind: SurveyKind, view: dict[str, Any]) -> tuple[Answers | None, di
         what_changed = _text(view, "what_changed")
         if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
             errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+        ticked = [o.get("value") for o in state_value(view, story_ui.STORY_BLOCK).get("selected_options") or []]
+        if stories.EXIT_CHOICE in ticked and not what_changed:
+            errors[story_ui.STORY_BLOCK] = "Write what changed for you first, or untick sharing it as a story."
     if rating is None:
         return None, errors
     return Answers(rating, progress, would_continue, blocking, what_changed), errors

@@ -41,6 +41,9 @@ def reflect(world: World, person: Actor, database_url: str, what_changed: str, t
     dm = {"ts": "1700000000.000100", "text": text, "blocks": blocks, "channel": world.standin.im_channel(person.id)}
     world.platform.click(person.id, checkin_ui.EXIT_ACTION, str(match.id), message=dm)
     modal = person.wait_for_modal("Exit reflection")
+    if ticked:  # sharing an empty reflection is refused inline
+        reply = person.submit({"what_changed": "", "would_continue": "yes", "rating": "5", "stories": ticked})
+        assert reply.json is not None and "Write what changed" in reply.json["errors"][story_ui.STORY_BLOCK]
     person.submit({"what_changed": what_changed, "would_continue": "yes", "rating": "5", "stories": ticked})
     world.wait_for(
         lambda: any(r.what_changed == what_changed for r in rows(database_url, SurveyResponse)), what="the answers"
