@@ -26,6 +26,7 @@ from handlers.common import (
     metadata,
     open_modal_for,
     programme_for_admin,
+    selected,
     state_value,
     team_of,
     tell,
@@ -139,9 +140,7 @@ def _recruit_form(view: dict[str, Any]) -> RecruitForm:
         skill=str(meta.get("skill") or "").strip(),
         channel=channel if isinstance(channel, str) else "",
         note=_clean_note(str(state_value(view, "note").get("value") or "")),
-        story_id=int_or_none(
-            (state_value(view, story_ui.RECRUIT_STORY_BLOCK).get("selected_option") or {}).get("value")
-        ),
+        story_id=int_or_none(selected(view, story_ui.RECRUIT_STORY_BLOCK)),
     )
 
 

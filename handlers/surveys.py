@@ -14,7 +14,7 @@ from blocks import checkins as checkin_ui
 from blocks import stories as story_ui
 from blocks.text import escape
 from handlers.checkins import answered, clicked_match
-from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from handlers.common import int_or_none, metadata, open_modal_for, selected_all, state_value, team_of, tell, user_of
 from handlers.deps import deps_of
 from handlers.skillgrowth import levels_of
 from mentoring import checkins, skillgrowth, stories, surveys
@@ -118,8 +118,7 @@ def _answers(kind: SurveyKind, view: dict[str, Any]) -> tuple[Answers | None, di
         what_changed = _text(view, "what_changed")
         if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
             errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
-        ticked = [o.get("value") for o in state_value(view, story_ui.STORY_BLOCK).get("selected_options") or []]
-        if stories.EXIT_CHOICE in ticked and not what_changed:
+        if stories.EXIT_CHOICE in selected_all(view, story_ui.STORY_BLOCK) and not what_changed:
             errors[story_ui.STORY_BLOCK] = "Write what changed for you first, or untick sharing it as a story."
     if rating is None:
         return None, errors
@@ -129,7 +128,7 @@ def _answers(kind: SurveyKind, view: dict[str, Any]) -> tuple[Answers | None, di
 def _save_story_choices(session: Session, view: dict[str, Any], *, team_id: str, user_id: str, answer_id: int) -> None:
     """The exit reflection's success-story choices: the growth threads it offered (its metadata) and those ticked."""
     offered = [str(k) for k in metadata(view).get("stories") or [] if isinstance(k, str)]
-    ticked = [str(o.get("value")) for o in state_value(view, story_ui.STORY_BLOCK).get("selected_options") or []]
+    ticked = selected_all(view, story_ui.STORY_BLOCK)
     stories.save_exit_choices(
         session=session, team_id=team_id, user_id=user_id, answer_id=answer_id, offered=offered, chosen=ticked,
         now=utcnow(),
