@@ -39,6 +39,23 @@ def _bars(ax: Any, labels: Sequence[str], values: Sequence[float], colour: str, 
     ax.yaxis.get_major_locator().set_params(integer=True)
 
 
+def _skill_bars(change: Any, improved: Any, skills: Sequence[tuple[str, float, float]]) -> None:
+    names = [(n or "All skills")[:18] for n, _, _ in skills][:8]
+    positions = list(range(len(names)))
+    for ax, values, colour, title in (
+        (change, [m for _, m, _ in skills][:8], TEAL, "Skill development: mean change (1-5)"),
+        (improved, [round(share * 100) for _, _, share in skills][:8], ORANGE, "Skill development: % improved"),
+    ):
+        ax.barh(positions, values, color=colour)
+        ax.set_yticks(positions)
+        ax.set_yticklabels(names, fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(0, color=GREY, linewidth=0.8)
+        ax.set_title(title, fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+
+
 def digest_chart(digest: Mapping[str, Any]) -> tuple[bytes, str]:
     """Check-ins per week over the cycle and milestones done per week: PNG bytes and a description."""
     series = digest.get("series") or {}
@@ -68,12 +85,17 @@ def dashboard(
     usefulness: Mapping[int, int],
     departments: Sequence[tuple[str, int, int]],
     retention: Sequence[tuple[int, int, int]],
+    skills: Sequence[tuple[str, float, float]] = (),
 ) -> tuple[bytes, str]:
     """A 2x2 dashboard: check-ins per week, people by role, usefulness ratings, and participation by department
-    (people and matched, groups of 5 or more) or, with several cycles, retention."""
+    (people and matched, groups of 5 or more) or, with several cycles, retention; with a third row for skill
+    development when there is some to show (`skills`: name, mean change, share improved; groups of 5 or more,
+    chosen by the caller)."""
     with _LOCK:
-        figure = Figure(figsize=(9, 6))
-        axes = figure.subplots(2, 2)
+        figure = Figure(figsize=(9, 9 if skills else 6))
+        axes = figure.subplots(3 if skills else 2, 2)
+        if skills:
+            _skill_bars(axes[2][0], axes[2][1], skills)
         weeks = [f"W{i + 1}" for i in range(len(checkins_per_week))]
         _bars(axes[0][0], weeks, list(checkins_per_week), TEAL, "Check-ins per week")
         roles = sorted(by_role)
@@ -107,6 +129,11 @@ def dashboard(
     if departments:
         parts.append(
             "by department: " + ", ".join(f"{d[0] or 'not given'} {d[1]} people, {d[2]} matched" for d in departments)
+        )
+    if skills:
+        parts.append(
+            "skill development: "
+            + ", ".join(f"{n or 'all skills'} {m:+.1f}, {round(share * 100)}% improved" for n, m, share in skills)
         )
     if retention:
         parts.append("retention: " + ", ".join(f"cycle {c}: {back} of {n} came back" for c, n, back in retention))

@@ -9,12 +9,14 @@ from typing import Any
 
 from blocks import matching as match_ui
 from blocks import skillgrowth as skill_ui
+from blocks import stories as story_ui
 from blocks.admin import button
 from blocks.booking import book_next_button
 from blocks.common import Block, context, mrkdwn_section, option, plain
 from blocks.text import escape, quote
 from mentoring.checkins import Entry
 from mentoring.skillgrowth import RateTarget
+from mentoring.stories import ExitOffer
 from store.models import Match, Programme
 
 YES_ACTION = "checkin_yes"
@@ -378,8 +380,12 @@ def _skill_rating(rating: RateTarget | None) -> list[Block]:
     )
 
 
-def _survey_metadata(match_id: int, rating: RateTarget | None) -> str:
-    return json.dumps({"match_id": match_id} | ({"skills": rating.skills} if rating is not None else {}))
+def _survey_metadata(match_id: int, rating: RateTarget | None, offer: ExitOffer | None = None) -> str:
+    return json.dumps(
+        {"match_id": match_id}
+        | ({"skills": rating.skills} if rating is not None else {})
+        | ({"stories": [key for key, _ in offer.threads]} if offer is not None else {})
+    )
 
 
 def pulse_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, Any]:
@@ -399,11 +405,12 @@ def pulse_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, An
     }
 
 
-def exit_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, Any]:
+def exit_modal(match_id: int, rating: RateTarget | None = None, offer: ExitOffer | None = None) -> dict[str, Any]:
+    """The exit reflection; with `offer`, the opt-in, per story, to share it (and growth threads) as a story."""
     return {
         "type": "modal",
         "callback_id": EXIT_CALLBACK,
-        "private_metadata": _survey_metadata(match_id, rating),
+        "private_metadata": _survey_metadata(match_id, rating, offer),
         "title": plain("Exit reflection", 24),
         "submit": plain("Send", 24),
         "close": plain("Cancel", 24),
@@ -421,6 +428,7 @@ def exit_modal(match_id: int, rating: RateTarget | None = None) -> dict[str, Any
             },
             _radio("rating", "How would you rate the programme?", RATING_LABELS),
             *_skill_rating(rating),
+            *([story_ui.exit_story_block(offer)] if offer is not None else []),
         ],
     }
 

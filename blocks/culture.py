@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from blocks import skillchart
+from blocks import stories as story_ui
 from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, plain
 from blocks.matching import GUIDE_ACTION
@@ -14,6 +16,7 @@ from blocks.text import escape, quote, truncate
 from mentoring.access import REFUSAL
 from mentoring.skillmap import MapPick, SkillMap, SkillRow, bar, to_csv
 from prompts.guides.circle import CircleQuestion
+from store.insight import Story
 from store.models import Programme
 
 MAP_FILES_ACTION = "skillmap_files"
@@ -174,7 +177,8 @@ def pick_problem(pick: MapPick, wanted: str) -> str:
 # --- recruiting mentors -------------------------------------------------------------------------------------
 
 
-def recruit_modal(programme: Programme, skill: str) -> View:
+def recruit_modal(programme: Programme, skill: str, stories: Sequence[Story] = ()) -> View:
+    """The recruiting form: the channel, a note, and (when there are some) a success story its author shared."""
     channel: dict[str, Any] = {
         "type": "conversations_select",
         "action_id": "value",
@@ -220,11 +224,14 @@ def recruit_modal(programme: Programme, skill: str) -> View:
                     "placeholder": plain("e.g. Our new joiners keep asking for this. An hour a fortnight helps a lot."),
                 },
             },
+            *story_ui.recruit_story_input(stories),
         ],
     }
 
 
-def recruit_post(programme: Programme, skill: str, *, admin_id: str, note: str = "") -> tuple[str, list[Block]]:
+def recruit_post(
+    programme: Programme, skill: str, *, admin_id: str, note: str = "", story: Story | None = None
+) -> tuple[str, list[Block]]:
     """The invitation the bot posts in a channel: escaped, no names, no numbers, a Join button."""
     assert programme.id is not None
     name, what = escape(programme.name), escape(truncate(skill, MAX_SKILL_CHARS))
@@ -238,6 +245,7 @@ def recruit_post(programme: Programme, skill: str, *, admin_id: str, note: str =
     ]
     if note:
         blocks.append(mrkdwn_section(quote(note, MAX_NOTE)))
+    blocks += story_ui.recruit_story_blocks(story)
     blocks += [
         mrkdwn_section(
             f"*What it asks of you:* a conversation {how_often} with one or a few mentees (you choose how many), "

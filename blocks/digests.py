@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blocks import charts
+from blocks import stories as story_ui
 from blocks.common import Block, context, mrkdwn_section, plain, role_name
 from blocks.text import escape, truncate
 from mentoring.access import REFUSAL
@@ -33,6 +34,39 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def outcome_lines(outcomes: Mapping[str, Any]) -> list[str]:
+    """The cycle's outcomes in the digest: skill development (groups of MIN_GROUP or more only), agreements in
+    place, mentors trained and the time to a first meeting. Counts only, nobody named."""
+    lines = []
+    skills = [s for s in outcomes.get("skills") or [] if int(s.get("people") or 0) >= MIN_GROUP]
+    for row in skills[:4]:
+        people = int(row["people"])
+        name = escape(str(row.get("skill") or "")) or "All skills"
+        lines.append(
+            f"*Skills, {name}:* {float(row.get('mean_change') or 0):+.1f} on a 1-5 scale, "
+            f"{_percent(int(row.get('improved') or 0) / people)} improved ({_plural(people, 'person', 'people')})"
+        )
+    active = int(outcomes.get("active_pairs") or 0)
+    agreed = int(outcomes.get("agreements_in_place") or 0)
+    if agreed:
+        lines.append(f"*Agreements in place:* {_plural(agreed, 'pair')}" + (f" of {active}" if active else ""))
+    mentors = int(outcomes.get("mentors") or 0)
+    if mentors:
+        lines.append(
+            f"*Mentors trained:* {int(outcomes.get('mentors_trained') or 0)} of {mentors} completed the essentials"
+        )
+    days = outcomes.get("days_to_first_meeting")
+    if days is not None:
+        lines.append(f"*Time to a first meeting:* {float(days):g} days (median)")
+    return lines
+
+
+def _outcomes_block(digest: Mapping[str, Any]) -> list[Block]:
+    outcomes = dict(digest.get("outcomes") or {}) | {"active_pairs": digest.get("active_pairs")}
+    lines = outcome_lines(outcomes)
+    return [mrkdwn_section("*This cycle so far*\n" + "\n".join(lines))] if lines else []
+
+
 def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
     """The digest: a plain-text fallback (notifications, screen readers) and its blocks."""
     name = escape(str(digest.get("programme") or ""))
@@ -51,6 +85,7 @@ def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
                 "good moment to find a time with your partner."
             ),
         ]
+        blocks += _outcomes_block(digest)
         if prompt_text:
             blocks.append(mrkdwn_section(f"*Conversation prompt of the week*\n>{escape_mrkdwn(prompt_text)}"))
         blocks.append(
@@ -90,6 +125,7 @@ def digest_message(digest: Mapping[str, Any]) -> tuple[str, list[Block]]:
     if public_kudos:
         thanks = ", ".join(f"<@{k.get('giver')}> → <@{k.get('receiver')}>" for k in public_kudos[:10])
         blocks.append(mrkdwn_section(f"*Kudos shared in public* :clap: {thanks}"))
+    blocks += _outcomes_block(digest)
     if prompt_text:
         blocks.append(mrkdwn_section(f"*Conversation prompt of the week*\n>{escape_mrkdwn(prompt_text)}"))
     blocks.append(context("Counts cover the last 7 days. Only growth threads and kudos people made public are named."))
@@ -146,6 +182,16 @@ def skill_development_lines(health: Health) -> list[str]:
     if health.skills_withheld:
         lines.append(f"_{_plural(health.skills_withheld, 'skill')} rated by fewer than {MIN_GROUP} people not shown._")
     return lines
+
+
+def first_meeting_line(days: float | None, matches: int) -> str:
+    """Time to the first meeting: the median days from a match's release to its first chat or check-in."""
+    if days is None:
+        return "*Time to the first meeting:* — (no match has met yet)"
+    return (
+        f"*Time to the first meeting:* {days:g} days (median from the match to its first chat booked or "
+        f"check-in, over {_plural(matches, 'match', 'matches')})"
+    )
 
 
 def _counts(counts: Mapping[str, int], label: Any = str) -> str:
@@ -213,9 +259,11 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
         lines.append(f"*Mentors who completed the essentials:* {health.mentors_trained} of {health.mentors}")
     lines += skill_development_lines(health)
     lines.append(f"*Meetings booked:* {health.meetings_booked} chats booked in Slack this cycle")
+    lines.append(first_meeting_line(health.days_to_first_meeting, health.matches_met))
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"{programme_name}: cycle {cycle_number}", 150)},
         mrkdwn_section("\n".join(lines)),
+        *story_ui.report_blocks(health.stories),
     ]
     if health.survey:
         blocks.append(mrkdwn_section(truncate(survey_lines(health.survey), 3000)))
@@ -253,7 +301,8 @@ def report_message(programme_name: str, health: Health, *, cycle_number: int) ->
     blocks.append(
         context(
             "Only you see this. Private reflections, “rather not” lists, why a match ended and survey comments are "
-            "never shown. `/mentor report --export` sends you CSV files."
+            "never shown; a success story only when its author chose to share it. `/mentor report --export` sends "
+            "you CSV files."
         )
     )
     text = (
@@ -346,6 +395,7 @@ def dashboard_chart(programme: Programme, health: Health) -> ChartFile:
         usefulness=health.usefulness_counts,
         departments=[(d.group, d.people, d.matched) for d in health.departments],
         retention=health.retention,
+        skills=[(d.skill, d.mean_change, d.improved_share) for d in health.skill_development],
     )
     return ChartFile(png, alt, f"{programme.slug}-dashboard.png", f"{programme.name}: dashboard")
 
@@ -369,5 +419,6 @@ def export_files(programme: Programme, *, pairs: bytes, summary: bytes) -> list[
 def export_comment(programme_name: str) -> str:
     return (
         f"*{escape(programme_name)}*: pairs and summary as CSV. Private reflections, “rather not” lists, "
-        "milestone evidence, survey comments and why a match ended are not included."
+        "milestone evidence, survey comments and why a match ended are not included; success stories only when "
+        "their authors chose to share them, without names."
     )

@@ -11,6 +11,7 @@ from blocks import culture as culture_ui
 from blocks import digests as digest_ui
 from blocks import roadmaps as roadmap_ui
 from blocks import skillgrowth as skill_ui
+from blocks import stories as story_ui
 from blocks.admin import button
 from blocks.common import Block, View, context, mrkdwn_section, plain, profile_lines
 from blocks.text import escape, quote, truncate
@@ -53,6 +54,8 @@ def home_view(home: Home) -> View:
         if programme.id in home.choosing:
             elements.append(button("Choose a mentor", choose_ui.BROWSE_ACTION, str(programme.id), "primary"))
         blocks.append({"type": "actions", "block_id": f"membership_{participant.id}", "elements": elements})
+    if home.memberships:
+        blocks += story_ui.home_blocks(home.stories_shared)
     joined = {programme.id for _, programme in home.memberships}
     joinable = [p for p in home.open_programmes if p.id not in joined]
     if joinable:

@@ -26,6 +26,7 @@ from handlers import (
     roster,
     secondloop,
     skillgrowth,
+    stories,
     surveys,
     training,
     workspace,
@@ -57,3 +58,4 @@ def register_all(app: App) -> None:
     kudos.register(app)
     culture.register(app)
     digests.register(app)
+    stories.register(app)

@@ -26,6 +26,7 @@ from handlers import (
     roadmaps,
     secondloop,
     skillgrowth,
+    stories,
     training,
 )
 from handlers.common import Invocation
@@ -66,6 +67,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "reflect",
         "a private question about what you believe, not only what you do; share the answer if you like",
         secondloop.reflect_command,
+    ),
+    "stories": Subcommand(
+        "stories",
+        "share your exit reflection or growth threads as success stories (without your name), or withdraw them",
+        stories.stories_command,
     ),
     "essentials": Subcommand(
         "essentials",

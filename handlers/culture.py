@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import culture as culture_ui
+from blocks import stories as story_ui
 from blocks.common import Block
 from gateway.slack import send_dm
 from handlers.common import (
@@ -25,6 +26,7 @@ from handlers.common import (
     metadata,
     open_modal_for,
     programme_for_admin,
+    selected,
     state_value,
     team_of,
     tell,
@@ -35,7 +37,9 @@ from handlers.join import open_join_modal
 from mentoring.access import REFUSAL, Access
 from mentoring.culture import alumni_offering, record_recruiting
 from mentoring.skillmap import SkillMap, map_programme, skill_map_of
+from mentoring.stories import consented, story_for_post
 from store import queries
+from store.insight import Story
 from store.models import Programme, Role
 
 logger = logging.getLogger(__name__)
@@ -110,7 +114,9 @@ def on_recruit(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) 
     if programme is None:
         tell(client, body, refusal or REFUSAL)
         return
-    open_modal_for(client, body, culture_ui.recruit_modal(programme, skill))
+    with deps_of(context).db.session() as session:
+        shared = consented(session=session, programme_id=programme.id or 0)
+    open_modal_for(client, body, culture_ui.recruit_modal(programme, skill, shared))
 
 
 def _clean_note(text: str) -> str:
@@ -123,6 +129,7 @@ class RecruitForm:
     skill: str
     channel: str  # "" when none was picked
     note: str
+    story_id: int | None = None  # the consent of the success story to quote, if one was picked
 
 
 def _recruit_form(view: dict[str, Any]) -> RecruitForm:
@@ -133,6 +140,7 @@ def _recruit_form(view: dict[str, Any]) -> RecruitForm:
         skill=str(meta.get("skill") or "").strip(),
         channel=channel if isinstance(channel, str) else "",
         note=_clean_note(str(state_value(view, "note").get("value") or "")),
+        story_id=int_or_none(selected(view, story_ui.RECRUIT_STORY_BLOCK)),
     )
 
 
@@ -149,6 +157,13 @@ def _recruit_errors(form: RecruitForm, programme: Programme | None, access: Acce
     return {}
 
 
+def _story_error(form: RecruitForm, story: Story | None) -> dict[str, str]:
+    """A story picked that is no longer shared (withdrawn since the form opened) is refused inline."""
+    if form.story_id is not None and story is None:
+        return {story_ui.RECRUIT_STORY_BLOCK: "Its author no longer shares this story. Pick another, or none."}
+    return {}
+
+
 def on_recruit_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:
     deps = deps_of(context)
     team_id, user_id = team_of(body, context), user_of(body)
@@ -156,12 +171,13 @@ def on_recruit_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clie
     with deps.db.session() as session:
         programme = queries.get_programme(session=session, team_id=team_id, programme_id=form.programme_id)
         access = access_of(client, session, team_id=team_id, user_id=user_id)
-    errors = _recruit_errors(form, programme, access)
+        story = story_for_post(session=session, programme_id=form.programme_id, consent_id=form.story_id)
+    errors = _recruit_errors(form, programme, access) or _story_error(form, story)
     if errors or programme is None:
         ack(response_action="errors", errors=errors)
         return
     ack()
-    text, blocks = culture_ui.recruit_post(programme, form.skill, admin_id=user_id, note=form.note)
+    text, blocks = culture_ui.recruit_post(programme, form.skill, admin_id=user_id, note=form.note, story=story)
     problem = _post(client, form.channel, text, blocks)
     if problem:
         send_dm(client, user_id, culture_ui.recruit_failed(form.skill, form.channel, problem))

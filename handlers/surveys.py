@@ -11,14 +11,16 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from blocks import checkins as checkin_ui
+from blocks import stories as story_ui
 from blocks.text import escape
 from handlers.checkins import answered, clicked_match
-from handlers.common import int_or_none, metadata, open_modal_for, state_value, team_of, tell, user_of
+from handlers.common import int_or_none, metadata, open_modal_for, selected_all, state_value, team_of, tell, user_of
 from handlers.deps import deps_of
 from handlers.skillgrowth import levels_of
-from mentoring import checkins, skillgrowth, surveys
+from mentoring import checkins, skillgrowth, stories, surveys
 from mentoring.surveys import Answers
 from store import queries
+from store.db import Session
 from store.models import ParticipantStatus, SkillStage, SurveyKind
 from store.types import utcnow
 
@@ -75,8 +77,12 @@ def on_open(kind: SurveyKind) -> Any:
         match_id = match.id or 0
         with deps.db.session() as session:
             rating = skillgrowth.target(session=session, programme=programme, user_id=user_of(body), stage=STAGES[kind])
-        modal = checkin_ui.pulse_modal if kind is SurveyKind.PULSE else checkin_ui.exit_modal
-        open_modal_for(client, body, modal(match_id, rating))
+            offer = stories.exit_offer(
+                session=session, team_id=match.team_id, user_id=user_of(body), programme_id=programme.id or 0,
+                match_id=match_id,
+            )  # fmt: skip
+        modal = checkin_ui.pulse_modal(match_id, rating) if kind is SurveyKind.PULSE else None
+        open_modal_for(client, body, modal or checkin_ui.exit_modal(match_id, rating, offer))
 
     return open_survey
 
@@ -112,9 +118,21 @@ def _answers(kind: SurveyKind, view: dict[str, Any]) -> tuple[Answers | None, di
         what_changed = _text(view, "what_changed")
         if len(what_changed) > checkin_ui.MAX_SURVEY_TEXT:
             errors["what_changed"] = f"At most {checkin_ui.MAX_SURVEY_TEXT} characters."
+        if stories.EXIT_CHOICE in selected_all(view, story_ui.STORY_BLOCK) and not what_changed:
+            errors[story_ui.STORY_BLOCK] = "Write what changed for you first, or untick sharing it as a story."
     if rating is None:
         return None, errors
     return Answers(rating, progress, would_continue, blocking, what_changed), errors
+
+
+def _save_story_choices(session: Session, view: dict[str, Any], *, team_id: str, user_id: str, answer_id: int) -> None:
+    """The exit reflection's success-story choices: the growth threads it offered (its metadata) and those ticked."""
+    offered = [str(k) for k in metadata(view).get("stories") or [] if isinstance(k, str)]
+    ticked = selected_all(view, story_ui.STORY_BLOCK)
+    stories.save_exit_choices(
+        session=session, team_id=team_id, user_id=user_id, answer_id=answer_id, offered=offered, chosen=ticked,
+        now=utcnow(),
+    )  # fmt: skip
 
 
 def on_submit(kind: SurveyKind) -> Any:
@@ -132,20 +150,16 @@ def on_submit(kind: SurveyKind) -> Any:
             ack(response_action="errors", errors=errors)
             return
         with deps.db.begin() as session:
-            surveys.save_answers(
-                session=session,
-                team_id=team_id,
-                programme=found.programme,
-                match=found.match,
-                user_id=user_id,
-                kind=kind,
-                answers=answers,
-                now=utcnow(),
-            )
+            row = surveys.save_answers(
+                session=session, team_id=team_id, programme=found.programme, match=found.match, user_id=user_id,
+                kind=kind, answers=answers, now=utcnow(),
+            )  # fmt: skip
             skillgrowth.rate_again(
                 session=session, team_id=team_id, user_id=user_id, programme=found.programme, stage=STAGES[kind],
                 skills=skills, levels=levels, now=utcnow(),
             )  # fmt: skip
+            if kind is SurveyKind.EXIT:
+                _save_story_choices(session, view, team_id=team_id, user_id=user_id, answer_id=row.id or 0)
         ack(response_action="update", view=checkin_ui.survey_thanks_modal())
 
     return submit

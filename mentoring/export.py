@@ -2,8 +2,8 @@
 
 `pairs.csv` has one row per pair per cycle; `summary.csv` one row per measure; `programme_csvs` reads the pairs and
 writes both. Private fields are not among
-the columns: no private reflections, "rather not" lists, milestone evidence, survey comments, nor who ended a
-match or why.
+the columns: no private reflections, "rather not" lists, milestone evidence, survey comments (except
+success stories their authors chose to share, without names), nor who ended a match or why.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date
 from store import insight
 from store.db import Session
 from store.insight import MIN_GROUP, Health, PairRow
-from store.models import Programme
+from store.models import Programme, StorySource
 
 PAIR_COLUMNS = (
     "programme",
@@ -123,6 +123,8 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
         ],
         ("skills withheld (fewer than 5 people rated them)", "", health.skills_withheld),
         ("meetings booked this cycle", "", health.meetings_booked),
+        ("median days from a match to its first meeting", "", health.days_to_first_meeting),
+        ("matches that had a first meeting", "", health.matches_met),
         ("stalled pairs", "", len(health.stalled)),
     ]
     rows += [(f"check-ins in week {i + 1}", "", n) for i, n in enumerate(health.checkins_per_week)]
@@ -150,6 +152,10 @@ def summary_csv(programme_name: str, cycle_number: int, health: Health) -> bytes
                 rows.append((f"{kind} survey: average progress", "", _rate(result.get("progress"))))
             if result.get("would_continue") is not None:
                 rows.append((f"{kind} survey: would go on together", "", _rate(result.get("would_continue"))))
+    for story in health.stories:  # only those their authors chose to share, never with a name
+        source = "exit reflection" if story.source == StorySource.EXIT.value else "growth thread"
+        who = f"a {story.role or 'participant'}, cycle {story.cycle_number}"
+        rows.append(("success story (shared by its author)", f"{source}, {who}", story.text))
     return _csv(("measure", "group", "value"), rows)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from mentoring import agreements, matching
+from mentoring import agreements, matching, stories
 from mentoring.access import Access
 from mentoring.choosing import choosing_programmes
 from mentoring.insight import health_summary
@@ -90,6 +90,7 @@ class Home:
     admin: AdminArea | None
     skills: list[SkillChange] = field(default_factory=list)  # the person's own ratings, before and after
     choosing: set[int] = field(default_factory=set)  # programmes where the person may choose a mentor now
+    stories_shared: int = 0  # how many of their own stories they share as success stories
 
 
 def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now: datetime) -> Home:
@@ -123,6 +124,7 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
             for person, programme in choosing_programmes(session=session, team_id=team_id, user_id=user_id)
             if person.status == "active" and programme.id not in {m.programme_id for m, _ in found}
         },
+        stories_shared=stories.shared_count(session=session, team_id=team_id, user_id=user_id),
     )
 
 

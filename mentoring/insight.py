@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from mentoring.access import Access
-from mentoring.training import trained_among
+from mentoring.training import TRAINING_STEPS
 from prompts.context import Kind
 from prompts.library import load_library, stage_for
 from store import insight, queries
-from store.models import Digest, Participant, Programme, Role
+from store.models import Digest, Participant, Programme
 
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 28}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -172,8 +172,36 @@ def compute_digest(
             "milestones": insight.milestones_per_week(session=session, programme_id=programme.id, start=start, end=end),
         },
         "prompt": prompt_of_the_week(session, programme, week, now),
+        "outcomes": digest_outcomes(session, programme),
     }
     return digest
+
+
+def digest_outcomes(session: Session, programme: Programme) -> dict[str, Any]:
+    """The cycle's outcomes so far, for everyone in the channel: counts and medians only, skill development only
+    for groups of MIN_GROUP or more, nobody named. A fixed number of aggregate statements."""
+    assert programme.id is not None
+    skills, withheld = insight.skill_development(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
+    mentors, trained = insight.mentors_trained(
+        session=session, programme_id=programme.id, team_id=programme.team_id, steps=TRAINING_STEPS
+    )
+    days, met = insight.days_to_first_meeting(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
+    return {
+        "skills": [
+            {"skill": d.skill, "people": d.people, "mean_change": round(d.mean_change, 2), "improved": d.improved}
+            for d in skills
+        ],
+        "skills_withheld": withheld,
+        "agreements_in_place": insight.agreements_in_place(session=session, programme_id=programme.id),
+        "mentors": mentors,
+        "mentors_trained": trained,
+        "days_to_first_meeting": days,
+        "matches_met": met,
+    }
 
 
 def preview_digest(*, session: Session, programme: Programme, now: datetime, workspace_url: str) -> dict[str, Any]:
@@ -261,18 +289,22 @@ def compute_health(session: Session, programme: Programme, *, now: datetime) -> 
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
     health.agreements_in_place = insight.agreements_in_place(session=session, programme_id=programme.id)
-    mentor_ids = insight.active_ids(session=session, programme_id=programme.id, role=Role.MENTOR.value)
-    health.mentors = len(mentor_ids)
-    health.mentors_trained = len(trained_among(session=session, team_id=programme.team_id, user_ids=mentor_ids))
+    health.mentors, health.mentors_trained = insight.mentors_trained(
+        session=session, programme_id=programme.id, team_id=programme.team_id, steps=TRAINING_STEPS
+    )
     health.skill_development, health.skills_withheld = insight.skill_development(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
     health.meetings_booked = insight.meetings_booked_in_cycle(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.days_to_first_meeting, health.matches_met = insight.days_to_first_meeting(
+        session=session, programme_id=programme.id, cycle_number=programme.cycle_number
+    )
     health.survey = insight.survey_results(
         session=session, programme_id=programme.id, cycle_number=programme.cycle_number
     )
+    health.stories = insight.consented_stories(session=session, programme_id=programme.id)
     return health
 
 

@@ -32,7 +32,7 @@ def save_answers(
     kind: SurveyKind,
     answers: Answers,
     now: datetime,
-) -> None:
+) -> SurveyResponse:
     """Keep the person's answers for this match and survey, replacing the ones they gave before."""
     row = session.exec(
         select(SurveyResponse).where(
@@ -53,6 +53,8 @@ def save_answers(
     row.blocking, row.what_changed = answers.blocking, answers.what_changed
     row.created_at = now
     session.add(row)
+    session.flush()
+    return row
 
 
 def vote_to_continue(*, session: Session, match_id: int | None, user_id: str, keep: bool) -> list[str]:

@@ -26,6 +26,7 @@ ESSENTIALS: tuple[str, ...] = (
     "giving-feedback-that-helps",
 )
 REFLECTION = "reflection"
+TRAINING_STEPS: tuple[str, ...] = (*ESSENTIALS, REFLECTION)  # every step a trained mentor completed
 REFLECTION_QUESTION = "After these guides, what will you do differently in your first meeting as a mentor?"
 REFLECTION_MINUTES = 3
 MAX_NOTE = 1000
@@ -139,7 +140,7 @@ def trained_among(*, session: Session, team_id: str, user_ids: Sequence[str]) ->
     """Which of these people completed every step, in one query."""
     if not user_ids:
         return set()
-    steps = (*ESSENTIALS, REFLECTION)
+    steps = TRAINING_STEPS
     rows = session.exec(
         select(MentorTraining.slack_user_id)
         .where(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, literal, or_, select
@@ -26,13 +26,17 @@ from store.models import (
     MatchStatus,
     Meeting,
     MeetingStatus,
+    MentorTraining,
     Milestone,
     MilestoneStatus,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeKind,
+    Role,
     SkillRating,
+    StoryConsent,
+    StorySource,
     SurveyKind,
     SurveyResponse,
 )
@@ -250,6 +254,24 @@ def active_ids(*, session: Session, programme_id: int, role: str) -> list[str]:
     )
 
 
+def mentors_trained(*, session: Session, programme_id: int, team_id: str, steps: Sequence[str]) -> tuple[int, int]:
+    """The programme's active mentors, and how many of them completed every one of `steps` (one statement)."""
+    trained = (
+        select(col(MentorTraining.slack_user_id))
+        .where(col(MentorTraining.team_id) == team_id, col(MentorTraining.step).in_(list(steps)))
+        .group_by(col(MentorTraining.slack_user_id))
+        .having(func.count(distinct(col(MentorTraining.step))) == len(steps))
+    )
+    row = session.execute(
+        select(func.count(), func.sum(case((col(Participant.slack_user_id).in_(trained), 1), else_=0))).where(
+            col(Participant.programme_id) == programme_id,
+            col(Participant.role) == Role.MENTOR.value,
+            col(Participant.status) == ParticipantStatus.ACTIVE.value,
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def agreements_in_place(*, session: Session, programme_id: int) -> int:
     """Active matches whose every member confirmed the current version of their working agreement."""
     return int(
@@ -324,6 +346,136 @@ def skill_development(*, session: Session, programme_id: int, cycle_number: int)
     return shown, len(rows) - len([r for r in shown if r.skill])
 
 
+def days_to_first_meeting(*, session: Session, programme_id: int, cycle_number: int) -> tuple[float | None, int]:
+    """The median number of days from a match's release to its first touchpoint (the first chat booked and agreed
+        in Slack, or the first check-in logged, whichever came first), over the released matches of one cycle that
+        had one; and how many such matches there are. Three statements whatever the size (the matches' release, their
+    first agreed chat and their first check-in, each a row per match: GROUP BY, MIN), the median taken in Python."""
+    in_cycle = and_(
+        col(Match.programme_id) == programme_id,
+        col(Match.cycle_number) == cycle_number,
+        col(Match.status).in_(LIVE_MATCH),
+        col(Match.released_at).is_not(None),
+    )
+    released = dict(session.execute(select(col(Match.id), col(Match.released_at)).where(in_cycle)).all())
+    first_chats = session.execute(
+        select(col(Meeting.match_id), func.min(col(Meeting.starts_at)))
+        .join(Match, col(Match.id) == col(Meeting.match_id))
+        .where(in_cycle, col(Meeting.status) == MeetingStatus.AGREED.value)
+        .group_by(col(Meeting.match_id))
+    ).all()
+    first_checkins = session.execute(
+        select(col(CheckIn.match_id), func.min(col(CheckIn.met_on)))
+        .join(Match, col(Match.id) == col(CheckIn.match_id))
+        .where(in_cycle)
+        .group_by(col(CheckIn.match_id))
+    ).all()
+    first: dict[int, date] = {}
+    for match_id, at in [*first_chats, *first_checkins]:
+        day = _day(at)
+        if day is not None and (match_id not in first or day < first[match_id]):
+            first[match_id] = day
+    days = []
+    for match_id, day in first.items():
+        start = _day(released.get(match_id))
+        if start is not None:
+            days.append(max((day - start).days, 0))
+    return (float(statistics.median(days)) if days else None), len(days)
+
+
+def _day(value: Any) -> date | None:
+    """The day of a date, a datetime, or either as SQLite hands back an aggregate of one (ISO text)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class Story:
+    """A success story its author agreed the programme admins may use, without their name."""
+
+    consent_id: int
+    source: str  # StorySource
+    role: str  # the author's role in the programme ("" if they left it)
+    cycle_number: int
+    text: str
+    consented_at: datetime
+
+
+def consented_stories(*, session: Session, programme_id: int, limit: int = 50) -> list[Story]:
+    """The programme's stories whose authors consented and did not withdraw, newest first: exit reflections with
+    something written, and growth threads not deleted. Two statements, whatever the programme's size; a story
+    nobody consented to is never read here."""
+    live = and_(col(StoryConsent.programme_id) == programme_id, col(StoryConsent.withdrawn_at).is_(None))
+    role = (
+        select(col(Participant.role))
+        .where(
+            col(Participant.programme_id) == programme_id,
+            col(Participant.slack_user_id) == col(StoryConsent.slack_user_id),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    exits = session.execute(
+        select(
+            col(StoryConsent.id),
+            role,
+            col(SurveyResponse.cycle_number),
+            col(SurveyResponse.what_changed),
+            col(StoryConsent.consented_at),
+        )
+        .join(SurveyResponse, col(SurveyResponse.id) == col(StoryConsent.source_id))
+        .where(
+            live,
+            col(StoryConsent.source_kind) == StorySource.EXIT.value,
+            col(SurveyResponse.slack_user_id) == col(StoryConsent.slack_user_id),
+            col(SurveyResponse.programme_id) == programme_id,
+            col(SurveyResponse.kind) == SurveyKind.EXIT.value,
+            col(SurveyResponse.what_changed) != "",
+        )
+        .order_by(col(StoryConsent.consented_at).desc())
+        .limit(limit)
+    ).all()
+    threads = session.execute(
+        select(
+            col(StoryConsent.id),
+            role,
+            col(Match.cycle_number),
+            col(GrowthThread.tried),
+            col(GrowthThread.learned),
+            col(StoryConsent.consented_at),
+        )
+        .join(GrowthThread, col(GrowthThread.id) == col(StoryConsent.source_id))
+        .outerjoin(Match, col(Match.id) == col(GrowthThread.match_id))
+        .where(
+            live,
+            col(StoryConsent.source_kind) == StorySource.GROWTH.value,
+            col(GrowthThread.author_id) == col(StoryConsent.slack_user_id),
+            col(GrowthThread.programme_id) == programme_id,
+            col(GrowthThread.deleted_at).is_(None),
+        )
+        .order_by(col(StoryConsent.consented_at).desc())
+        .limit(limit)
+    ).all()
+    stories = [Story(int(i), StorySource.EXIT.value, str(r or ""), int(c or 0), str(t), at) for i, r, c, t, at in exits]
+    stories += [
+        Story(int(i), StorySource.GROWTH.value, str(r or ""), int(c or 0), growth_story_text(tried, learned), at)
+        for i, r, c, tried, learned, at in threads
+    ]
+    return sorted(stories, key=lambda s: (s.consented_at, s.consent_id), reverse=True)[:limit]
+
+
+def growth_story_text(tried: str, learned: str) -> str:
+    """What a growth thread says as a story: what its author tried and what they learned."""
+    return " ".join(
+        part for part in (f"Tried: {tried}." if tried else "", f"Learned: {learned}" if learned else "") if part
+    )
+
+
 def unmatched_ids_subquery(programme_id: int) -> Any:
     return (
         select(col(MatchMember.slack_user_id))
@@ -384,6 +536,9 @@ class Health:
     mentors_trained: int = 0  # of them, those who completed the mentor essentials
     skills_withheld: int = 0  # skills rated by fewer than MIN_GROUP people: not shown
     meetings_booked: int = 0  # chats booked in Slack this cycle (agreed, not cancelled)
+    days_to_first_meeting: float | None = None  # median, release to the first chat booked or check-in logged
+    matches_met: int = 0  # released matches of the cycle that had a first chat or check-in
+    stories: list[Story] = field(default_factory=list)  # consented success stories only (report, never a digest)
     survey: dict[str, dict[str, Any]] | None = None
 
     @property

@@ -752,6 +752,32 @@ class MentorTraining(SQLModel, table=True):
     done_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+class StorySource(StrEnum):
+    EXIT = "exit"  # an exit reflection's "what changed for you" (SurveyResponse)
+    GROWTH = "growth"  # a growth thread (GrowthThread)
+
+
+class StoryConsent(SQLModel, table=True):
+    """A person's consent, per story, that the programme admins may use it as a success story (in their report
+    and in a recruiting post), without the person's name. Withdrawn consent is kept with `withdrawn_at`: a
+    withdrawn story is never shown again until they share it anew."""
+
+    __tablename__ = "story_consent"
+    __table_args__ = (
+        UniqueConstraint("source_kind", "source_id", "slack_user_id", name="uq_story_consent_source"),
+        Index("ix_story_consent_programme", "programme_id", "withdrawn_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    programme_id: int = Field(sa_column=Column(Integer, ForeignKey("programme.id", ondelete="CASCADE"), nullable=False))
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False, index=True))
+    source_kind: str = Field(sa_column=Column(String(10), nullable=False))
+    source_id: int = Field(sa_column=Column(Integer, nullable=False))
+    consented_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
 # --- Booked chats -------------------------------------------------------------------------------------------
 
 

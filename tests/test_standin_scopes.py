@@ -25,6 +25,7 @@ from blocks import matching as match_ui
 from blocks import roadmaps as roadmap_ui
 from blocks import roster as roster_ui
 from blocks import skillgrowth as skill_ui
+from blocks import stories as story_ui
 from scheduling.outbox import DeliveryReport, deliver_due, enqueue
 from standin import BOT_TOKEN, GENERAL_CHANNEL_ID, RANDOM_CHANNEL_ID, TEAM_ID, SlackPlatform, SlackStandIn, find
 from standin.scenes import World, join_answers
@@ -306,6 +307,12 @@ def every_feature_with_private_rooms(world: World, database_url: str) -> None:
             "event_ts": f"{post.ts}2",
         }
         assert world.platform.event(reaction).status == 200
+
+    ana.mentor("stories")  # she shares her growth thread as a success story: the list is redrawn in place
+    stories = ana.wait_for_modal("My success stories")
+    share = next(b for b in stories["blocks"] if b.get("accessory", {}).get("action_id") == story_ui.SHARE_ACTION)
+    world.platform.click(ana.id, story_ui.SHARE_ACTION, share["accessory"]["value"], view=stories)
+    world.wait_for(lambda: world.standin.calls_to("views.update") or None, what="the stories list redrawn")
 
     ingrid.mentor("map")  # mentors wanted for a gap, posted in a channel the bot joins first
     ingrid.click(ingrid.wait_for_ephemeral("Skill map"), f"{culture_ui.RECRUIT_ACTION}:0")

@@ -32,6 +32,7 @@ from store.models import (
     RosterEntry,
     SkillRating,
     SkillShare,
+    StoryConsent,
     SurveyResponse,
 )
 from store.queries.meetings import export_meetings, forget_meetings
@@ -266,6 +267,12 @@ def export_growth(*, session: Session, team_id: str, user_id: str) -> dict[str, 
             ).all()
         ],
         "agreements": [a.model_dump(mode="json") for a in _agreements_of(session, team_id=team_id, user_id=user_id)],
+        "success_story_consents": [
+            c.model_dump(mode="json")
+            for c in session.exec(
+                select(StoryConsent).where(StoryConsent.team_id == team_id, StoryConsent.slack_user_id == user_id)
+            ).all()
+        ],
         "kudos": [
             k.model_dump(mode="json")
             for k in session.exec(
@@ -305,6 +312,7 @@ def forget_growth(*, session: Session, team_id: str, user_id: str) -> None:
         (SkillShare, SkillShare.mentor_id),
         (BeliefReflection, BeliefReflection.slack_user_id),
         (MentorTraining, MentorTraining.slack_user_id),
+        (StoryConsent, StoryConsent.slack_user_id),
     ):
         for row in session.exec(select(model).where(model.team_id == team_id, column == user_id)).all():
             session.delete(row)
