@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.digest_bench --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 One programme with 10,000 participants (5,000 pairs), 200,000 check-ins over a 12-week cycle, 20,000 milestones,
-3,000 growth threads and 6,000 kudos, and the growth outcomes the report shows: a working agreement for 70 % of the
+3,000 growth threads (300 shared as success stories, 100 of those withdrawn) and 6,000 kudos, and the growth
+outcomes the report shows: a working agreement for 70 % of the
 pairs, three skills rated by every mentee at the start, the pulse and the exit (45,000 ratings), the mentor
 essentials done by 60 % of the mentors (21,000 steps) and 1-3 booked chats per pair; bulk-inserted (executemany on
 SQLite, COPY on PostgreSQL) into a freshly migrated database. Each measure is the median wall time of several runs of
@@ -55,6 +56,7 @@ from store.models import (
     Programme,
     Roadmap,
     SkillRating,
+    StoryConsent,
 )
 
 TEAM = "T0BENCH01"
@@ -69,7 +71,7 @@ def rows_for(programme_id: int, round_id: int, people: int, checkins: int, seed:
     rng = random.Random(seed)
     pairs = people // 2
     out: dict[str, list[dict]] = {k: [] for k in ("participant", "match", "member", "checkin", "roadmap", "milestone")}
-    out |= {"growth": [], "kudos": [], "agreement": [], "rating": [], "training": [], "meeting": []}
+    out |= {"growth": [], "kudos": [], "agreement": [], "rating": [], "training": [], "meeting": [], "story": []}
     for i in range(people):
         joined = START - timedelta(days=rng.randint(1, 30))
         out["participant"].append(
@@ -170,6 +172,7 @@ def rows_for(programme_id: int, round_id: int, people: int, checkins: int, seed:
         at = START + timedelta(seconds=rng.random() * span)
         out["growth"].append(
             {
+                "id": g + 1,
                 "team_id": TEAM,
                 "programme_id": programme_id,
                 "author_id": f"U{rng.randrange(people):08d}",
@@ -204,7 +207,21 @@ def rows_for(programme_id: int, round_id: int, people: int, checkins: int, seed:
 
 
 def _growth_outcomes(out: dict[str, list[dict]], programme_id: int, pairs: int, rng: random.Random) -> None:
-    """Agreements, skills rated before and after, mentors trained and booked chats, as a cycle's end leaves them."""
+    """Agreements, skills rated before and after, mentors trained, booked chats and success stories (one growth
+    thread in ten shared by its author, a third of those withdrawn again), as a cycle's end leaves them."""
+    for thread in out["growth"][::10]:
+        withdrawn = rng.random() < 1 / 3
+        out["story"].append(
+            {
+                "team_id": TEAM,
+                "programme_id": programme_id,
+                "slack_user_id": thread["author_id"],
+                "source_kind": "growth",
+                "source_id": thread["id"],
+                "consented_at": thread["created_at"],
+                "withdrawn_at": thread["created_at"] + timedelta(days=1) if withdrawn else None,
+            }
+        )
     for m in range(pairs):
         mentor, mentee = f"U{2 * m:08d}", f"U{2 * m + 1:08d}"
         if rng.random() < 0.7:
@@ -278,6 +295,7 @@ TABLES = {
     "rating": SkillRating,
     "training": MentorTraining,
     "meeting": Meeting,
+    "story": StoryConsent,
 }
 
 
@@ -342,6 +360,7 @@ def populate(db: Database, people: int, checkins: int) -> int:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT setval('mentor_match_id_seq', (SELECT max(id) FROM mentor_match))"))
             conn.execute(text("SELECT setval('roadmap_id_seq', (SELECT max(id) FROM roadmap))"))
+            conn.execute(text("SELECT setval('growth_thread_id_seq', (SELECT max(id) FROM growth_thread))"))
             conn.commit()
             conn.execute(text("ANALYZE"))
             conn.commit()
@@ -440,6 +459,7 @@ def run(url: str, *, people: int, checkins: int, runs: int) -> dict[str, Any]:
         health, (_, summary) = report()
         # The outcomes are in the report, not empty: every skill is rated by far more than five people.
         assert health.agreements_in_place and health.mentors_trained and health.meetings_booked, health
+        assert health.days_to_first_meeting is not None and health.stories, health
         assert {row.skill for row in health.skill_development} >= set(SKILLS) and not health.skills_withheld, health
         assert b"skill" in summary, summary[:500]
         return {
