@@ -50,24 +50,36 @@ def rating_blocks(
     return blocks
 
 
-def skills_modal(target: RateTarget) -> View:
+def _rating_modal(
+    callback_id: str,
+    metadata: Mapping[str, object],
+    title: str,
+    ratings: tuple[Sequence[str], Mapping[str, int]],
+    prompt: str,
+) -> View:
+    """A form rating skills 1-5 with the anchored levels: the person's own, or a mentor's view of them."""
+    skills, current = ratings
     return {
         "type": "modal",
-        "callback_id": SKILLS_CALLBACK,
-        "private_metadata": json.dumps({"programme_id": target.programme.id, "skills": target.skills}),
-        "title": plain("Where I am today", 24),
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": plain(title, 24),
         "submit": plain("Save", 24),
         "close": plain("Cancel", 24),
-        "blocks": rating_blocks(
-            target.skills,
-            target.current,
-            prompt=(
-                f"Rate the skills you want to grow in *{escape(target.programme.name)}*, as you are today. "
-                "You'll rate them again at the mid-cycle pulse and at the end, and see how you moved. "
-                "Only you see your ratings; reports only count groups of five or more."
-            ),
-        ),
+        "blocks": rating_blocks(skills, current, prompt=prompt),
     }
+
+
+def skills_modal(target: RateTarget) -> View:
+    return _rating_modal(
+        SKILLS_CALLBACK,
+        {"programme_id": target.programme.id, "skills": target.skills},
+        "Where I am today",
+        (target.skills, target.current),
+        f"Rate the skills you want to grow in *{escape(target.programme.name)}*, as you are today. "
+        "You'll rate them again at the mid-cycle pulse and at the end, and see how you moved. "
+        "Only you see your ratings; reports only count groups of five or more.",
+    )
 
 
 def saved_modal(share_programme_id: int | None = None) -> View:
@@ -114,22 +126,14 @@ def shared_dm(mentee_id: str, programme_name: str, share_id: int) -> tuple[str, 
 
 
 def mentor_view_modal(target: MentorTarget) -> View:
-    return {
-        "type": "modal",
-        "callback_id": VIEW_CALLBACK,
-        "private_metadata": json.dumps({"share_id": target.share.id, "skills": target.skills}),
-        "title": plain("My view", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": rating_blocks(
-            target.skills,
-            target.current,
-            prompt=(
-                f"How do you see <@{target.share.mentee_id}>'s skills today? Same levels as theirs. Only the two of "
-                "you see this; it never goes into reports."
-            ),
-        ),
-    }
+    return _rating_modal(
+        VIEW_CALLBACK,
+        {"share_id": target.share.id, "skills": target.skills},
+        "My view",
+        (target.skills, target.current),
+        f"How do you see <@{target.share.mentee_id}>'s skills today? Same levels as theirs. Only the two of "
+        "you see this; it never goes into reports.",
+    )
 
 
 def side_by_side_blocks(both: SideBySide, *, for_mentee: bool) -> list[Block]:

@@ -14,8 +14,9 @@ from bot.settings import Settings
 from mentoring.matching import propose
 from pairing.report import preview_text
 from pairing.roster import read_past_pairs_csv, read_roster_csv
+from store import queries
 from store.db import Database
-from store.models import Participant, Programme
+from store.models import Participant
 
 
 def rehearse(settings: Settings, args: argparse.Namespace) -> int:
@@ -44,11 +45,7 @@ def rehearse(settings: Settings, args: argparse.Namespace) -> int:
     db = Database.from_url(settings.database_url)
     try:
         with db.session() as session:
-            found = [
-                p
-                for p in session.exec(select(Programme)).all()
-                if p.name.lower() == args.programme.strip().lower() and (not args.team or p.team_id == args.team)
-            ]
+            found = queries.programmes_named(session=session, name=args.programme, team_id=args.team or None)
             if len(found) != 1:
                 which = "no programme" if not found else "several programmes (add --team)"
                 print(f"mentor-bot: {which} called {args.programme!r}", file=sys.stderr)

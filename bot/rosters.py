@@ -8,16 +8,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlmodel import select
-
 from blocks.roster import report_lines
 from bot.install import make_team_clients
 from bot.settings import Settings
 from gateway.slack import team_clients
 from handlers.roster import run_import
 from scheduling.hooks import SchedulerJobs
+from store import queries
 from store.db import Database
-from store.models import Programme
 
 
 def import_roster_file(settings: Settings, args: argparse.Namespace) -> int:
@@ -29,11 +27,7 @@ def import_roster_file(settings: Settings, args: argparse.Namespace) -> int:
     db = Database.from_url(settings.database_url)
     try:
         with db.session() as session:
-            found = [
-                p
-                for p in session.exec(select(Programme)).all()
-                if p.name.lower() == args.programme.strip().lower() and (not args.team or p.team_id == args.team)
-            ]
+            found = queries.programmes_named(session=session, name=args.programme, team_id=args.team or None)
         if len(found) != 1 or found[0].id is None:
             which = "no programme" if not found else "several programmes (add --team)"
             print(f"mentor-bot: {which} called {args.programme!r}", file=sys.stderr)

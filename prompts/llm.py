@@ -346,19 +346,7 @@ class LLMHelper:
         ratings: Mapping[str, float],
         seed: int,
     ) -> Suggestions:
-        metrics.LLM_FALLBACKS.labels(reason=failure).inc()
-        with self._lock:
-            self.failures[failure] += 1
-            first = failure not in self._logged
-            self._logged.add(failure)
-        if first:
-            logger.warning(
-                "LLM prompt helper (model %s): %s: %s; using library prompts. "
-                "Further failures of this kind are not logged.",
-                self.model,
-                failure,
-                detail,
-            )
+        self._failed(failure, detail)
         chosen = select_prompts(library, context, count=PROMPT_COUNT, used_ids=used_ids, ratings=ratings, seed=seed)
         return Suggestions(
             prompts=[p.mrkdwn for p in chosen],

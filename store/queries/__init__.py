@@ -56,6 +56,7 @@ from store.queries.programmes import (
     name_taken,
     open_programmes,
     programmes,
+    programmes_named,
     slugify,
 )
 from store.queries.prompts import prompt_votes, rate_prompt
@@ -131,6 +132,7 @@ __all__ = [
     "people_to_watch",
     "programme_participants",
     "programmes",
+    "programmes_named",
     "prompt_votes",
     "prune_seen_requests",
     "purge_expired_workspaces",

@@ -33,6 +33,14 @@ def open_programmes(*, session: Session, team_id: str, today: date) -> list[Prog
     return [p for p in programmes(session=session, team_id=team_id) if p.accepts_joins(today)]
 
 
+def programmes_named(*, session: Session, name: str, team_id: str | None = None) -> list[Programme]:
+    """Programmes called `name` (any case), in one workspace or, without `team_id`, in every workspace (the CLI)."""
+    wanted = name.strip().lower()
+    return [
+        p for p in session.exec(select(Programme)).all() if p.name.lower() == wanted and team_id in (None, p.team_id)
+    ]
+
+
 def get_programme(*, session: Session, team_id: str, programme_id: int | None) -> Programme | None:
     """The workspace's programme with this id; None for no id, another workspace's id, or an unknown one."""
     if programme_id is None:
