@@ -674,20 +674,20 @@ def stalled_pairs(*, session: Session, programme_id: int, quiet_since: datetime)
         )
         .exists()
     )
-    last_checkin = (
-        select(col(CheckIn.match_id), func.max(col(CheckIn.created_at)).label("last"))
-        .group_by(col(CheckIn.match_id))
-        .subquery()
+    # A check-in since then, found through the (match_id, created_at) index for each candidate match only.
+    checked_in = (
+        select(col(CheckIn.id))
+        .where(col(CheckIn.match_id) == col(Match.id), col(CheckIn.created_at) >= quiet_since)
+        .exists()
     )
     rows = session.execute(
         select(col(Match.id), col(MatchMember.slack_user_id))
         .join(MatchMember, col(MatchMember.match_id) == col(Match.id))
-        .outerjoin(last_checkin, last_checkin.c.match_id == col(Match.id))
         .where(
             col(Match.programme_id) == programme_id,
             col(Match.status) == MatchStatus.ACTIVE.value,
             col(Match.released_at) < quiet_since,
-            or_(last_checkin.c.last.is_(None), last_checkin.c.last < quiet_since),
+            ~checked_in,
             ~booked,
         )
         .order_by(col(Match.id), col(MatchMember.id))
