@@ -27,6 +27,7 @@ from handlers.common import (
 from handlers.deps import Deps, deps_of
 from handlers.matching import open_room
 from mentoring import choosing
+from mentoring.membership import USER_ID
 from store.types import utcnow
 
 
@@ -66,7 +67,11 @@ def on_pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """*Ask* beside a mentor: the request form, on top of the list (or on its own, clicked anywhere else)."""
     ack()
     programme_id = int_or_none(metadata(body.get("view") or {}).get("programme_id")) or 0
-    view, trigger_id = choose_ui.ask_modal(programme_id, action_value(body)), str(body.get("trigger_id") or "")
+    mentor_id = action_value(body)
+    if not USER_ID.fullmatch(mentor_id):  # Slack sends the id we put on the button; anything else is refused
+        tell(client, body, "That mentor can't be asked. Open the list of mentors again with `/mentor mentors`.")
+        return
+    view, trigger_id = choose_ui.ask_modal(programme_id, mentor_id), str(body.get("trigger_id") or "")
     if modal_id(body) is None:
         problem = open_modal(client, trigger_id, view, user_id=user_of(body))
         if problem:
