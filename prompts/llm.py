@@ -77,41 +77,51 @@ _NOTES: Final[Mapping[str, str]] = MappingProxyType(
 )
 _DEFAULT_NOTE: Final = "The tailored-prompt helper is unavailable right now, so these come from the prompt library."
 
+
 # The schema the model must follow. Only keywords accepted by strict structured outputs on OpenAI and by the
 # grammar engines of common compatible servers are used; the 280-character limit is stated in the description
 # and the system message, and enforced here by trimming (`MAX_PROMPT_CHARS`).
-RESPONSE_SCHEMA: Final[Mapping[str, Any]] = MappingProxyType(
-    {
-        "type": "object",
-        "properties": {
-            "prompts": {
-                "type": "array",
-                "description": f"Exactly {PROMPT_COUNT} conversation prompts.",
-                "minItems": PROMPT_COUNT,
-                "maxItems": PROMPT_COUNT,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "text": {
-                            "type": "string",
-                            "description": f"One short open question, at most {MAX_PROMPT_CHARS} characters.",
-                        }
+def _texts_schema(key: str, description: str, item_description: str) -> Mapping[str, Any]:
+    """An object holding exactly `PROMPT_COUNT` short texts under `key`, each `{"text": ...}`."""
+    return MappingProxyType(
+        {
+            "type": "object",
+            "properties": {
+                key: {
+                    "type": "array",
+                    "description": description,
+                    "minItems": PROMPT_COUNT,
+                    "maxItems": PROMPT_COUNT,
+                    "items": {
+                        "type": "object",
+                        "properties": {"text": {"type": "string", "description": item_description}},
+                        "required": ["text"],
+                        "additionalProperties": False,
                     },
-                    "required": ["text"],
-                    "additionalProperties": False,
-                },
-            }
-        },
-        "required": ["prompts"],
-        "additionalProperties": False,
-    }
+                }
+            },
+            "required": [key],
+            "additionalProperties": False,
+        }
+    )
+
+
+RESPONSE_SCHEMA: Final[Mapping[str, Any]] = _texts_schema(
+    "prompts",
+    f"Exactly {PROMPT_COUNT} conversation prompts.",
+    f"One short open question, at most {MAX_PROMPT_CHARS} characters.",
 )
+
+
+def _strict_format(name: str, schema: Mapping[str, Any]) -> ResponseFormatJSONSchema:
+    """Strict structured output with `schema` (sent as a deep, mutable copy)."""
+    copy = json.loads(json.dumps(dict(schema)))
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": copy}}
 
 
 def response_format() -> ResponseFormatJSONSchema:
     """The `response_format` sent with every request: strict structured output with `RESPONSE_SCHEMA`."""
-    schema = json.loads(json.dumps(dict(RESPONSE_SCHEMA)))  # a deep, mutable copy
-    return {"type": "json_schema", "json_schema": {"name": "conversation_prompts", "strict": True, "schema": schema}}
+    return _strict_format("conversation_prompts", RESPONSE_SCHEMA)
 
 
 DATA_START: Final = "<pair_data>"
@@ -134,15 +144,20 @@ names, mentions, links, markup or lists. Fit the prompts to the stage and kind o
 and skills. Answer only with JSON that matches the given schema."""
 
 
+def _data_section(context: PairContext) -> str:
+    """The pair's payload as one line of JSON between the markers, `<`, `>` and `&` escaped."""
+    data = json.dumps(context.to_model_payload(), ensure_ascii=True, separators=(",", ":"), sort_keys=False)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"{DATA_START}\n{data}\n{DATA_END}"
+
+
 def build_messages(context: PairContext) -> list[ChatCompletionMessageParam]:
     """The chat messages for a context: the system rules, then the payload as one line of JSON between markers.
 
     The JSON is on a single line with `<`, `>` and `&` as \\u escapes, so no value can end the data section or
     start a line of its own.
     """
-    data = json.dumps(context.to_model_payload(), ensure_ascii=True, separators=(",", ":"), sort_keys=False)
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    user = f"Write {PROMPT_COUNT} conversation prompts for this pair.\n{DATA_START}\n{data}\n{DATA_END}"
+    user = f"Write {PROMPT_COUNT} conversation prompts for this pair.\n{_data_section(context)}"
     return [{"role": "system", "content": SYSTEM_MESSAGE}, {"role": "user", "content": user}]
 
 
@@ -358,31 +373,10 @@ class LLMHelper:
 
 
 # Measurable goals: the same data as prompts, another question. The schema mirrors RESPONSE_SCHEMA.
-MEASURES_SCHEMA: Final[Mapping[str, Any]] = MappingProxyType(
-    {
-        "type": "object",
-        "properties": {
-            "measures": {
-                "type": "array",
-                "description": f"Exactly {PROMPT_COUNT} ways to know the goal was reached.",
-                "minItems": PROMPT_COUNT,
-                "maxItems": PROMPT_COUNT,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "text": {
-                            "type": "string",
-                            "description": f"One observable sign of success, at most {MAX_PROMPT_CHARS} characters.",
-                        }
-                    },
-                    "required": ["text"],
-                    "additionalProperties": False,
-                },
-            }
-        },
-        "required": ["measures"],
-        "additionalProperties": False,
-    }
+MEASURES_SCHEMA: Final[Mapping[str, Any]] = _texts_schema(
+    "measures",
+    f"Exactly {PROMPT_COUNT} ways to know the goal was reached.",
+    f"One observable sign of success, at most {MAX_PROMPT_CHARS} characters.",
 )
 
 MEASURES_SYSTEM_MESSAGE: Final = f"""\
@@ -399,15 +393,12 @@ characters, plain text, no names, mentions, links or markup. Answer only with JS
 
 
 def measures_format() -> ResponseFormatJSONSchema:
-    schema = json.loads(json.dumps(dict(MEASURES_SCHEMA)))
-    return {"type": "json_schema", "json_schema": {"name": "measurable_goal", "strict": True, "schema": schema}}
+    return _strict_format("measurable_goal", MEASURES_SCHEMA)
 
 
 def build_measure_messages(context: PairContext) -> list[ChatCompletionMessageParam]:
     """Like `build_messages`: the same payload (`PairContext.to_model_payload()`), another instruction."""
-    data = json.dumps(context.to_model_payload(), ensure_ascii=True, separators=(",", ":"), sort_keys=False)
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    user = f"Suggest {PROMPT_COUNT} ways to know this goal was reached.\n{DATA_START}\n{data}\n{DATA_END}"
+    user = f"Suggest {PROMPT_COUNT} ways to know this goal was reached.\n{_data_section(context)}"
     return [{"role": "system", "content": MEASURES_SYSTEM_MESSAGE}, {"role": "user", "content": user}]
 
 
