@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -13,41 +15,54 @@ from prompts.library import load_library, rating_score, stage_for
 from prompts.llm import LLMHelper, Suggestions, suggest_measures, suggest_prompts
 from store import queries
 from store.db import Database
-from store.models import CheckIn, Match, Programme, ProgrammeKind
+from store.models import CheckIn, Match, MatchMember, Participant, Programme, ProgrammeKind
 from store.types import utcnow
 
 
-def pair_context(session: Session, match: Match, programme: Programme) -> PairContext:
-    """Only what a programme may send (see prompts/context.py): goals, skills, milestone titles and check-in
-    topics."""
+def _context(
+    session: Session,
+    match: Match,
+    programme: Programme,
+    record: Callable[[MatchMember, Participant | None], dict[str, Any]],
+    checkin_topics: Sequence[str] = (),
+) -> PairContext:
+    """A match's context for the helper: each member as `record` gives them (from their stored answers), the
+    programme's kind, the cycle's stage and the roadmap's milestone titles."""
     people = {
         p.slack_user_id: p
         for p in queries.programme_participants(session=session, team_id=match.team_id, programme_id=programme.id or 0)
     }
-    members = []
-    for member in matching.members(session=session, match_id=match.id or 0):
-        person = people.get(member.slack_user_id)
-        record = (
-            {
-                "goals": person.goals,
-                "skills_offered": person.skills_offered,
-                "skills_wanted": person.skills_wanted,
-                "display_name": person.display_name,  # only to scrub names out of the free text
-            }
-            if person
-            else {}
-        )
-        members.append(Member.from_record(record, role=member.role))
-    topics = [t for c in session.exec(select(CheckIn).where(CheckIn.match_id == match.id)).all() for t in c.topics]
+    members = [
+        Member.from_record(record(member, people.get(member.slack_user_id)), role=member.role)
+        for member in matching.members(session=session, match_id=match.id or 0)
+    ]
     started = programme.cycle_started_at or match.released_at
     day = max((utcnow() - started).days, 0) if started else 0
     return PairContext.from_members(
         kind=ProgrammeKind.shape(programme.kind),
         stage=stage_for(day, programme.cycle_days),
         members=members,
-        checkin_topics=list(dict.fromkeys(topics))[-10:],
+        checkin_topics=list(checkin_topics),
         milestone_titles=[m.title for m in queries.match_milestones(session=session, match_id=match.id or 0)][:12],
     )
+
+
+def pair_context(session: Session, match: Match, programme: Programme) -> PairContext:
+    """Only what a programme may send (see prompts/context.py): goals, skills, milestone titles and check-in
+    topics."""
+
+    def record(_member: MatchMember, person: Participant | None) -> dict[str, Any]:
+        if person is None:
+            return {}
+        return {
+            "goals": person.goals,
+            "skills_offered": person.skills_offered,
+            "skills_wanted": person.skills_wanted,
+            "display_name": person.display_name,  # only to scrub names out of the free text
+        }
+
+    topics = [t for c in session.exec(select(CheckIn).where(CheckIn.match_id == match.id)).all() for t in c.topics]
+    return _context(session, match, programme, record, list(dict.fromkeys(topics))[-10:])
 
 
 def suggest_for(db: Database, llm: LLMHelper | None, *, team_id: str, user_id: str) -> tuple[Suggestions, Match] | None:
@@ -87,28 +102,16 @@ class MeasureSuggestions:
 def goal_context(session: Session, *, match: Match, programme: Programme, owner_id: str, goal: str) -> PairContext:
     """What the helper may see to phrase a goal measurably: the same fields as for prompts (see `pair_context`),
     with the goal being written as the owner's goals. Names of the match's members are scrubbed from it."""
-    people = {
-        p.slack_user_id: p
-        for p in queries.programme_participants(session=session, team_id=match.team_id, programme_id=programme.id or 0)
-    }
-    members = []
-    for member in matching.members(session=session, match_id=match.id or 0):
-        person = people.get(member.slack_user_id)
+
+    def record(member: MatchMember, person: Participant | None) -> dict[str, Any]:
         own = member.slack_user_id == owner_id
-        record = {
+        return {
             "goals": goal if own else "",
             "skills_wanted": person.skills_wanted if person and own else [],
             "display_name": person.display_name if person else "",  # only to scrub names out of the goal
         }
-        members.append(Member.from_record(record, role=member.role))
-    started = programme.cycle_started_at or match.released_at
-    day = max((utcnow() - started).days, 0) if started else 0
-    return PairContext.from_members(
-        kind=ProgrammeKind.shape(programme.kind),
-        stage=stage_for(day, programme.cycle_days),
-        members=members,
-        milestone_titles=[m.title for m in queries.match_milestones(session=session, match_id=match.id or 0)][:12],
-    )
+
+    return _context(session, match, programme, record)
 
 
 def measures_for(
