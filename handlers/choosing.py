@@ -19,6 +19,7 @@ from handlers.common import (
     metadata,
     modal_id,
     open_modal,
+    open_modal_for,
     state_value,
     team_of,
     tell,
@@ -73,9 +74,7 @@ def on_pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         return
     view, trigger_id = choose_ui.ask_modal(programme_id, mentor_id), str(body.get("trigger_id") or "")
     if modal_id(body) is None:
-        problem = open_modal(client, trigger_id, view, user_id=user_of(body))
-        if problem:
-            tell(client, body, problem)
+        open_modal_for(client, body, view)
         return
     try:
         client.views_push(trigger_id=trigger_id, view=view)

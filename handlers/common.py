@@ -120,7 +120,7 @@ def open_modal(
 
 def open_modal_for(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Open a modal for the person who clicked; tell them (in place, or by DM) when Slack would not."""
-    problem = open_modal(client, body.get("trigger_id", ""), view, user_id=user_of(body))
+    problem = open_modal(client, str(body.get("trigger_id") or ""), view, user_id=user_of(body))
     if problem:
         tell(client, body, problem)
 
@@ -142,6 +142,12 @@ class Invocation:
     client: WebClient
     respond: Respond
     context: Any
+
+    def open_modal(self, view: dict[str, Any], *, again: str = "Please try again.") -> None:
+        """Open a modal for the person who ran the command; tell them (only them) when Slack would not."""
+        problem = open_modal(self.client, self.trigger_id, view, user_id=self.user_id, again=again)
+        if problem:
+            self.respond(text=problem, response_type="ephemeral")
 
 
 def selected(view: dict[str, Any], block_id: str) -> str:

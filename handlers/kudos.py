@@ -14,7 +14,7 @@ from slack_sdk.web import SlackResponse
 
 from blocks import growth as growth_ui
 from gateway.slack import send_dm
-from handlers.common import Invocation, open_modal, selected, state_value, submission_key, team_of, user_of
+from handlers.common import Invocation, selected, state_value, submission_key, team_of, user_of
 from handlers.deps import Deps, deps_of
 from mentoring.kudos import kudos_posted, record_kudos, shared_programme
 from store import queries
@@ -78,9 +78,7 @@ def kudos_command(inv: Invocation) -> None:
         reason=reason[: growth_ui.MAX_REASON],
         channel_name=programme.name if programme.channel_id else None,
     )
-    problem = open_modal(inv.client, inv.trigger_id, view, user_id=inv.user_id)
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(view)
 
 
 def _kudos_form(view: dict[str, Any]) -> tuple[str, str, bool]:

@@ -20,7 +20,6 @@ from handlers.common import (
     admin_click,
     int_or_none,
     metadata,
-    open_modal,
     open_modal_for,
     programme_for_admin,
     state_value,
@@ -332,9 +331,7 @@ def rematch_command(inv: Invocation) -> None:
     if not labels:
         inv.respond(text="You don't have an active match right now.", response_type="ephemeral")
         return
-    problem = open_modal(inv.client, inv.trigger_id, match_ui.rematch_modal(labels), user_id=inv.user_id)
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(match_ui.rematch_modal(labels))
 
 
 def on_rematch_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:

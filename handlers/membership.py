@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import membership as member_ui
 from gateway.slack import send_dm
-from handlers.common import Invocation, open_modal, state_value, team_of, user_of
+from handlers.common import Invocation, state_value, team_of, user_of
 from handlers.deps import deps_of
 from handlers.home import publish_home
 from handlers.matching import end_matches
@@ -91,9 +91,7 @@ def my_data_command(inv: Invocation) -> None:
 
 
 def forget_me_command(inv: Invocation) -> None:
-    problem = open_modal(inv.client, inv.trigger_id, member_ui.forget_modal(), user_id=inv.user_id)
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(member_ui.forget_modal())
 
 
 def on_forget_confirm(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:

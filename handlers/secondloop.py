@@ -14,7 +14,7 @@ from handlers.common import (
     action_value,
     int_or_none,
     metadata,
-    open_modal,
+    open_modal_for,
     state_value,
     team_of,
     tell,
@@ -34,9 +34,7 @@ def reflect_command(inv: Invocation) -> None:
         return
     programme, question = found
     view = loop_ui.reflect_modal(programme.id or 0, programme.name, question)
-    problem = open_modal(inv.client, inv.trigger_id, view, user_id=inv.user_id)
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(view)
 
 
 def keep_answer(
@@ -86,9 +84,7 @@ def on_circle_answer(ack: Ack, body: dict[str, Any], client: WebClient, context:
         return
     programme, question = found
     view = loop_ui.reflect_modal(programme.id or 0, programme.name, question)
-    problem = open_modal(client, str(body.get("trigger_id") or ""), view, user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, view)
 
 
 def on_share(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -18,7 +18,7 @@ from handlers.common import (
     int_or_none,
     metadata,
     modal_id,
-    open_modal,
+    open_modal_for,
     selected,
     team_of,
     tell,
@@ -45,9 +45,7 @@ def skills_command(inv: Invocation) -> None:
     if isinstance(found, str):
         inv.respond(text=found, response_type="ephemeral")
         return
-    problem = open_modal(inv.client, inv.trigger_id, skill_ui.skills_modal(found), user_id=inv.user_id)
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(skill_ui.skills_modal(found))
 
 
 def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
@@ -64,9 +62,7 @@ def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> 
     if isinstance(found, str):
         tell(client, body, found)
         return
-    problem = open_modal(client, str(body.get("trigger_id") or ""), skill_ui.skills_modal(found), user_id=user_of(body))
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, skill_ui.skills_modal(found))
 
 
 def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:
@@ -128,11 +124,7 @@ def on_view_open(ack: Ack, body: dict[str, Any], client: WebClient, context: Any
     if isinstance(found, str):
         tell(client, body, found)
         return
-    problem = open_modal(
-        client, str(body.get("trigger_id") or ""), skill_ui.mentor_view_modal(found), user_id=user_of(body)
-    )
-    if problem:
-        tell(client, body, problem)
+    open_modal_for(client, body, skill_ui.mentor_view_modal(found))
 
 
 def on_view_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: Any) -> None:

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import stories as story_ui
-from handlers.common import Invocation, action_value, open_modal, open_modal_for, team_of, tell, user_of
+from handlers.common import Invocation, action_value, open_modal_for, team_of, tell, user_of
 from handlers.deps import Deps, deps_of
 from mentoring import stories
 from store.types import utcnow
@@ -27,9 +27,7 @@ def _modal(deps: Deps, *, team_id: str, user_id: str) -> dict[str, Any]:
 
 def stories_command(inv: Invocation) -> None:
     view = _modal(deps_of(inv.context), team_id=inv.team_id, user_id=inv.user_id)
-    problem = open_modal(inv.client, inv.trigger_id, view, user_id=inv.user_id, again="Run `/mentor stories` again.")
-    if problem:
-        inv.respond(text=problem, response_type="ephemeral")
+    inv.open_modal(view, again="Run `/mentor stories` again.")
 
 
 def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: Any) -> None:
