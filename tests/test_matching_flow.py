@@ -352,6 +352,10 @@ def test_my_data_lists_matches_and_forget_me_then_leaves_no_trace(world: World, 
     ana.wait_for_modal("Delete my data")
     ana.submit({"confirm": ["yes"]})
     world.wait_for(lambda: any("has ended" in d.text for d in sam.dms()), what="Sam told the match ended")
+    # Sam hears first; the deletion is done when Ana is told so.
+    world.wait_for(
+        lambda: any("everything mentor-bot stored about you" in d.text for d in ana.dms()), what="Ana told it is done"
+    )
     world.settle()
     assert not [v for v in all_values(database_url) if ana.id in v]
     assert rows(database_url, CheckIn) == []
