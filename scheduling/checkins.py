@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import logging
 import time as clock
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from blocks import checkins as checkin_ui
 from mentoring.checkins import replan
 from mentoring.meeting import zone
 from scheduling.hours import WORK_DAYS, WORK_HOURS, Window, next_working_slot
-from scheduling.outbox import message
+from scheduling.outbox import insert_messages, message_values
 from store import queries
 from store.db import Database
 from store.models import (
@@ -241,6 +243,32 @@ def plan_checkins(
     )
 
 
+@dataclass(frozen=True)
+class _Person:
+    """What planning reads of a participant."""
+
+    id: int
+    programme_id: int
+    slack_user_id: str
+    status: str
+    unanswered_checkins: int
+    away_since: datetime | None
+    away_until: datetime | None
+    timezone: str | None
+
+
+_PERSON_COLUMNS: tuple[Any, ...] = (
+    Participant.id,
+    Participant.programme_id,
+    Participant.slack_user_id,
+    Participant.status,
+    Participant.unanswered_checkins,
+    Participant.away_since,
+    Participant.away_until,
+    Participant.timezone,
+)
+
+
 class _Batch:
     """One batch of due matches, with everything planning them needs loaded up front in a few queries."""
 
@@ -255,18 +283,27 @@ class _Batch:
         self.active_teams = {t: queries.workspace_active(session=session, team_id=t) for t in teams}
         self.members: dict[int, list[str]] = {}
         self.roles: dict[tuple[int, str], str] = {}
-        for member in session.exec(select(MatchMember).where(col(MatchMember.match_id).in_(ids))).all():
-            self.members.setdefault(member.match_id, []).append(member.slack_user_id)
-            self.roles[(member.match_id, member.slack_user_id)] = member.role
+        for match_id, user_id, role in session.exec(
+            select(MatchMember.match_id, MatchMember.slack_user_id, MatchMember.role).where(
+                col(MatchMember.match_id).in_(ids)
+            )
+        ).all():
+            self.members.setdefault(match_id, []).append(user_id)
+            self.roles[(match_id, user_id)] = role
         users = {u for group in self.members.values() for u in group}
-        self.people: dict[tuple[int, str], Participant] = {
+        # Plain rows, not ORM objects: a batch reads hundreds of people and changes only a counter (`asked`).
+        self.people: dict[tuple[int, str], _Person] = {
             (p.programme_id, p.slack_user_id): p
-            for p in session.exec(
-                select(Participant).where(
-                    col(Participant.programme_id).in_(programme_ids), col(Participant.slack_user_id).in_(users)
-                )
-            ).all()
+            for p in (
+                _Person(*row)
+                for row in session.execute(
+                    select_columns(*_PERSON_COLUMNS).where(
+                        col(Participant.programme_id).in_(programme_ids), col(Participant.slack_user_id).in_(users)
+                    )
+                ).all()
+            )
         }
+        self.asked: Counter[int] = Counter()  # participant id -> check-in questions planned in this batch
         # Each person's rooms, and the nudges already planned for them or their rooms: one nudge a day.
         self.rooms: dict[str, set[str]] = {}
         for room, user in session.exec(
@@ -291,7 +328,7 @@ class _Batch:
             )
         ).all():
             self.nudged.setdefault(str(recipient or channel), []).append(not_before)
-        self.new: list[OutboxMessage] = []
+        self.new: list[dict[str, Any]] = []
 
     def plan(self) -> int:
         plans: list[tuple[Match, Programme, Plan]] = []
@@ -305,14 +342,24 @@ class _Batch:
                 plan = plan_match(self._state(match, programme), self.now)
                 plans.append((match, programme, plan))
                 match.plan_at = plan.next_at or self.now + timedelta(days=1)
-            self.session.add(match)
+        # the matches and people were loaded by this session, which tracks their changes: no add() (and its
+        # cascade walk) for each
         keys = {(m.team_id, self._key(m, d)) for m, _, plan in plans for d in plan.due if d.kind != "escalate"}
         taken = self._existing(keys)
         for match, programme, plan in plans:
             for due in plan.due:
                 if due.kind == "escalate" or (match.team_id, self._key(match, due)) not in taken:
                     self._add(match, programme, due)
-        self.session.add_all(self.new)
+        insert_messages(self.session, self.new)
+        by_count: dict[int, list[int]] = {}
+        for person_id, count in self.asked.items():
+            by_count.setdefault(count, []).append(person_id)
+        for count, person_ids in by_count.items():  # answered (or a check-in logged) sets it back to 0
+            self.session.execute(
+                update(Participant)
+                .where(col(Participant.id).in_(person_ids))
+                .values(unanswered_checkins=col(Participant.unanswered_checkins) + count)
+            )
         return len(self.new)
 
     def _state(self, match: Match, programme: Programme) -> MatchState:
@@ -370,7 +417,7 @@ class _Batch:
                     continue
                 text, blocks = checkin_ui.escalation_dm(match.id, ids, programme.name, since=match.last_checkin_at)
                 self.new.append(
-                    message(
+                    message_values(
                         team_id=match.team_id,
                         key=f"{key}:{admin}",
                         kind="escalate",
@@ -392,7 +439,7 @@ class _Batch:
                 text, blocks = checkin_ui.closing_message(match.id, programme.name, programme.cycle_ends_at.date())
             members = [self.people[(programme.id, u)] for u in ids if (programme.id, u) in self.people]
             tz = members[0].timezone if members else None  # a room message lands in its first member's hours
-            row = message(
+            row = message_values(
                 team_id=match.team_id,
                 key=key,
                 kind=due.kind,
@@ -406,7 +453,7 @@ class _Batch:
             person = self.people[(programme.id, due.user_id or "")]
             role = self.roles.get((match.id, person.slack_user_id))
             text, blocks = _dm_for(due, match, ids, programme, role)
-            row = message(
+            row = message_values(
                 team_id=match.team_id,
                 key=key,
                 kind=due.kind,
@@ -417,9 +464,8 @@ class _Batch:
                 window=window.as_payload(person.timezone),
             )
             if due.kind in ("checkin", "ask_pause"):
-                person.unanswered_checkins += 1  # answered (or a check-in logged) sets it back to 0
-                self.session.add(person)
-        self.nudged.setdefault(row.recipient or row.channel_id or "", []).append(row.not_before)
+                self.asked[person.id] += 1
+        self.nudged.setdefault(row["recipient"] or row["channel_id"] or "", []).append(row["not_before"])
         self.new.append(row)
 
     def _slot(self, user_ids: list[str], earliest: datetime, timezone: str | None, window: Window) -> datetime:

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import and_, case, literal, or_, update
+from sqlalchemy import and_, case, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -46,7 +46,7 @@ from scheduling.hours import Window, next_working_slot
 from store import queries
 from store.db import Database
 from store.models import OutboxMessage, OutboxStatus
-from store.types import UTCDateTime
+from store.types import UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class DeliveryReport:
     failed: list[Failure] = field(default_factory=list)
 
 
-def message(
+def message_values(
     *,
     team_id: str,
     key: str,
@@ -210,8 +210,8 @@ def message(
     thread_ts: str | None = None,
     metadata: dict[str, Any] | None = None,
     window: dict[str, Any] | None = None,
-) -> OutboxMessage:
-    """A new outbox row (not yet added to any session): see `enqueue`."""
+) -> dict[str, Any]:
+    """The column values of a new outbox row: for planners that write many at once (`insert_messages`)."""
     if (recipient is None) == (channel is None):
         raise ValueError("give exactly one of recipient or channel")
     if not_before.tzinfo is None:
@@ -225,15 +225,34 @@ def message(
         payload["metadata"] = metadata
     if window:
         payload["window"] = window
-    return OutboxMessage(
-        team_id=team_id,
-        key=key,
-        kind=kind,
-        recipient=recipient,
-        channel_id=channel,
-        payload=payload,
-        not_before=not_before,
-    )
+    return {
+        "team_id": team_id,
+        "key": key,
+        "kind": kind,
+        "recipient": recipient,
+        "channel_id": channel,
+        "payload": payload,
+        "not_before": not_before,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": utcnow(),
+    }
+
+
+def message(**fields: Any) -> OutboxMessage:
+    """A new outbox row (not yet added to any session): see `enqueue`, and `message_values` for the fields."""
+    return OutboxMessage(**message_values(**fields))
+
+
+def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add many new rows (`message_values`) in one statement, without building an ORM object for each.
+
+    The caller has checked the keys are new (planners read the taken keys of a batch in one query)."""
+    if rows:
+        table: Any = OutboxMessage.__table__  # type: ignore[attr-defined]
+        # with RETURNING, SQLAlchemy sends the rows as multi-row VALUES (its "insertmanyvalues"), not row by row
+        session.execute(insert(table).returning(table.c.id), list(rows))
 
 
 def enqueue(session: Session, *, team_id: str, key: str, **fields: Any) -> bool:
