@@ -43,6 +43,7 @@ SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill 
 MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by skill only
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
+MASK_CELLS = 64_000_000  # up to this many mentees x mentors, the shortlist is de-duplicated with a byte mask
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
 REPAIR_NEIGHBOURS = 30  # around a peer left alone, the best partners whose pairs are re-solved
 REPAIR_LIMIT = 3000  # largest subproblem handed to the exact blossom solver
@@ -297,14 +298,21 @@ def _dense_edges(
 
 def _rank_in_groups(groups: IntArray, vals: FloatArray, n_groups: int) -> IntArray:
     """Each edge's rank (0 = best) among the edges of its group, by value (to 0.01; ties in any order)."""
-    if len(groups) == 0:
+    n = len(groups)
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
     q = np.rint(vals.astype(np.float64) * 100).astype(np.int64)
     span = int(q.max() - q.min()) + 1
-    order = np.argsort(groups * span + (q.max() - q))
+    key = groups * span + (q.max() - q)
+    bits = max(1, (n - 1).bit_length())
+    if int(key.max()) < 1 << (62 - bits):
+        # the edge's position packed under its key: a plain sort of integers, about twice as fast as argsort
+        order = np.sort((key << bits) | np.arange(n, dtype=np.int64)) & ((1 << bits) - 1)
+    else:
+        order = np.argsort(key)
     starts = np.searchsorted(groups[order], np.arange(n_groups))
-    rank = np.empty(len(groups), dtype=np.int64)
-    rank[order] = np.arange(len(groups)) - starts[groups[order]]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - starts[groups[order]]
     return rank
 
 
@@ -388,9 +396,17 @@ def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArr
         among = np.flatnonzero(offers[:, list(key)].all(axis=1))
         if len(among):
             keep(np.array(members, dtype=np.int64), among)
-    rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
-    unique = _distinct(rows * len(mentors) + cols)
-    return unique // len(mentors), unique % len(mentors)
+    n_m = len(mentors)
+    if len(mentees) * n_m <= MASK_CELLS:
+        # a byte per (mentee, mentor) marks the kept pairs: reading the marks back gives them distinct and sorted,
+        # without sorting the several million (with repeats) the keys produced
+        marks = np.zeros(len(mentees) * n_m, dtype=np.bool_)
+        for r, c in zip(rows_l, cols_l, strict=True):
+            marks[r * n_m + c] = True
+        unique = np.flatnonzero(marks)
+    else:
+        unique = _distinct(np.concatenate(rows_l) * n_m + np.concatenate(cols_l))
+    return unique // n_m, unique % n_m
 
 
 def _candidate_edges(

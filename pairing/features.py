@@ -54,6 +54,7 @@ def seniority_level(title: str) -> int | None:
 
 
 @lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)
 def goal_tokens(text: str) -> frozenset[str]:
     tokens = (t.strip("'-") for t in _TOKEN.findall(text.lower()))
     return frozenset(t for t in tokens if len(t) > 1 and t not in STOPWORDS)
@@ -101,7 +102,13 @@ def _overlap_scalar(sa: float, da: float, sb: float, db: float) -> float:
 
 def overlap_hours(a: Candidate, b: Candidate) -> float:
     """Hours both people are at work on the reference weekday (unknown timezones count as UTC)."""
-    return round(_overlap_scalar(*work_window_utc(a), *work_window_utc(b)), 2)
+    return _window_overlap(work_window_utc(a), work_window_utc(b))
+
+
+@lru_cache(maxsize=65536)
+def _window_overlap(wa: tuple[float, float], wb: tuple[float, float]) -> float:
+    """`overlap_hours` of two working windows (few distinct ones in a workspace: cached)."""
+    return round(_overlap_scalar(*wa, *wb), 2)
 
 
 def meeting_compatible(a: Candidate, b: Candidate) -> bool:
@@ -165,21 +172,21 @@ def pair_components(
     f["goals"] = len(inter) / union if union else 0.0
     if inter:
         reasons.append(f"similar goals: {', '.join(sorted(inter)[:4])}")
-    hours = overlap_hours(a, b)
-    _, da = work_window_utc(a)
-    _, db = work_window_utc(b)
-    shortest = min(da, db)
+    window_a, window_b = work_window_utc(a), work_window_utc(b)
+    hours = _window_overlap(window_a, window_b)
+    shortest = min(window_a[1], window_b[1])
     f["timezone"] = min(1.0, hours / shortest) if shortest > 0 else 0.0
     if a.timezone and b.timezone and hours > 0:
         reasons.append(f"{_fmt_hours(hours)} h of shared working hours")
-    differ = bool(a.department and b.department and a.department.strip().casefold() != b.department.strip().casefold())
+    dept_a, dept_b = a.department.strip(), b.department.strip()
+    differ = bool(a.department and b.department and dept_a.casefold() != dept_b.casefold())
     f["cross_department"] = 1.0 if differ else 0.0
     if differ and w.cross_department > 0:
         reasons.append(f"different departments ({a.department}, {b.department})")
-    same_dept = bool(a.department.strip() and a.department.strip().casefold() == b.department.strip().casefold())
+    same_dept = bool(dept_a and dept_a.casefold() == dept_b.casefold())
     f["same_department"] = 1.0 if same_dept else 0.0
     if same_dept and w.same_department > 0:
-        reasons.append(f"same department ({a.department.strip()})")
+        reasons.append(f"same department ({dept_a})")
     same_office = bool(a.location.strip() and a.location.strip().casefold() == b.location.strip().casefold())
     f["same_office"] = 1.0 if same_office else 0.0
     if same_office and (w.same_office > 0 or "in_person" in (a.meeting_mode, b.meeting_mode)):
