@@ -373,6 +373,11 @@ def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArr
 
     def keep(who: IntArray, among: IntArray) -> None:
         """For the mentees at positions ``who``, their class's best mentors among positions ``among``."""
+        if len(among) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
+            ok = np.isfinite(proxy[cls[who][:, None], among[None, :]])
+            rows_l.append(np.broadcast_to(who[:, None], ok.shape)[ok])
+            cols_l.append(np.broadcast_to(among[None, :], ok.shape)[ok])
+            return
         classes, inverse = np.unique(cls[who], return_inverse=True)
         best = _best_columns(proxy[np.ix_(classes, among)], SHORTLIST_PER_KEY)[inverse.ravel()]
         ok = best >= 0
