@@ -303,22 +303,18 @@ class Features:
     def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
         n = len(people)
         skills: dict[str, int] = {}
-        for c in people:
-            for s in (*c.skills_offered, *c.skills_wanted):
-                if s.strip():
-                    skills.setdefault(s.strip().casefold(), len(skills))
         vocab: dict[str, int] = {}
         cells: dict[str, tuple[list[int], list[int]]] = {"offered": ([], []), "wanted": ([], []), "goals": ([], [])}
+        (off_r, off_c), (want_r, want_c), (goal_r, goal_c) = cells["offered"], cells["wanted"], cells["goals"]
         for i, c in enumerate(people):
-            for name, keys, index in (
-                ("offered", _norm_skills(c.skills_offered), skills),
-                ("wanted", _norm_skills(c.skills_wanted), skills),
-                ("goals", goal_tokens(c.goals), vocab),
+            for keys, index, r, col in (
+                (_norm_skills(c.skills_offered), skills, off_r, off_c),
+                (_norm_skills(c.skills_wanted), skills, want_r, want_c),
+                (goal_tokens(c.goals), vocab, goal_r, goal_c),
             ):
-                r, col = cells[name]
-                for key in keys:
-                    r.append(i)
-                    col.append(index[key] if name != "goals" else vocab.setdefault(key, len(vocab)))
+                if keys:
+                    r.extend([i] * len(keys))
+                    col.extend([index.setdefault(key, len(index)) for key in keys])
         self.offered = np.zeros((n, max(1, len(skills))), dtype=np.float32)
         self.wanted = np.zeros_like(self.offered)
         self.goals = np.zeros((n, max(1, len(vocab))), dtype=np.float32)
