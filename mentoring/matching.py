@@ -27,14 +27,13 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
-    MentorRequest,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeKind,
-    RequestStatus,
     RoundStatus,
 )
+from store.queries import MatchRecord, MemberRecord
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +94,6 @@ def past_pairs(*, session: Session, team_id: str, programme_id: int, now: dateti
     return pairs
 
 
-def open_requests(*, session: Session, programme_id: int) -> list[MentorRequest]:
-    """The programme's requests of mentees to mentors still waiting for an answer (one query)."""
-    return list(
-        session.exec(
-            select(MentorRequest).where(
-                MentorRequest.programme_id == programme_id, MentorRequest.status == RequestStatus.OPEN.value
-            )
-        ).all()
-    )
-
-
 def candidates(
     *, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], dict[str, str | None]]:
@@ -117,16 +105,14 @@ def candidates(
     mode = mode_of(programme)
     people = queries.round_people(session=session, programme_id=programme.id)
     managers = {p.slack_user_id: p.manager_id for p in people}
-    taken: dict[str, int] = {}
-    for _, group in active_matches(session=session, programme_id=programme.id):
-        for member in group:
-            taken[member.slack_user_id] = taken.get(member.slack_user_id, 0) + 1
+    taken = queries.places_taken(session=session, programme_id=programme.id)
     waiting: set[str] = set()
     active = {p.slack_user_id for p in people if p.status == ParticipantStatus.ACTIVE.value}
-    for held in open_requests(session=session, programme_id=programme.id) if reserve else []:
-        if held.id != except_request and held.mentee_id in active:  # a paused or departed mentee holds nothing
-            taken[held.mentor_id] = taken.get(held.mentor_id, 0) + 1
-            waiting.add(held.mentee_id)
+    held = queries.open_request_rows(session=session, programme_id=programme.id) if reserve else []
+    for request_id, mentor_id, mentee_id in held:
+        if request_id != except_request and mentee_id in active:  # a paused or departed mentee holds nothing
+            taken[mentor_id] = taken.get(mentor_id, 0) + 1
+            waiting.add(mentee_id)
     result: list[pairing.Candidate] = []
     refused: list[pairing.Unmatched] = []
     training = (
@@ -198,8 +184,9 @@ def propose(
 
 def run_round(
     *, session: Session, programme: Programme, admin_id: str, now: datetime, seed: int | None = None
-) -> MatchRound:
-    """Run the engine and store its proposal as a preview round (any earlier preview is discarded)."""
+) -> tuple[MatchRound, list[Proposal]]:
+    """Run the engine and store its proposal as a preview round (any earlier preview is discarded); returns the
+    round and its proposals as stored, in order."""
     assert programme.id is not None
     for old in session.exec(
         select(MatchRound).where(
@@ -227,36 +214,40 @@ def run_round(
     session.flush()
     assert round_.id is not None
     roles = {c.id: c.role for c in people}
-    queries.insert_proposals(
+    new = [
+        queries.NewMatch(
+            score=round(proposal.score, 1),
+            reasons=list(proposal.reasons),
+            members=[(user_id, roles[user_id]) for user_id in proposal.members],
+        )
+        for proposal in result.matches
+    ]
+    ids = queries.insert_proposals(
         session=session,
         team_id=programme.team_id,
         programme_id=programme.id,
         round_id=round_.id,
         cycle_number=programme.cycle_number,
-        matches=[
-            queries.NewMatch(
-                score=round(proposal.score, 1),
-                reasons=list(proposal.reasons),
-                members=[(user_id, roles[user_id]) for user_id in proposal.members],
-            )
-            for proposal in result.matches
-        ],
+        matches=new,
     )
-    return round_
+    proposed = MatchStatus.PROPOSED.value
+    return round_, [
+        Proposal(MatchRecord(match_id, m.score, list(m.reasons), proposed), [MemberRecord(*x) for x in m.members])
+        for match_id, m in zip(ids, new, strict=True)
+    ]
 
 
 @dataclass(frozen=True)
 class Proposal:
-    match: Match
-    members: list[MatchMember]
+    """A match of a round (its id, score, reasons and status) and its members in order, as plain values."""
+
+    match: MatchRecord
+    members: list[MemberRecord]
 
 
 def proposals(*, session: Session, round_id: int) -> list[Proposal]:
     """The round's matches with their members, in two queries."""
-    return [
-        Proposal(m, group)
-        for m, group in queries.matches_with_members(col(Match.round_id) == round_id, session=session)
-    ]
+    return [Proposal(m, group) for m, group in queries.round_matches(session=session, round_id=round_id)]
 
 
 class SwapRefused(ValueError):
@@ -357,7 +348,12 @@ def release(*, session: Session, round_: MatchRound, now: datetime) -> tuple[lis
     round_.released_at = now
     session.add(round_)
     everything = proposals(session=session, round_id=round_.id)
-    released = [p for p in everything if p.match.status == MatchStatus.PROPOSED.value]
+    active = MatchStatus.ACTIVE.value
+    released = [
+        Proposal(replace(p.match, status=active), p.members)
+        for p in everything
+        if p.match.status == MatchStatus.PROPOSED.value
+    ]
     held_back = [m.slack_user_id for p in everything if p.match.status == MatchStatus.DROPPED.value for m in p.members]
     queries.activate_proposals(session=session, round_id=round_.id, now=now)
     left_out = {u["user_id"] for u in round_.unmatched} | set(held_back)
@@ -400,10 +396,14 @@ class Preview:
         return self.round_.id
 
 
-def preview(*, session: Session, programme: Programme, round_: MatchRound) -> Preview:
+def preview(
+    *, session: Session, programme: Programme, round_: MatchRound, found: list[Proposal] | None = None
+) -> Preview:
+    """The round's preview; `found`: its proposals when the caller has them (a round just stored), else read."""
     assert round_.id is not None
-    found = proposals(session=session, round_id=round_.id)
-    mentors = [m.slack_user_id for p in found for m in p.members if m.role == "mentor"]
+    if found is None:
+        found = proposals(session=session, round_id=round_.id)
+    mentors = sorted({m.slack_user_id for p in found for m in p.members if m.role == "mentor"})
     return Preview(
         programme,
         round_,
@@ -417,7 +417,7 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
     """An admin asked for matches: run a round, note it in the admin log, and return its preview."""
     programme = session.get(Programme, programme_id)
     assert programme is not None and programme.id is not None
-    round_ = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
+    round_, found = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
     queries.audit(
         session=session,
         team_id=programme.team_id,
@@ -426,7 +426,7 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
         programme_id=programme.id,
         details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
     )
-    return preview(session=session, programme=programme, round_=round_)
+    return preview(session=session, programme=programme, round_=round_, found=found)
 
 
 @dataclass(frozen=True)
@@ -794,7 +794,10 @@ def start_pair(
     for side in (a, b):
         session.add(MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=side.id, role=side.role))
     session.flush()
-    return Proposal(match, members(session=session, match_id=match.id))
+    return Proposal(
+        MatchRecord(match.id, match.score, list(match.reasons), match.status),
+        [MemberRecord(side.id, side.role) for side in (a, b)],
+    )
 
 
 def pair_by_hand(
