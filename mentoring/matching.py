@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -94,10 +94,27 @@ def past_pairs(*, session: Session, team_id: str, programme_id: int, now: dateti
     return pairs
 
 
+@dataclass(frozen=True)
+class Pool:
+    """Who takes part in a round: the people to match, the people who cannot be (with why), and everyone's manager
+    and name (their Slack id when they have none)."""
+
+    people: list[pairing.Candidate]
+    refused: list[pairing.Unmatched]
+    managers: dict[str, str | None]
+    names: dict[str, str]
+
+
 def candidates(
     *, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], dict[str, str | None]]:
-    """The people to match this round, the people who cannot be (with why), and everyone's manager.
+    """The people to match this round, the people who cannot be (with why), and everyone's manager (see `pool`)."""
+    found = pool(session=session, programme=programme, reserve=reserve, except_request=except_request)
+    return found.people, found.refused, found.managers
+
+
+def pool(*, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None) -> Pool:
+    """Who takes part in a round of the programme now, from one read of its participants.
 
     With `reserve`, open requests (mentees choose) hold their place: a mentee waiting for an answer is not matched,
     and each open request takes one of its mentor's places; `except_request` is the one being accepted."""
@@ -105,9 +122,11 @@ def candidates(
     mode = mode_of(programme)
     people = queries.round_people(session=session, programme_id=programme.id)
     managers = {p.slack_user_id: p.manager_id for p in people}
+    names = {p.slack_user_id: p.display_name or p.slack_user_id for p in people}
     taken = queries.places_taken(session=session, programme_id=programme.id)
     waiting: set[str] = set()
-    active = {p.slack_user_id for p in people if p.status == ParticipantStatus.ACTIVE.value}
+    live = ParticipantStatus.ACTIVE.value
+    active = {p.slack_user_id for p in people if p.status == live}
     held = queries.open_request_rows(session=session, programme_id=programme.id) if reserve else []
     for request_id, mentor_id, mentee_id in held:
         if request_id != except_request and mentee_id in active:  # a paused or departed mentee holds nothing
@@ -125,7 +144,7 @@ def candidates(
         else {}
     )
     for person in people:
-        if person.status != ParticipantStatus.ACTIVE.value:
+        if person.status != live:
             continue
         role = person.role if mode == "mentoring" else "peer"
         if mode == "mentoring" and role == "peer":
@@ -146,47 +165,61 @@ def candidates(
             pairing.Candidate(
                 id=person.slack_user_id,
                 role=role,  # type: ignore[arg-type]
-                skills_offered=frozenset(person.skills_offered),
-                skills_wanted=frozenset(person.skills_wanted),
+                skills_offered=person.skills_offered,
+                skills_wanted=person.skills_wanted,
                 goals=person.goals,
                 department=person.department,
                 title=person.title,
                 timezone=person.timezone,
                 capacity=capacity,
-                meeting_mode=person.meeting_mode,
+                meeting_mode=person.meeting_mode,  # type: ignore[arg-type]
                 location=person.office,
                 manager_id=person.manager_id,
-                rather_not=frozenset(person.rather_not),
+                rather_not=person.rather_not,
                 missed_rounds=person.missed_rounds,
             )
         )
-    return result, refused, managers
+    return Pool(result, refused, managers, names)
 
 
 def propose(
     *, session: Session, programme: Programme, now: datetime, seed: int
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], pairing.MatchResult]:
     """What the engine proposes for the programme now: the candidates, who cannot be matched, and the result."""
+    found, result = _engine_run(session=session, programme=programme, now=now, seed=seed)
+    return found.people, found.refused, result
+
+
+def _engine_run(
+    *, session: Session, programme: Programme, now: datetime, seed: int
+) -> tuple[Pool, pairing.MatchResult]:
     assert programme.id is not None
-    people, refused, managers = candidates(session=session, programme=programme)
+    found = pool(session=session, programme=programme)
     result = pairing.match(
-        people,
+        found.people,
         mode=mode_of(programme),
         past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
         weights=weights_of(programme),
         rules=rules_of(programme),
         now=now,
         seed=seed,
-        managers=managers,
+        managers=found.managers,
     )
-    return people, refused, result
+    return found, result
+
+
+class StoredRound(NamedTuple):
+    """A round just stored: the round, its proposals as stored (in order) and its people's names."""
+
+    round_: MatchRound
+    proposals: list[Proposal]
+    names: dict[str, str]
 
 
 def run_round(
     *, session: Session, programme: Programme, admin_id: str, now: datetime, seed: int | None = None
-) -> tuple[MatchRound, list[Proposal]]:
-    """Run the engine and store its proposal as a preview round (any earlier preview is discarded); returns the
-    round and its proposals as stored, in order."""
+) -> StoredRound:
+    """Run the engine and store its proposal as a preview round (any earlier preview is discarded)."""
     assert programme.id is not None
     for old in session.exec(
         select(MatchRound).where(
@@ -196,7 +229,8 @@ def run_round(
         old.status = RoundStatus.DISCARDED.value
         session.add(old)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    people, refused, result = propose(session=session, programme=programme, now=now, seed=seed)
+    found, result = _engine_run(session=session, programme=programme, now=now, seed=seed)
+    people, refused = found.people, found.refused
     logger.info(
         "matching round",
         extra={"team_id": programme.team_id, "programme_id": programme.id, "seed": seed, **result.stats()},
@@ -231,10 +265,11 @@ def run_round(
         matches=new,
     )
     proposed = MatchStatus.PROPOSED.value
-    return round_, [
+    stored = [
         Proposal(MatchRecord(match_id, m.score, list(m.reasons), proposed), [MemberRecord(*x) for x in m.members])
         for match_id, m in zip(ids, new, strict=True)
     ]
+    return StoredRound(round_, stored, found.names)
 
 
 @dataclass(frozen=True)
@@ -350,7 +385,7 @@ def release(*, session: Session, round_: MatchRound, now: datetime) -> tuple[lis
     everything = proposals(session=session, round_id=round_.id)
     active = MatchStatus.ACTIVE.value
     released = [
-        Proposal(replace(p.match, status=active), p.members)
+        Proposal(p.match._replace(status=active), p.members)
         for p in everything
         if p.match.status == MatchStatus.PROPOSED.value
     ]
@@ -397,18 +432,21 @@ class Preview:
 
 
 def preview(
-    *, session: Session, programme: Programme, round_: MatchRound, found: list[Proposal] | None = None
+    *, session: Session, programme: Programme, round_: MatchRound, stored: StoredRound | None = None
 ) -> Preview:
-    """The round's preview; `found`: its proposals when the caller has them (a round just stored), else read."""
+    """The round's preview: from the round just stored when the caller has it, else read."""
     assert round_.id is not None
-    if found is None:
+    if stored is None:
         found = proposals(session=session, round_id=round_.id)
+        names = programme_names(session=session, programme=programme)
+    else:
+        found, names = stored.proposals, stored.names
     mentors = sorted({m.slack_user_id for p in found for m in p.members if m.role == "mentor"})
     return Preview(
         programme,
         round_,
         found,
-        programme_names(session=session, programme=programme),
+        names,
         trained_among(session=session, team_id=programme.team_id, user_ids=mentors),
     )
 
@@ -417,7 +455,8 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
     """An admin asked for matches: run a round, note it in the admin log, and return its preview."""
     programme = session.get(Programme, programme_id)
     assert programme is not None and programme.id is not None
-    round_, found = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
+    stored = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
+    round_ = stored.round_
     queries.audit(
         session=session,
         team_id=programme.team_id,
@@ -426,7 +465,7 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
         programme_id=programme.id,
         details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
     )
-    return preview(session=session, programme=programme, round_=round_, found=found)
+    return preview(session=session, programme=programme, round_=round_, stored=stored)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,9 @@ def test_a_round_and_its_release_cost_the_same_statements_at_300_and_1500_mentee
     large = run_story(db, 1500)
     assert large[2] > 4 * small[2] / 2, "the larger programme proposes many more matches"
     assert small[:2] == large[:2], f"statements (round, release) grow with the population: {small} vs {large}"
-    assert small[0] <= 20 and small[1] <= 12
+    # PostgreSQL stores the proposals and their members in one statement; SQLite reserves ids, then inserts each table.
+    round_limit = {"postgresql": 10, "sqlite": 13}[db.engine.dialect.name]
+    assert small[0] <= round_limit and small[1] <= 7, f"statements (round, release): {small[:2]}"
 
 
 @pytest.mark.parametrize("mentees", [40])

@@ -12,9 +12,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, text, update
+from sqlalchemy import Text, cast, func, insert, text, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -73,8 +73,7 @@ def matches_with_members(*conditions: ColumnElement[bool], session: Session) -> 
     return [(m, grouped[m.id]) for m in matches if m.id is not None]
 
 
-@dataclass(frozen=True, slots=True)
-class MatchRecord:
+class MatchRecord(NamedTuple):
     """What a round's preview and release show of a match, as plain values."""
 
     id: int
@@ -83,8 +82,7 @@ class MatchRecord:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
-class MemberRecord:
+class MemberRecord(NamedTuple):
     """A member of a match, as plain values."""
 
     slack_user_id: str
@@ -134,31 +132,64 @@ def open_request_rows(*, session: Session, programme_id: int) -> list[tuple[int,
     return [(request_id or 0, mentor_id, mentee_id) for request_id, mentor_id, mentee_id in rows]
 
 
-ROUND_COLUMNS: tuple[Any, ...] = (
+class RoundPerson(NamedTuple):
+    """What a round needs of a participant, as plain values (skills and "rather not"s as sets)."""
+
+    slack_user_id: str
+    display_name: str
+    manager_id: str | None
+    status: str
+    role: str
+    capacity: int | None
+    skills_offered: frozenset[str]
+    skills_wanted: frozenset[str]
+    goals: str
+    department: str
+    title: str
+    timezone: str | None
+    meeting_mode: str
+    office: str
+    rather_not: frozenset[str]
+    missed_rounds: int
+
+
+ROUND_COLUMNS: tuple[Any, ...] = (  # in RoundPerson's order; the lists as their JSON text
     Participant.slack_user_id,
+    Participant.display_name,
     Participant.manager_id,
     Participant.status,
     Participant.role,
     Participant.capacity,
-    Participant.skills_offered,
-    Participant.skills_wanted,
+    cast(Participant.skills_offered, Text),
+    cast(Participant.skills_wanted, Text),
     Participant.goals,
     Participant.department,
     Participant.title,
     Participant.timezone,
     Participant.meeting_mode,
     Participant.office,
-    Participant.rather_not,
+    cast(Participant.rather_not, Text),
     Participant.missed_rounds,
 )
 
 
-def round_people(*, session: Session, programme_id: int) -> list[Any]:
-    """What a round needs of each participant of the programme (rows with those attributes), in one query that
-    loads no ORM objects."""
-    return list(
-        session.execute(select_columns(*ROUND_COLUMNS).where(col(Participant.programme_id) == programme_id)).all()
-    )
+def round_people(*, session: Session, programme_id: int) -> list[RoundPerson]:
+    """What a round needs of each participant of the programme, in one query that loads no model objects. The
+    lists arrive as their JSON text and each distinct text is decoded once: most people share theirs (no
+    "rather not"s, no skills offered as a mentee)."""
+    sets: dict[str, frozenset[str]] = {}
+
+    def as_set(stored: str | None) -> frozenset[str]:
+        found = sets.get(stored or "[]")
+        if found is None:
+            found = sets[stored or "[]"] = frozenset(json.loads(stored or "[]"))
+        return found
+
+    rows = session.execute(select_columns(*ROUND_COLUMNS).where(col(Participant.programme_id) == programme_id)).all()
+    return [
+        RoundPerson._make((*row[:6], as_set(row[6]), as_set(row[7]), *row[8:14], as_set(row[14]), row[15]))
+        for row in rows
+    ]
 
 
 def participant_names(*, session: Session, programme_id: int) -> dict[str, str]:
@@ -188,8 +219,9 @@ class NewMatch:
 
 
 # Both tables in one statement: each table's new ids are drawn from its sequence into one sorted array, the
-# proposals and their members arrive as arrays (unnest ... WITH ORDINALITY numbers them in order), and each row takes
-# its id, and each member its match's id, by position: no join, so the planner's estimates stay those of the arrays.
+# proposals and their members arrive as two JSON arrays (json_array_elements ... WITH ORDINALITY numbers them in
+# order), and each row takes its id, and each member its match's id, by position: no join, so the planner's
+# estimates stay small (a large estimate would have the statement compiled by the JIT first, for most of a second).
 _INSERT_PROPOSALS = text(
     """
     WITH reserved AS (
@@ -210,17 +242,15 @@ _INSERT_PROPOSALS = text(
             (id, team_id, programme_id, round_id, cycle_number, status, score, reasons, end_reason,
              prompts_seen, continue_votes)
         SELECT reserved.match_ids[proposed.ord], CAST(:team_id AS text), CAST(:programme_id AS integer),
-               CAST(:round_id AS integer), CAST(:cycle_number AS integer), CAST(:status AS text), proposed.score,
-               CAST(proposed.reasons AS json), '', '[]', '[]'
-        FROM reserved, unnest(CAST(:scores AS double precision[]), CAST(:reasons AS text[]))
-            WITH ORDINALITY AS proposed (score, reasons, ord)
+               CAST(:round_id AS integer), CAST(:cycle_number AS integer), CAST(:status AS text),
+               CAST(proposed.value ->> 0 AS double precision), proposed.value -> 1, '', '[]', '[]'
+        FROM reserved, json_array_elements(CAST(:matches AS json)) WITH ORDINALITY AS proposed (value, ord)
     ),
     new_members AS (
         INSERT INTO match_member (id, match_id, team_id, slack_user_id, role)
-        SELECT reserved.member_ids[seat.ord], reserved.match_ids[seat.match_ord], CAST(:team_id AS text),
-               seat.user_id, seat.role
-        FROM reserved, unnest(CAST(:seat_matches AS integer[]), CAST(:user_ids AS text[]), CAST(:roles AS text[]))
-            WITH ORDINALITY AS seat (match_ord, user_id, role, ord)
+        SELECT reserved.member_ids[seat.ord], reserved.match_ids[CAST(seat.value ->> 0 AS integer)],
+               CAST(:team_id AS text), seat.value ->> 1, seat.value ->> 2
+        FROM reserved, json_array_elements(CAST(:seats AS json)) WITH ORDINALITY AS seat (value, ord)
     )
     SELECT unnest(match_ids) FROM reserved
     """
@@ -236,7 +266,9 @@ def insert_proposals(
         return []
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        seats = [(position, member) for position, m in enumerate(matches, start=1) for member in m.members]
+        seats = [
+            (position, user_id, role) for position, m in enumerate(matches, start=1) for user_id, role in m.members
+        ]
         rows = session.execute(
             _INSERT_PROPOSALS,
             {
@@ -247,11 +279,8 @@ def insert_proposals(
                 "round_id": round_id,
                 "cycle_number": cycle_number,
                 "status": MatchStatus.PROPOSED.value,
-                "scores": [float(m.score) for m in matches],
-                "reasons": [json.dumps(list(m.reasons)) for m in matches],
-                "seat_matches": [position for position, _ in seats],
-                "user_ids": [user_id for _, (user_id, _) in seats],
-                "roles": [role for _, (_, role) in seats],
+                "matches": json.dumps([(float(m.score), list(m.reasons)) for m in matches]),
+                "seats": json.dumps(seats),
             },
         ).all()
         return [int(row[0]) for row in rows]
