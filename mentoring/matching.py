@@ -306,14 +306,6 @@ class SwapRefused(ValueError):
     pass
 
 
-def _candidate_for(session: Session, programme: Programme, user_id: str) -> pairing.Candidate:
-    people, _, _ = candidates(session=session, programme=programme)
-    for person in people:
-        if person.id == user_id:
-            return person
-    raise SwapRefused("that person can no longer be matched")
-
-
 def swap(*, session: Session, programme: Programme, first: Match, second: Match, now: datetime) -> None:
     """Exchange the last members (the mentees, or a peer) of two proposed matches, if every rule still holds."""
     assert first.id is not None and second.id is not None and programme.id is not None
@@ -324,15 +316,22 @@ def swap(*, session: Session, programme: Programme, first: Match, second: Match,
     stay_a, stay_b = a[:-1], b[:-1]
     mode = mode_of(programme)
     rules = rules_of(programme)
-    _, _, managers = candidates(session=session, programme=programme)
+    people, _, managers = candidates(session=session, programme=programme)  # one read for every member
+    by_id = {person.id: person for person in people}
+
+    def candidate(user_id: str) -> pairing.Candidate:
+        if user_id not in by_id:
+            raise SwapRefused("that person can no longer be matched")
+        return by_id[user_id]
+
     past = past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now)
-    new_b = _candidate_for(session, programme, moving_b.slack_user_id)
-    new_a = _candidate_for(session, programme, moving_a.slack_user_id)
+    new_b = candidate(moving_b.slack_user_id)
+    new_a = candidate(moving_a.slack_user_id)
     for stay, newcomer, match in ((stay_a, new_b, first), (stay_b, new_a, second)):
         scores: list[float] = []
         reasons: list[str] = []
         for member in stay:
-            staying = _candidate_for(session, programme, member.slack_user_id)
+            staying = candidate(member.slack_user_id)
             if not pairing.allowed(staying, newcomer, past=past, rules=rules, now=now, managers=managers, mode=mode):
                 raise SwapRefused(
                     "that swap would break a matching rule (a past pair, a reporting line, a private preference, "
