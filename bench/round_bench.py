@@ -305,8 +305,9 @@ def run(pg_url: str, quick: bool) -> str:
     lines += [
         f"### *Match now* to the stored preview, {n_round:,} mentees / {int(n_round * 0.3):,} mentors, PostgreSQL",
         "",
-        "`mentoring.matching.start_round` in one unit of work (read people, past pairs and active matches, run the "
-        "engine, store the preview, audit, read the preview back), committed; then `release_preview`. Statements "
+        "`mentoring.matching.start_round` in one unit of work (read people, past pairs and places taken, run the "
+        "engine, store the preview, audit, build the preview from what was stored), committed; then "
+        "`release_preview`. Statements "
         "are counted with SQLAlchemy's `before_cursor_execute`.",
         "",
         "| engine | median round | spread | engine share | SQL statements | release | release statements "

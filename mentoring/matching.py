@@ -5,13 +5,15 @@ No Slack here: this module reads and writes the store and calls the pure engine 
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -27,14 +29,13 @@ from store.models import (
     MatchMember,
     MatchRound,
     MatchStatus,
-    MentorRequest,
     Participant,
     ParticipantStatus,
     Programme,
     ProgrammeKind,
-    RequestStatus,
     RoundStatus,
 )
+from store.queries import MatchRecord, MemberRecord
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,21 @@ MODES: dict[str, Mode] = {
 }
 PREFERENCE_WEIGHT = 10.0  # as much as the default cross-department preference
 WRONG_ROLE = "this programme pairs mentors with mentees: change your role with `/mentor profile` to be matched"
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Hold Python's cycle collector while a round runs. A round of 10,000 people allocates hundreds of thousands
+    of objects that reference counting frees (rows, candidates, proposals); meanwhile the collector would walk the
+    whole process's heap several times over, for most of a second at that size. Whatever cyclic garbage appears
+    meanwhile waits for the next collection after the round."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def mode_of(programme: Programme) -> Mode:
@@ -95,21 +111,27 @@ def past_pairs(*, session: Session, team_id: str, programme_id: int, now: dateti
     return pairs
 
 
-def open_requests(*, session: Session, programme_id: int) -> list[MentorRequest]:
-    """The programme's requests of mentees to mentors still waiting for an answer (one query)."""
-    return list(
-        session.exec(
-            select(MentorRequest).where(
-                MentorRequest.programme_id == programme_id, MentorRequest.status == RequestStatus.OPEN.value
-            )
-        ).all()
-    )
+@dataclass(frozen=True)
+class Pool:
+    """Who takes part in a round: the people to match, the people who cannot be (with why), and everyone's manager
+    and name (their Slack id when they have none)."""
+
+    people: list[pairing.Candidate]
+    refused: list[pairing.Unmatched]
+    managers: dict[str, str | None]
+    names: dict[str, str]
 
 
 def candidates(
     *, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], dict[str, str | None]]:
-    """The people to match this round, the people who cannot be (with why), and everyone's manager.
+    """The people to match this round, the people who cannot be (with why), and everyone's manager (see `pool`)."""
+    found = pool(session=session, programme=programme, reserve=reserve, except_request=except_request)
+    return found.people, found.refused, found.managers
+
+
+def pool(*, session: Session, programme: Programme, reserve: bool = True, except_request: int | None = None) -> Pool:
+    """Who takes part in a round of the programme now, from one read of its participants.
 
     With `reserve`, open requests (mentees choose) hold their place: a mentee waiting for an answer is not matched,
     and each open request takes one of its mentor's places; `except_request` is the one being accepted."""
@@ -117,16 +139,16 @@ def candidates(
     mode = mode_of(programme)
     people = queries.round_people(session=session, programme_id=programme.id)
     managers = {p.slack_user_id: p.manager_id for p in people}
-    taken: dict[str, int] = {}
-    for _, group in active_matches(session=session, programme_id=programme.id):
-        for member in group:
-            taken[member.slack_user_id] = taken.get(member.slack_user_id, 0) + 1
+    names = {p.slack_user_id: p.display_name or p.slack_user_id for p in people}
+    taken = queries.places_taken(session=session, programme_id=programme.id)
     waiting: set[str] = set()
-    active = {p.slack_user_id for p in people if p.status == ParticipantStatus.ACTIVE.value}
-    for held in open_requests(session=session, programme_id=programme.id) if reserve else []:
-        if held.id != except_request and held.mentee_id in active:  # a paused or departed mentee holds nothing
-            taken[held.mentor_id] = taken.get(held.mentor_id, 0) + 1
-            waiting.add(held.mentee_id)
+    live = ParticipantStatus.ACTIVE.value
+    active = {p.slack_user_id for p in people if p.status == live}
+    held = queries.open_request_rows(session=session, programme_id=programme.id) if reserve else []
+    for request_id, mentor_id, mentee_id in held:
+        if request_id != except_request and mentee_id in active:  # a paused or departed mentee holds nothing
+            taken[mentor_id] = taken.get(mentor_id, 0) + 1
+            waiting.add(mentee_id)
     result: list[pairing.Candidate] = []
     refused: list[pairing.Unmatched] = []
     training = (
@@ -139,7 +161,7 @@ def candidates(
         else {}
     )
     for person in people:
-        if person.status != ParticipantStatus.ACTIVE.value:
+        if person.status != live:
             continue
         role = person.role if mode == "mentoring" else "peer"
         if mode == "mentoring" and role == "peer":
@@ -160,45 +182,60 @@ def candidates(
             pairing.Candidate(
                 id=person.slack_user_id,
                 role=role,  # type: ignore[arg-type]
-                skills_offered=frozenset(person.skills_offered),
-                skills_wanted=frozenset(person.skills_wanted),
+                skills_offered=person.skills_offered,
+                skills_wanted=person.skills_wanted,
                 goals=person.goals,
                 department=person.department,
                 title=person.title,
                 timezone=person.timezone,
                 capacity=capacity,
-                meeting_mode=person.meeting_mode,
+                meeting_mode=person.meeting_mode,  # type: ignore[arg-type]
                 location=person.office,
                 manager_id=person.manager_id,
-                rather_not=frozenset(person.rather_not),
+                rather_not=person.rather_not,
                 missed_rounds=person.missed_rounds,
             )
         )
-    return result, refused, managers
+    return Pool(result, refused, managers, names)
 
 
 def propose(
     *, session: Session, programme: Programme, now: datetime, seed: int
 ) -> tuple[list[pairing.Candidate], list[pairing.Unmatched], pairing.MatchResult]:
     """What the engine proposes for the programme now: the candidates, who cannot be matched, and the result."""
+    found, result = _engine_run(session=session, programme=programme, now=now, seed=seed)
+    return found.people, found.refused, result
+
+
+def _engine_run(
+    *, session: Session, programme: Programme, now: datetime, seed: int
+) -> tuple[Pool, pairing.MatchResult]:
     assert programme.id is not None
-    people, refused, managers = candidates(session=session, programme=programme)
+    found = pool(session=session, programme=programme)
     result = pairing.match(
-        people,
+        found.people,
         mode=mode_of(programme),
         past_pairs=past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now),
         weights=weights_of(programme),
         rules=rules_of(programme),
         now=now,
         seed=seed,
-        managers=managers,
+        managers=found.managers,
     )
-    return people, refused, result
+    return found, result
+
+
+class StoredRound(NamedTuple):
+    """A round just stored: the round, its proposals as stored (in order) and its people's names."""
+
+    round_: MatchRound
+    proposals: list[Proposal]
+    names: dict[str, str]
 
 
 def run_round(
     *, session: Session, programme: Programme, admin_id: str, now: datetime, seed: int | None = None
-) -> MatchRound:
+) -> StoredRound:
     """Run the engine and store its proposal as a preview round (any earlier preview is discarded)."""
     assert programme.id is not None
     for old in session.exec(
@@ -209,7 +246,8 @@ def run_round(
         old.status = RoundStatus.DISCARDED.value
         session.add(old)
     seed = secrets.randbelow(2**31) if seed is None else seed
-    people, refused, result = propose(session=session, programme=programme, now=now, seed=seed)
+    found, result = _engine_run(session=session, programme=programme, now=now, seed=seed)
+    people, refused = found.people, found.refused
     logger.info(
         "matching round",
         extra={"team_id": programme.team_id, "programme_id": programme.id, "seed": seed, **result.stats()},
@@ -227,48 +265,45 @@ def run_round(
     session.flush()
     assert round_.id is not None
     roles = {c.id: c.role for c in people}
-    queries.insert_proposals(
+    new = [
+        queries.NewMatch(
+            score=round(proposal.score, 1),
+            reasons=list(proposal.reasons),
+            members=[(user_id, roles[user_id]) for user_id in proposal.members],
+        )
+        for proposal in result.matches
+    ]
+    ids = queries.insert_proposals(
         session=session,
         team_id=programme.team_id,
         programme_id=programme.id,
         round_id=round_.id,
         cycle_number=programme.cycle_number,
-        matches=[
-            queries.NewMatch(
-                score=round(proposal.score, 1),
-                reasons=list(proposal.reasons),
-                members=[(user_id, roles[user_id]) for user_id in proposal.members],
-            )
-            for proposal in result.matches
-        ],
+        matches=new,
     )
-    return round_
+    proposed = MatchStatus.PROPOSED.value
+    stored = [
+        Proposal(MatchRecord(match_id, m.score, list(m.reasons), proposed), [MemberRecord(*x) for x in m.members])
+        for match_id, m in zip(ids, new, strict=True)
+    ]
+    return StoredRound(round_, stored, found.names)
 
 
 @dataclass(frozen=True)
 class Proposal:
-    match: Match
-    members: list[MatchMember]
+    """A match of a round (its id, score, reasons and status) and its members in order, as plain values."""
+
+    match: MatchRecord
+    members: list[MemberRecord]
 
 
 def proposals(*, session: Session, round_id: int) -> list[Proposal]:
     """The round's matches with their members, in two queries."""
-    return [
-        Proposal(m, group)
-        for m, group in queries.matches_with_members(col(Match.round_id) == round_id, session=session)
-    ]
+    return [Proposal(m, group) for m, group in queries.round_matches(session=session, round_id=round_id)]
 
 
 class SwapRefused(ValueError):
     pass
-
-
-def _candidate_for(session: Session, programme: Programme, user_id: str) -> pairing.Candidate:
-    people, _, _ = candidates(session=session, programme=programme)
-    for person in people:
-        if person.id == user_id:
-            return person
-    raise SwapRefused("that person can no longer be matched")
 
 
 def swap(*, session: Session, programme: Programme, first: Match, second: Match, now: datetime) -> None:
@@ -281,15 +316,22 @@ def swap(*, session: Session, programme: Programme, first: Match, second: Match,
     stay_a, stay_b = a[:-1], b[:-1]
     mode = mode_of(programme)
     rules = rules_of(programme)
-    _, _, managers = candidates(session=session, programme=programme)
+    people, _, managers = candidates(session=session, programme=programme)  # one read for every member
+    by_id = {person.id: person for person in people}
+
+    def candidate(user_id: str) -> pairing.Candidate:
+        if user_id not in by_id:
+            raise SwapRefused("that person can no longer be matched")
+        return by_id[user_id]
+
     past = past_pairs(session=session, team_id=programme.team_id, programme_id=programme.id, now=now)
-    new_b = _candidate_for(session, programme, moving_b.slack_user_id)
-    new_a = _candidate_for(session, programme, moving_a.slack_user_id)
+    new_b = candidate(moving_b.slack_user_id)
+    new_a = candidate(moving_a.slack_user_id)
     for stay, newcomer, match in ((stay_a, new_b, first), (stay_b, new_a, second)):
         scores: list[float] = []
         reasons: list[str] = []
         for member in stay:
-            staying = _candidate_for(session, programme, member.slack_user_id)
+            staying = candidate(member.slack_user_id)
             if not pairing.allowed(staying, newcomer, past=past, rules=rules, now=now, managers=managers, mode=mode):
                 raise SwapRefused(
                     "that swap would break a matching rule (a past pair, a reporting line, a private preference, "
@@ -357,7 +399,12 @@ def release(*, session: Session, round_: MatchRound, now: datetime) -> tuple[lis
     round_.released_at = now
     session.add(round_)
     everything = proposals(session=session, round_id=round_.id)
-    released = [p for p in everything if p.match.status == MatchStatus.PROPOSED.value]
+    active = MatchStatus.ACTIVE.value
+    released = [
+        Proposal(p.match._replace(status=active), p.members)
+        for p in everything
+        if p.match.status == MatchStatus.PROPOSED.value
+    ]
     held_back = [m.slack_user_id for p in everything if p.match.status == MatchStatus.DROPPED.value for m in p.members]
     queries.activate_proposals(session=session, round_id=round_.id, now=now)
     left_out = {u["user_id"] for u in round_.unmatched} | set(held_back)
@@ -400,15 +447,22 @@ class Preview:
         return self.round_.id
 
 
-def preview(*, session: Session, programme: Programme, round_: MatchRound) -> Preview:
+def preview(
+    *, session: Session, programme: Programme, round_: MatchRound, stored: StoredRound | None = None
+) -> Preview:
+    """The round's preview: from the round just stored when the caller has it, else read."""
     assert round_.id is not None
-    found = proposals(session=session, round_id=round_.id)
-    mentors = [m.slack_user_id for p in found for m in p.members if m.role == "mentor"]
+    if stored is None:
+        found = proposals(session=session, round_id=round_.id)
+        names = programme_names(session=session, programme=programme)
+    else:
+        found, names = stored.proposals, stored.names
+    mentors = sorted({m.slack_user_id for p in found for m in p.members if m.role == "mentor"})
     return Preview(
         programme,
         round_,
         found,
-        programme_names(session=session, programme=programme),
+        names,
         trained_among(session=session, team_id=programme.team_id, user_ids=mentors),
     )
 
@@ -417,16 +471,18 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
     """An admin asked for matches: run a round, note it in the admin log, and return its preview."""
     programme = session.get(Programme, programme_id)
     assert programme is not None and programme.id is not None
-    round_ = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
-    queries.audit(
-        session=session,
-        team_id=programme.team_id,
-        actor_id=admin_id,
-        action="match.preview",
-        programme_id=programme.id,
-        details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
-    )
-    return preview(session=session, programme=programme, round_=round_)
+    with collection_paused():
+        stored = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
+        round_ = stored.round_
+        queries.audit(
+            session=session,
+            team_id=programme.team_id,
+            actor_id=admin_id,
+            action="match.preview",
+            programme_id=programme.id,
+            details={"round_id": round_.id, "seed": round_.seed, **round_.stats},
+        )
+        return preview(session=session, programme=programme, round_=round_, stored=stored)
 
 
 @dataclass(frozen=True)
@@ -531,7 +587,8 @@ def release_preview(*, session: Session, round_id: int, admin_id: str, now: date
         return None
     programme = session.get(Programme, round_.programme_id)
     assert programme is not None
-    released, held_back = release(session=session, round_=round_, now=now)
+    with collection_paused():
+        released, held_back = release(session=session, round_=round_, now=now)
     unmatched = list(round_.unmatched)
     queries.audit(
         session=session,
@@ -794,7 +851,10 @@ def start_pair(
     for side in (a, b):
         session.add(MatchMember(match_id=match.id, team_id=programme.team_id, slack_user_id=side.id, role=side.role))
     session.flush()
-    return Proposal(match, members(session=session, match_id=match.id))
+    return Proposal(
+        MatchRecord(match.id, match.score, list(match.reasons), match.status),
+        [MemberRecord(side.id, side.role) for side in (a, b)],
+    )
 
 
 def pair_by_hand(

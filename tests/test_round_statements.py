@@ -130,7 +130,9 @@ def test_a_round_and_its_release_cost_the_same_statements_at_300_and_1500_mentee
     large = run_story(db, 1500)
     assert large[2] > 4 * small[2] / 2, "the larger programme proposes many more matches"
     assert small[:2] == large[:2], f"statements (round, release) grow with the population: {small} vs {large}"
-    assert small[0] <= 20 and small[1] <= 12
+    # PostgreSQL stores the proposals and their members in one statement; SQLite reserves ids, then inserts each table.
+    round_limit = {"postgresql": 10, "sqlite": 13}[db.engine.dialect.name]
+    assert small[0] <= round_limit and small[1] <= 7, f"statements (round, release): {small[:2]}"
 
 
 @pytest.mark.parametrize("mentees", [40])
@@ -138,11 +140,18 @@ def test_proposals_are_stored_with_their_members_in_order(db: Database, mentees:
     programme_id = enrol(db, mentees, "TORDER")
     with db.begin() as session:
         preview = matching.start_round(session=session, programme_id=programme_id, admin_id="UADMIN", now=NOW)
-        expected = [(p.match.score, [(m.slack_user_id, m.role) for m in p.members]) for p in preview.proposals]
+        expected = [
+            (p.match.id, p.match.score, p.match.reasons, p.match.status, [(m.slack_user_id, m.role) for m in p.members])
+            for p in preview.proposals
+        ]
     with db.session() as session:
         round_ = matching.round_of(session=session, team_id="TORDER", round_id=preview.round_id)
         assert round_ is not None
         stored = matching.proposals(session=session, round_id=preview.round_id)
-    assert [(p.match.score, [(m.slack_user_id, m.role) for m in p.members]) for p in stored] == expected
+    # the preview is built from what the round stored: read back, it is the same, ids and order included
+    assert [
+        (p.match.id, p.match.score, p.match.reasons, p.match.status, [(m.slack_user_id, m.role) for m in p.members])
+        for p in stored
+    ] == expected
     assert all([m.role for m in p.members] == ["mentor", "mentee"] for p in stored)
     assert all(p.match.reasons and p.match.status == MatchStatus.PROPOSED.value for p in stored)
