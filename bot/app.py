@@ -200,16 +200,17 @@ class WebApp:
         return screened.listener, (http.status, http.get_headers(), list(http.get_body()))
 
     def _claim(self, screened: screening.Screened) -> bool:
-        """Record the request's signature; False when it was seen before. Prunes old ones now and then."""
+        """Record the request's signature, in one statement that commits itself; False when it was seen before.
+        Prunes old ones now and then."""
         signed_at = datetime.fromtimestamp(screened.timestamp, UTC)
-        with self.db.begin() as session:
-            fresh = queries.claim_request(
-                session=session, signature_hash=screened.signature_digest, signed_at=signed_at
-            )
-            now = time.monotonic()
-            if fresh and now - self._pruned_at > self.PRUNE_EVERY:
-                self._pruned_at = now
-                queries.prune_seen_requests(session=session, now=datetime.now(UTC))
+        digest = screened.signature_digest
+        fresh = self.db.alone(
+            lambda connection: queries.claim_request(session=connection, signature_hash=digest, signed_at=signed_at)
+        )
+        now = time.monotonic()
+        if fresh and now - self._pruned_at > self.PRUNE_EVERY:
+            self._pruned_at = now
+            self.db.alone(lambda connection: queries.prune_seen_requests(session=connection, now=datetime.now(UTC)))
         return fresh
 
     @staticmethod
