@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -118,15 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL") or DEFAULT_PG)
     parser.add_argument("--no-profile", action="store_true", help="CPU per request only (no cProfile overhead)")
+    parser.add_argument("--baseline", action="store_true", help="feed the bare Bolt app of bench.load_baseline")
     args = parser.parse_args(argv)
     logs.configure_logging("WARNING")
     profiles = Profiles()
-    original_submit = logs.ContextExecutor.submit
+    # The listener threads: mentor-bot's ContextExecutor, or Bolt's default ThreadPoolExecutor for the baseline.
+    executor: Any = ThreadPoolExecutor if args.baseline else logs.ContextExecutor
+    original_submit = executor.submit
 
     def submit(self: Any, fn: Callable[..., Any], /, *a: Any, **kw: Any) -> Any:
         return original_submit(self, profiles.run, fn, *a, **kw)
 
-    logs.ContextExecutor.submit = submit  # type: ignore[method-assign]
+    executor.submit = submit
     with database(args) as url, SlackStandIn(rate_limits=False) as standin:
         open_programme(url)
         settings = Settings(
@@ -137,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             database_url=url,
         )
         web = create_web_app(settings)
+        target: Any = web
+        if args.baseline:
+            from bench.load_baseline import build_wsgi
+
+            target = build_wsgi(SIGNING_SECRET, BOT_TOKEN, standin.api_url)
         with serve(web) as base_url:  # the first join opens the form whose submissions are then sent
             warm = SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin)
             assert warm.slash(DEFAULT_PEOPLE[0].id, "/mentor", "join").status == 200
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 status.append(given)
                 return lambda _data: None
 
-            chunks = web(environ_of(template, seq), start_response)
+            chunks = target(environ_of(template, seq), start_response)
             b"".join(chunks)
             assert status and status[0].startswith("200"), (status, template.kind)
 

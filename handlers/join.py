@@ -223,8 +223,13 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
         ack(response_action="errors", errors=joined.errors)
         return
     ack()
-    after_join(
-        client, deps, team_id=team_id, user_id=user_id, participant_id=joined.participant_id, created=joined.created
+    participant_id, created = joined.participant_id, joined.created
+    deps.after_ack(
+        lambda: after_join(
+            client, deps, team_id=team_id, user_id=user_id, participant_id=participant_id, created=created
+        ),
+        body=body,
+        client=client,
     )
 
 
