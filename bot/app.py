@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -97,12 +98,41 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
         installations=store,
         guides_dir=settings.guides_dir,
         data_retention_days=settings.data_retention_days,
+        after_ack=AfterAckThreads(),
     )
     app.use(middleware.provide(deps))
     middleware.register(app)
     errors.register(app)
     handlers.register_all(app)
     return app
+
+
+class AfterAckThreads:
+    """Where listeners run the work that follows their ack (a DM, App Home): a few threads of its own, so that
+    it never holds Bolt's listener threads, which every request needs to be acked.
+
+    At most `max_pending` pieces of work wait or run here; past that, the listener does the work itself, as it
+    would without (back pressure instead of a queue that grows). A failure is handled like a failed listener's
+    (`bot.errors.on_error`: logged, and the person told)."""
+
+    def __init__(self, max_workers: int = 2, max_pending: int = 200) -> None:
+        self.executor = logs.ContextExecutor(max_workers=max_workers, thread_name_prefix="after-ack")
+        self.slots = threading.BoundedSemaphore(max_pending)
+
+    def __call__(self, work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
+        if not self.slots.acquire(blocking=False):
+            work()
+            return
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - handled as Bolt handles a failed listener
+                errors.on_error(error, body, client)
+            finally:
+                self.slots.release()
+
+        self.executor.submit(run)
 
 
 def _drop_token_fallback_warning(record: logging.LogRecord) -> bool:
@@ -200,16 +230,17 @@ class WebApp:
         return screened.listener, (http.status, http.get_headers(), list(http.get_body()))
 
     def _claim(self, screened: screening.Screened) -> bool:
-        """Record the request's signature; False when it was seen before. Prunes old ones now and then."""
+        """Record the request's signature, in one statement that commits itself; False when it was seen before.
+        Prunes old ones now and then."""
         signed_at = datetime.fromtimestamp(screened.timestamp, UTC)
-        with self.db.begin() as session:
-            fresh = queries.claim_request(
-                session=session, signature_hash=screened.signature_digest, signed_at=signed_at
-            )
-            now = time.monotonic()
-            if fresh and now - self._pruned_at > self.PRUNE_EVERY:
-                self._pruned_at = now
-                queries.prune_seen_requests(session=session, now=datetime.now(UTC))
+        digest = screened.signature_digest
+        fresh = self.db.alone(
+            lambda connection: queries.claim_request(session=connection, signature_hash=digest, signed_at=signed_at)
+        )
+        now = time.monotonic()
+        if fresh and now - self._pruned_at > self.PRUNE_EVERY:
+            self._pruned_at = now
+            self.db.alone(lambda connection: queries.prune_seen_requests(session=connection, now=datetime.now(UTC)))
         return fresh
 
     @staticmethod

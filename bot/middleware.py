@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot import logs, outage
 from gateway.slack import metered
@@ -16,9 +17,15 @@ from store import queries
 logger = logging.getLogger(__name__)
 
 
-def provide(deps: Deps) -> Callable[..., Any]:
-    def provide_deps(context: Any, next: Callable[[], Any]) -> Any:
-        context["deps"] = deps
+class _Provide(Middleware):
+    """Dependencies in the context, the Web API client counted, and the team and user on every log line."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context = req.context
+        context["deps"] = self.deps
         if context.get("client") is not None:
             context["client"] = metered(context["client"])  # Web API calls counted in /metrics
         # Logs of this request (here and in the listener threads, which copy the context) carry its team and
@@ -31,7 +38,10 @@ def provide(deps: Deps) -> Callable[..., Any]:
             logs.TEAM_ID.reset(team)
             logs.USER_ID.reset(user)
 
-    return provide_deps
+
+def provide(deps: Deps) -> Middleware:
+    """A class middleware, which Bolt calls as it is (a function middleware costs a kwargs injection a request)."""
+    return _Provide(deps)
 
 
 def handle_each_event_once(body: dict[str, Any], context: Any, next: Callable[[], Any]) -> Any:
@@ -55,5 +65,11 @@ def handle_each_event_once(body: dict[str, Any], context: Any, next: Callable[[]
     return next()
 
 
+class _EachEventOnce(Middleware):
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        response: BoltResponse = handle_each_event_once(req.body, req.context, next)
+        return response
+
+
 def register(app: App) -> None:
-    app.use(handle_each_event_once)
+    app.use(_EachEventOnce())

@@ -16,7 +16,8 @@ the database does not answer, nothing has run and nothing is stored, and the req
   an outage longer than Slack's retries loses the events sent during it (the README says so).
 
 When the database answers again, the next request works: every unit of work opens a new connection from the
-pool (PostgreSQL connections are checked before use), so nothing needs a restart.
+pool (PostgreSQL connections are checked before use; the replay store's single statements instead drop a
+connection found dead and run once more on a new one, `Database.alone`), so nothing needs a restart.
 """
 
 from __future__ import annotations

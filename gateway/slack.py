@@ -237,7 +237,11 @@ def upload_file(client: WebClient, *, channel: str, file: bytes, filename: str, 
 
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:
     """Workspace admins and owners, as Slack says today (`users.info`)."""
-    profile = user_profile(client, user_id)
+    return is_admin(user_profile(client, user_id))
+
+
+def is_admin(profile: SlackProfile | None) -> bool:
+    """Whether this profile (from `users.info`) is a workspace admin's or owner's."""
     return profile is not None and not profile.deleted and not profile.is_bot and (profile.is_admin or profile.is_owner)
 
 

@@ -7,7 +7,7 @@ a new mentor in the mentors' channel") is the `Jobs` port here, which the factor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,18 @@ class Jobs(Protocol):
         ...
 
 
+class AfterAck(Protocol):
+    def __call__(self, work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
+        """Run `work`, what a listener does once it has acked (DMs, App Home), now or soon; a failure is handled
+        like a failed listener's (`body` and `client` say who to tell)."""
+        ...
+
+
+def after_ack_here(work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
+    """Run the work after the ack right away, in the listener's thread (a failure goes to Bolt's error handler)."""
+    work()
+
+
 @dataclass(frozen=True)
 class Deps:
     db: Database
@@ -45,6 +57,7 @@ class Deps:
     installations: InstallationStore | None = None  # None: single-workspace token mode
     guides_dir: Path | None = None  # an organisation's own toolbox entries, shown first
     data_retention_days: int = 30
+    after_ack: AfterAck = after_ack_here  # the app runs it on threads of its own (`bot.app.AfterAckThreads`)
 
 
 def deps_of(context: Any) -> Deps:

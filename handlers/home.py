@@ -10,17 +10,26 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks import home as home_ui
+from gateway.slack import SlackProfile, is_admin
 from handlers.common import access_of
 from handlers.deps import Deps, deps_of
+from mentoring.access import Access
 from mentoring.home import home_of
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
 
 
-def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -> None:
+def publish_home(
+    client: WebClient, deps: Deps, *, team_id: str, user_id: str, profile: SlackProfile | None = None
+) -> None:
+    """Publish the person's Home tab. `profile`: their Slack profile when it was just read (`users.info`), for
+    their admin rights without asking Slack again."""
     with deps.db.begin() as session:
-        access = access_of(client, session, team_id=team_id, user_id=user_id)
+        if profile is None:
+            access = access_of(client, session, team_id=team_id, user_id=user_id)
+        else:
+            access = Access.of(session, team_id=team_id, user_id=user_id, workspace_admin=is_admin(profile))
         home = home_of(session=session, team_id=team_id, user_id=user_id, access=access, now=utcnow())
     try:
         view = home_ui.home_view(home)

@@ -223,8 +223,13 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
         ack(response_action="errors", errors=joined.errors)
         return
     ack()
-    after_join(
-        client, deps, team_id=team_id, user_id=user_id, participant_id=joined.participant_id, created=joined.created
+    participant_id, created = joined.participant_id, joined.created
+    deps.after_ack(
+        lambda: after_join(
+            client, deps, team_id=team_id, user_id=user_id, participant_id=participant_id, created=created
+        ),
+        body=body,
+        client=client,
     )
 
 
@@ -242,7 +247,7 @@ def after_join(
     if programme.matching == CHOOSE and participant.role == Role.MENTEE.value:
         blocks.append(choose_ui.browse_button(programme.id))
     send_dm(client, user_id, text, blocks)
-    publish_home(client, deps, team_id=team_id, user_id=user_id)
+    publish_home(client, deps, team_id=team_id, user_id=user_id, profile=profile)
 
 
 def on_pick_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: Any) -> None:

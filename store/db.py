@@ -7,15 +7,19 @@ A Slack request or a job run opens its own units of work; sessions are never sha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 __all__ = ["Database", "Session", "make_engine", "normalise_url"]
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_SECONDS = 2
 
@@ -28,7 +32,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
+    """`pre_ping`: check each PostgreSQL connection with a round trip before handing it out (see
+    `Database.alone` for the engine that does without)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
@@ -45,7 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # A database host that does not answer must not hold a request past Slack's 3 s: give up connecting after 2 s
     # (unless the URL says otherwise); the request is then answered as an outage (bot/outage.py).
     connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    return create_engine(url, pool_pre_ping=pre_ping, connect_args=connect_args, **kwargs)
 
 
 class Database:
@@ -53,6 +59,8 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._alone: tuple[Engine, Engine] | None = None  # (the engine it was made for, the autocommit engine)
+        self._alone_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -73,6 +81,34 @@ class Database:
                 session.rollback()
                 raise
 
+    def alone(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on a connection in autocommit mode: for statements that stand alone (each one commits
+        itself), in one round trip each. That engine does not check a connection before use (a round trip of its
+        own); a connection found dead instead is dropped and `work` runs once more on a new one, so `work` must be
+        one statement or safe to repeat."""
+        engine = self._alone_engine()
+        try:
+            with engine.connect() as connection:
+                return work(connection)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        with engine.connect() as connection:
+            return work(connection)
+
+    def _alone_engine(self) -> Engine:
+        alone = self._alone
+        if alone is not None and alone[0] is self.engine:
+            return alone[1]
+        with self._alone_lock:  # made once, and again when `engine` was replaced
+            if self._alone is None or self._alone[0] is not self.engine:
+                url = self.engine.url.render_as_string(hide_password=False)
+                engine = make_engine(url, pre_ping=False, isolation_level="AUTOCOMMIT")
+                if self._alone is not None:
+                    self._alone[1].dispose()
+                self._alone = (self.engine, engine)
+            return self._alone[1]
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:
@@ -83,3 +119,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._alone is not None:
+            self._alone[1].dispose()

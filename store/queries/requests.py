@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from store.models import SeenRequest
@@ -15,17 +16,24 @@ from store.models import SeenRequest
 KEEP_SEEN = timedelta(minutes=6)
 
 
-def claim_request(*, session: Session, signature_hash: str, signed_at: datetime) -> bool:
-    """Record a request's signature as seen. False if it was seen before (a replay)."""
-    try:
-        with session.begin_nested():
-            session.add(SeenRequest(signature_hash=signature_hash, signed_at=signed_at))
-    except IntegrityError:
-        return False
-    return True
+_TABLE = SeenRequest.__table__  # type: ignore[attr-defined]
+_CLAIM = {
+    "postgresql": postgresql_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.signature_hash),
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing().returning(_TABLE.c.signature_hash),
+}
 
 
-def prune_seen_requests(*, session: Session, now: datetime) -> int:
+def claim_request(*, session: Session | Connection, signature_hash: str, signed_at: datetime) -> bool:
+    """Record a request's signature as seen. False if it was seen before (a replay).
+
+    One statement (`INSERT ... ON CONFLICT DO NOTHING`), atomic on its own: on a connection in autocommit mode it
+    is the whole round trip, and two workers or replicas claiming the same signature at once get one True."""
+    statement = _CLAIM[session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name]
+    result = session.execute(statement, {"signature_hash": signature_hash, "signed_at": signed_at})
+    return result.first() is not None
+
+
+def prune_seen_requests(*, session: Session | Connection, now: datetime) -> int:
     """Forget signatures signed more than KEEP_SEEN ago; returns how many."""
     result = session.execute(delete(SeenRequest).where(col(SeenRequest.signed_at) < now - KEEP_SEEN))
     return int(getattr(result, "rowcount", 0) or 0)
