@@ -13,8 +13,8 @@ What runs where:
 - the load: ``bench.load_gen`` in a separate process (multiprocessing, spawn), open loop.
 
 The request mix, cycled: half ``/mentor help`` (and ``/mentor``, ``/mentor HELP``), a quarter valid join-modal
-submissions (ten people joining or updating their profile as mentee, mentor or peer; each one then makes the
-app call users.info, conversations.open, chat.postMessage and views.publish after it acked), and a quarter
+submissions (ten people joining or updating their profile as mentee or mentor; after the ack each one makes the
+app read the person's Slack profile, send them a DM and publish their App Home), and a quarter
 invalid ones (no role and no consent, a capacity out of range, a skill the programme does not offer), which the
 app answers with inline errors.
 """
@@ -100,7 +100,8 @@ def build_templates(standin: SlackStandIn, programme: Programme) -> list[Templat
     valid = [
         join_answers("mentee", wanted=skills[:2], goals="Lead a design review", department="Engineering"),
         join_answers("mentor", offered=skills[:3], capacity=2, department="Sales"),
-        join_answers("peer", offered=skills[1:2], wanted=skills[2:4], department="Design"),
+        # a 1:1 programme offers no peer role (the form would refuse it): a second mentee instead
+        join_answers("mentee", wanted=skills[2:4], goals="Speak at the all-hands", department="Design"),
     ]
     invalid = [
         join_answers("", consent=False, department="Design"),
