@@ -159,7 +159,8 @@ def one_run(admin_url: str, messages: int, per_minute: int, kills: int, lost: fl
                     ).one()
                     left = _left(db)
                 posts = standin.calls_to("chat.postMessage")
-                seen = [len(standin.dms(p.id)) for p in crowd]
+                counts = standin.dm_counts()
+                seen = [counts.get(p.id, 0) for p in crowd]
                 history = standin.calls_to("conversations.history")
         finally:
             for w in workers:

@@ -657,6 +657,16 @@ class SlackStandIn:
     def dms(self, user_id: str) -> list[Seen]:
         return [s for s in self.seen_by(user_id) if s.kind == "dm"]
 
+    def dm_counts(self) -> dict[str, int]:
+        """How many messages (not deleted) each person's DM with the app holds, in one pass over the DMs: what
+        `dms` says person by person, for benchmarks of thousands of people."""
+        with self._lock:
+            return {
+                channel.user: sum(1 for m in self._messages.get(channel.id, []) if not m.deleted)
+                for channel in self._channels.values()
+                if channel.kind == "im" and channel.user
+            }
+
     def messages_in(self, channel_id: str) -> list[Seen]:
         with self._lock:
             channel = self._channels.get(channel_id)
