@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -223,14 +224,8 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
         ack(response_action="errors", errors=joined.errors)
         return
     ack()
-    participant_id, created = joined.participant_id, joined.created
-    deps.after_ack(
-        lambda: after_join(
-            client, deps, team_id=team_id, user_id=user_id, participant_id=participant_id, created=created
-        ),
-        body=body,
-        client=client,
-    )
+    after = partial(after_join, client, deps, team_id=team_id, user_id=user_id, created=joined.created)
+    deps.after_ack(partial(after, participant_id=joined.participant_id), body=body, client=client)
 
 
 def after_join(
