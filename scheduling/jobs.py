@@ -190,7 +190,7 @@ def follow_away_statuses(db: Database, client: WebClient | TeamClients, *, now: 
     travelling) gets no check-ins or nudges and their pair's cadence waits; each partner is told once, kindly.
     Returns how many people went away or came back."""
     with db.session() as session:
-        watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY)[:MAX_STATUS_READS]
+        watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY, limit=MAX_STATUS_READS)
     clients = team_clients(client)
     changed = 0
     for team_id, user_id in watched:

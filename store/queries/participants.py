@@ -196,15 +196,22 @@ def end_pause(*, session: Session, participant_id: int, today: date) -> bool:
     return changed
 
 
-def people_to_watch(*, session: Session, checked_before: datetime) -> list[tuple[str, str]]:
-    """(team id, user id) of everyone whose Slack status may hold their pair's check-ins, not read since
-    `checked_before`: active people in an active match, and anyone marked away (to see them come back)."""
+def people_to_watch(*, session: Session, checked_before: datetime, limit: int) -> list[tuple[str, str]]:
+    """(team id, user id) of at most `limit` people whose Slack status may hold their pair's check-ins, not read
+    since `checked_before`: anyone marked away first (to see them come back), then active people in an active
+    match, longest unread first (a read refused now goes first later). Each query orders and stops in the
+    database, so a pass reads `limit` rows whatever the population."""
     stale = or_(col(Participant.status_checked_at).is_(None), col(Participant.status_checked_at) < checked_before)
     fields = (
         col(Participant.team_id),
         col(Participant.slack_user_id),
         col(Participant.away_since),
         col(Participant.status_checked_at),
+    )
+    order = (
+        col(Participant.status_checked_at).asc().nulls_first(),
+        col(Participant.team_id),
+        col(Participant.slack_user_id),
     )
     in_match = (
         select(*fields)
@@ -216,13 +223,14 @@ def people_to_watch(*, session: Session, checked_before: datetime) -> list[tuple
             Participant.status == ParticipantStatus.ACTIVE.value,
             stale,
         )
+        .order_by(*order)
+        .limit(limit)
     )
-    away = select(*fields).where(col(Participant.away_since).is_not(None), stale)
+    away = select(*fields).where(col(Participant.away_since).is_not(None), stale).order_by(*order).limit(limit)
     found: dict[tuple[str, str], tuple[bool, float]] = {}
     for team_id, user_id, away_since, checked_at in [*session.execute(in_match).all(), *session.execute(away).all()]:
-        # Those away first (to see them come back), then the longest unread: a read refused now goes first later.
         found[(str(team_id), str(user_id))] = (away_since is None, checked_at.timestamp() if checked_at else 0.0)
-    return sorted(found, key=lambda key: (found[key], key))
+    return sorted(found, key=lambda key: (found[key], key))[:limit]
 
 
 def active_partners(*, session: Session, team_id: str, user_id: str) -> list[tuple[int, str]]:
