@@ -342,8 +342,8 @@ class _Batch:
                 plan = plan_match(self._state(match, programme), self.now)
                 plans.append((match, programme, plan))
                 match.plan_at = plan.next_at or self.now + timedelta(days=1)
-        # the matches and people were loaded by this session, which tracks their changes: no add() (and its
-        # cascade walk) for each
+        # the matches were loaded by this session, which tracks their changes: no add() (and its cascade walk)
+        # for each; people are plain rows, their questions counted in `asked`
         keys = {(m.team_id, self._key(m, d)) for m, _, plan in plans for d in plan.due if d.kind != "escalate"}
         taken = self._existing(keys)
         for match, programme, plan in plans:
