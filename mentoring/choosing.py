@@ -17,6 +17,7 @@ No Slack here: the listeners in handlers/choosing.py and the job in scheduling/c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,11 +72,20 @@ class Browse:
     refusal: str = ""
 
 
-def choosing_programmes(*, session: Session, team_id: str, user_id: str) -> list[tuple[Participant, Programme]]:
-    """The person's memberships as a mentee of programmes where mentees choose."""
+def choosing_programmes(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    memberships: Sequence[tuple[Participant, Programme]] | None = None,
+) -> list[tuple[Participant, Programme]]:
+    """The person's memberships as a mentee of programmes where mentees choose. `memberships`: all of the
+    person's, when the caller has read them already."""
+    if memberships is None:
+        memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
     return [
         (person, programme)
-        for person, programme in queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
+        for person, programme in memberships
         if programme.matching == CHOOSE
         and person.role == Role.MENTEE.value
         and programme.status in (ProgrammeStatus.ENROLLING.value, ProgrammeStatus.ACTIVE.value)

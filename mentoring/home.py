@@ -118,10 +118,12 @@ def home_of(*, session: Session, team_id: str, user_id: str, access: Access, now
         roadmaps=_roadmaps(session, team_id=team_id, user_id=user_id, found=found),
         contributions=_contributions(session, team_id=team_id, user_id=user_id, memberships=memberships),
         admin=admin,
-        skills=changes_of(session=session, team_id=team_id, user_id=user_id),
+        skills=changes_of(session=session, team_id=team_id, user_id=user_id, memberships=memberships),
         choosing={
             programme.id or 0
-            for person, programme in choosing_programmes(session=session, team_id=team_id, user_id=user_id)
+            for person, programme in choosing_programmes(
+                session=session, team_id=team_id, user_id=user_id, memberships=memberships
+            )
             if person.status == "active" and programme.id not in {m.programme_id for m, _ in found}
         },
         stories_shared=stories.shared_count(session=session, team_id=team_id, user_id=user_id),

@@ -77,7 +77,12 @@ def save_join(
         existing is None or existing.role != Role.MENTOR.value or existing.status in COMEBACK_STATUSES
     )
     participant, created = queries.upsert_participant(
-        session=session, team_id=team_id, programme=programme, slack_user_id=user_id, fields=fields
+        session=session,
+        team_id=team_id,
+        programme=programme,
+        slack_user_id=user_id,
+        fields=fields,
+        existing=existing,
     )
     return Joined(programme=programme, participant_id=participant.id, created=created, became_mentor=became_mentor)
 

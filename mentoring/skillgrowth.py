@@ -155,9 +155,17 @@ class SkillChange:
 STAGE_ORDER = (SkillStage.START.value, SkillStage.PULSE.value, SkillStage.EXIT.value)
 
 
-def changes_of(*, session: Session, team_id: str, user_id: str) -> list[SkillChange]:
-    """The person's own change per skill, in each programme's current cycle (for their App Home)."""
-    memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
+def changes_of(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    memberships: Sequence[tuple[Participant, Programme]] | None = None,
+) -> list[SkillChange]:
+    """The person's own change per skill, in each programme's current cycle (for their App Home). `memberships`:
+    the person's, when the caller has read them already."""
+    if memberships is None:
+        memberships = queries.memberships(session=session, team_id=team_id, slack_user_id=user_id)
     changes: list[SkillChange] = []
     programmes = {p.id: p for _, p in memberships}
     rows = session.exec(

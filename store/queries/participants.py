@@ -40,17 +40,28 @@ def memberships(*, session: Session, team_id: str, slack_user_id: str) -> list[t
 
 
 def upsert_participant(
-    *, session: Session, team_id: str, programme: Programme, slack_user_id: str, fields: dict[str, object]
+    *,
+    session: Session,
+    team_id: str,
+    programme: Programme,
+    slack_user_id: str,
+    fields: dict[str, object],
+    existing: Participant | None = None,
 ) -> tuple[Participant, bool]:
     """Create the person's membership of `programme`, or update it if they joined before.
 
+    `existing`: their membership as the caller read it in this session, if it did (saves reading it again).
     Returns the row and whether it was created. Two submissions racing each other end as one row.
     """
     assert programme.id is not None
     now = utcnow()
     for attempt in range(2):
-        participant = get_participant(
-            session=session, team_id=team_id, programme_id=programme.id, slack_user_id=slack_user_id
+        participant = (
+            existing
+            if existing is not None and attempt == 0
+            else get_participant(
+                session=session, team_id=team_id, programme_id=programme.id, slack_user_id=slack_user_id
+            )
         )
         if participant is not None:
             for name, value in fields.items():
