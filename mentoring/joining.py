@@ -46,13 +46,12 @@ def save_join(
     *, session: Session, team_id: str, user_id: str, programme_id: int | None, answers: JoinAnswers, now: datetime
 ) -> Joined:
     """Create or update the person's membership from the join form."""
-    programme = queries.get_programme(session=session, team_id=team_id, programme_id=programme_id)
+    programme, existing = queries.programme_with_member(
+        session=session, team_id=team_id, programme_id=programme_id, slack_user_id=user_id
+    )
     if programme is None:
         return Joined(errors={"role": "This programme no longer exists. Close this form and run /mentor join again."})
     assert programme.id is not None
-    existing = queries.get_participant(
-        session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id
-    )
     if existing is None and not programme.accepts_joins(now.date()):
         return Joined(errors={"role": f"{programme.name} closed its enrolment while you were filling this in."})
     form, errors = validate_join(

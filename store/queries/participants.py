@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,6 +27,28 @@ def get_participant(*, session: Session, team_id: str, programme_id: int, slack_
             Participant.slack_user_id == slack_user_id,
         )
     ).first()
+
+
+def programme_with_member(
+    *, session: Session, team_id: str, programme_id: int | None, slack_user_id: str
+) -> tuple[Programme | None, Participant | None]:
+    """The workspace's programme with this id and the person's membership of it (None where there is none), in
+    one query: what a submitted join form is checked against."""
+    if programme_id is None:
+        return None, None
+    row = session.exec(
+        select(Programme, Participant)
+        .outerjoin(
+            Participant,
+            and_(
+                col(Participant.programme_id) == col(Programme.id),
+                col(Participant.team_id) == team_id,
+                col(Participant.slack_user_id) == slack_user_id,
+            ),
+        )
+        .where(col(Programme.id) == programme_id, col(Programme.team_id) == team_id)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def memberships(*, session: Session, team_id: str, slack_user_id: str) -> list[tuple[Participant, Programme]]:
