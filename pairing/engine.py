@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations
+from itertools import chain, combinations
 from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from pairing.features import (
     BoolArray,
@@ -43,7 +44,8 @@ SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill 
 MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by skill only
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
-MASK_CELLS = 64_000_000  # up to this many mentees x mentors, the shortlist is de-duplicated with a byte mask
+SHORTLIST_BLOCK = 4096  # mentees whose shortlists are gathered, scored and ranked at once
+RANK_BAND_BITS = 6  # ranking within groups first counts entries in 2**6 bands of value
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
 REPAIR_NEIGHBOURS = 30  # around a peer left alone, the best partners whose pairs are re-solved
 REPAIR_LIMIT = 3000  # largest subproblem handed to the exact blossom solver
@@ -184,6 +186,19 @@ class _Round:
 
     _forbidden: IntArray | None = None
 
+    def forbidden_positions(self, mentees: IntArray, mentors: IntArray) -> IntArray:
+        """Pair-specific exclusions between these mentees and mentors, as sorted keys mentee position x
+        len(mentors) + mentor position."""
+        n = len(self.people)
+        keys = self.forbidden_keys()
+        at_e = np.full(n, -1, dtype=np.int64)
+        at_e[mentees] = np.arange(len(mentees))
+        at_m = np.full(n, -1, dtype=np.int64)
+        at_m[mentors] = np.arange(len(mentors))
+        e, m = at_e[keys // n], at_m[keys % n]
+        ok = (e >= 0) & (m >= 0)
+        return np.sort(e[ok] * len(mentors) + m[ok])
+
     def weights_block(self, rows: IntArray, cols: IntArray, *, rows_are_mentors: bool = False) -> FloatArray:
         """Objective weights (score + priority bonus), -inf where any hard constraint forbids the pair."""
         obj = block_weights(
@@ -296,26 +311,6 @@ def _dense_edges(
     return _dedupe(rows, cols, vals, n_m)
 
 
-def _rank_in_groups(groups: IntArray, vals: FloatArray, n_groups: int) -> IntArray:
-    """Each edge's rank (0 = best) among the edges of its group, by value (to 0.01; ties in any order)."""
-    n = len(groups)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    q = np.rint(vals.astype(np.float64) * 100).astype(np.int64)
-    span = int(q.max() - q.min()) + 1
-    key = groups * span + (q.max() - q)
-    bits = max(1, (n - 1).bit_length())
-    if int(key.max()) < 1 << (62 - bits):
-        # the edge's position packed under its key: a plain sort of integers, about twice as fast as argsort
-        order = np.sort((key << bits) | np.arange(n, dtype=np.int64)) & ((1 << bits) - 1)
-    else:
-        order = np.argsort(key)
-    starts = np.searchsorted(groups[order], np.arange(n_groups))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - starts[groups[order]]
-    return rank
-
-
 def _distinct(keys: IntArray) -> IntArray:
     """The sorted distinct values of an integer array (by sorting: faster here than numpy's hashing)."""
     keys = np.sort(keys)
@@ -339,79 +334,147 @@ def _best_columns(obj: FloatArray, k: int) -> IntArray:
     return np.where(np.isfinite(np.take_along_axis(obj, cols, axis=1)), cols, -1)
 
 
-def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArray, IntArray]:
-    """The plausible (mentee, mentor) pairs, as positions in ``mentees`` and ``mentors``.
+def _top_in_groups(groups: IntArray, q: IntArray, n_groups: int, limit: IntArray) -> BoolArray:
+    """Which entries rank below ``limit[group]`` in their group: highest ``q`` first, ties in index order.
 
-    Mentees are grouped into classes by working window, seniority and meeting mode and place; for each class the
-    hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
-    (shared hours, seniority, the mentor's priority bonus) rank every mentor once. Each mentee then keeps, for each
-    skill it wants, the class's best ``SHORTLIST_PER_KEY`` mentors offering that skill, and the class's best
-    ``SHORTLIST_PER_KEY`` overall, and the same among mentors offering two of its skills, or all of them, at
-    once. Work and memory grow with people x classes, not mentees x mentors.
+    Linear in the entries: they are counted per group in coarse bands of ``q``; a band that fits wholly within its
+    group's limit is kept at once, one beyond it is dropped, and only the band where a limit falls is sorted."""
+    n = len(groups)
+    out = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return out
+    gap = q.max() - q  # 0 for the best entry
+    shift = max(0, int(gap.max()).bit_length() - RANK_BAND_BITS)
+    n_bands = (int(gap.max()) >> shift) + 1
+    cell = groups.astype(np.int64) * n_bands
+    cell += gap >> shift
+    counts = np.bincount(cell, minlength=n_groups * n_bands)
+    ahead = np.cumsum(counts.reshape(n_groups, n_bands), axis=1).ravel()
+    ahead -= counts  # entries of the group in better bands
+    room = limit[groups] - ahead[cell]  # places left in the group when the entry's band starts
+    size = counts[cell]
+    np.greater_equal(room, size, out=out)
+    partial = np.flatnonzero((room > 0) & (room < size))
+    if len(partial):
+        # only the bands where a limit falls: rank their entries exactly (by gap, then index)
+        order = partial[np.lexsort((partial, gap[partial], cell[partial]))]
+        c = cell[order]
+        starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+        out[order[rank < room[order]]] = True
+    return out
+
+
+def _quantised(vals: FloatArray) -> IntArray:
+    """Objective values to 0.01, as integers (the solver's resolution, ties left to the tie-breaker)."""
+    q = vals.astype(np.float64)
+    q *= 100
+    np.rint(q, out=q)
+    return q.astype(np.int64)
+
+
+@dataclass
+class _Shortlist:
+    """Where to look for each mentee's mentors, by keys: every mentor (key 0), those offering one wanted skill, and
+    those offering two, or all, of the mentee's wanted skills at once (2 to MAX_COMBINED_SKILLS of them).
+
+    Mentees are grouped in classes by working window, seniority and meeting mode and place. For each (key, class)
+    the hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
+    (shared hours, seniority, the mentor's priority bonus) rank the key's mentors once; the class's best
+    ``SHORTLIST_PER_KEY`` are kept in ``best`` (mentor positions, -1 for none). A mentee's shortlist is the union
+    of the rows of its keys: work and memory grow with people x classes, not mentees x mentors.
     """
-    f = rd.features
-    score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
-    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
-    keys = (f.window[mentees] * n_levels + f.level[mentees]) * n_meets + f.meet[mentees]
-    order = np.argsort(keys, kind="stable")
-    first = np.ones(len(order), dtype=np.bool_)
-    first[1:] = keys[order][1:] != keys[order][:-1]
-    cls = np.empty(len(keys), dtype=np.int64)
-    cls[order] = np.cumsum(first) - 1
-    reps = mentees[order[first]]
-    proxy = score_table[
-        (f.window[reps] * n_levels + f.level[reps])[:, None], (f.window[mentors] * n_levels + f.level[mentors])[None, :]
-    ]
-    proxy += f.bonus[mentors][None, :]
-    bad = bad_table[
-        (f.window[reps] * n_meets + f.meet[reps])[:, None], (f.window[mentors] * n_meets + f.meet[mentors])[None, :]
-    ]
-    np.copyto(proxy, np.float32(-np.inf), where=bad)
-    del bad
-    rows_l: list[IntArray] = []
-    cols_l: list[IntArray] = []
 
-    def keep(who: IntArray, among: IntArray) -> None:
-        """For the mentees at positions ``who``, their class's best mentors among positions ``among``."""
-        if len(among) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
-            ok = np.isfinite(proxy[cls[who][:, None], among[None, :]])
-            rows_l.append(np.broadcast_to(who[:, None], ok.shape)[ok])
-            cols_l.append(np.broadcast_to(among[None, :], ok.shape)[ok])
-            return
-        classes, inverse = np.unique(cls[who], return_inverse=True)
-        best = _best_columns(proxy[np.ix_(classes, among)], SHORTLIST_PER_KEY)[inverse.ravel()]
-        ok = best >= 0
-        rows_l.append(np.broadcast_to(who[:, None], best.shape)[ok])
-        cols_l.append(among[best[ok]])
+    mentee_class: IntArray  # per mentee position
+    class_part: FloatArray  # class x mentor position: shared hours + seniority, -inf where a class rule forbids
+    best: npt.NDArray[np.int32]  # (key, class) rows x SHORTLIST_PER_KEY mentor positions
+    starts: IntArray  # per mentee position, where its rows of `best` are listed in `rows` (and one past the end)
+    rows: IntArray  # rows of `best`, mentee by mentee
 
-    keep(np.arange(len(mentees), dtype=np.int64), np.arange(len(mentors), dtype=np.int64))
+    @classmethod
+    def build(cls, rd: _Round, mentees: IntArray, mentors: IntArray) -> _Shortlist:
+        f = rd.features
+        score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
+        n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+        keys = (f.window[mentees] * n_levels + f.level[mentees]) * n_meets + f.meet[mentees]
+        classes, first, mentee_class = np.unique(keys, return_index=True, return_inverse=True)
+        reps = mentees[first]
+        class_part = score_table[
+            (f.window[reps] * n_levels + f.level[reps])[:, None],
+            (f.window[mentors] * n_levels + f.level[mentors])[None, :],
+        ]
+        bad = bad_table[
+            (f.window[reps] * n_meets + f.meet[reps])[:, None], (f.window[mentors] * n_meets + f.meet[mentors])[None, :]
+        ]
+        np.copyto(class_part, np.float32(-np.inf), where=bad)
+        del bad
+        proxy = class_part + f.bonus[mentors][None, :] if f.bonus[mentors].any() else class_part
+        mentee_at, key_at, among = _shortlist_keys(f, mentees, mentors)
+        n_classes = len(classes)
+        pair = key_at * n_classes + mentee_class[mentee_at]
+        distinct, rows = np.unique(pair, return_inverse=True)
+        best = np.full((len(distinct), SHORTLIST_PER_KEY), -1, dtype=np.int32)
+        bounds = np.searchsorted(distinct // n_classes, np.arange(len(among) + 1))
+        for key, cols in enumerate(among):
+            lo, hi = int(bounds[key]), int(bounds[key + 1])
+            if lo == hi:
+                continue
+            block = proxy[np.ix_(distinct[lo:hi] % n_classes, cols)]
+            if len(cols) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
+                best[lo:hi, : len(cols)] = np.where(np.isfinite(block), cols[None, :], -1)
+            else:
+                chosen = _best_columns(block, SHORTLIST_PER_KEY)
+                best[lo:hi] = np.where(chosen >= 0, cols[chosen], -1)
+        starts = np.searchsorted(mentee_at, np.arange(len(mentees) + 1))
+        return cls(mentee_class.astype(np.int64), class_part, best, starts, rows.astype(np.int64))
+
+    def block(self, lo: int, hi: int) -> tuple[IntArray, IntArray]:
+        """The distinct shortlisted mentors of mentees lo..hi-1: (mentee - lo, mentor) sorted by mentee, then mentor."""
+        first, last = int(self.starts[lo]), int(self.starts[hi])
+        at = np.arange(first, last, dtype=np.int64)
+        mentee = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(self.starts[lo : hi + 1]))
+        slot = at - self.starts[lo:hi][mentee]
+        width = int(slot.max(initial=-1)) + 1
+        slots = np.full((hi - lo, width, SHORTLIST_PER_KEY), -1, dtype=np.int32)
+        slots[mentee, slot] = self.best[self.rows[first:last]]
+        grid = slots.reshape(hi - lo, width * SHORTLIST_PER_KEY)
+        grid.sort(axis=1)  # short rows: fast, and repeats become neighbours
+        keep = grid >= 0
+        keep[:, 1:] &= grid[:, 1:] != grid[:, :-1]
+        r, c = np.nonzero(keep)
+        return r.astype(np.int64), grid[r, c].astype(np.int64)
+
+
+def _shortlist_keys(f: Features, mentees: IntArray, mentors: IntArray) -> tuple[IntArray, IntArray, list[IntArray]]:
+    """Each mentee's shortlist keys as (mentee position, key) sorted by mentee, and each key's mentor positions.
+
+    Keys are worked out once per distinct set of wanted skills."""
     wants = f.wanted[mentees] > 0
     offers = f.offered[mentors] > 0
-    for skill in range(wants.shape[1]):
-        who, among = np.flatnonzero(wants[:, skill]), np.flatnonzero(offers[:, skill])
-        if len(who) and len(among):
-            keep(who, among)
-    # mentors who offer several of the skills a mentee wants score higher: two by two, and all of them together
-    combos: dict[tuple[int, ...], list[int]] = {}
-    for i, wanted in enumerate(f.wanted_sets(mentees)):
+    _, first, set_of = np.unique(f.wanted_set[mentees], return_index=True, return_inverse=True)
+    index: dict[tuple[int, ...], int] = {(): 0}
+    among: list[IntArray] = [np.arange(len(mentors), dtype=np.int64)]
+    per_set: list[list[int]] = []
+    for rep in first.tolist():
+        wanted = tuple(np.flatnonzero(wants[rep]).tolist())
+        keys: list[tuple[int, ...]] = [(s,) for s in wanted]
         if 2 <= len(wanted) <= MAX_COMBINED_SKILLS:
-            for key in {*combinations(wanted, 2), wanted}:
-                combos.setdefault(key, []).append(i)
-    for key, members in combos.items():
-        among = np.flatnonzero(offers[:, list(key)].all(axis=1))
-        if len(among):
-            keep(np.array(members, dtype=np.int64), among)
-    n_m = len(mentors)
-    if len(mentees) * n_m <= MASK_CELLS:
-        # a byte per (mentee, mentor) marks the kept pairs: reading the marks back gives them distinct and sorted,
-        # without sorting the several million (with repeats) the keys produced
-        marks = np.zeros(len(mentees) * n_m, dtype=np.bool_)
-        for r, c in zip(rows_l, cols_l, strict=True):
-            marks[r * n_m + c] = True
-        unique = np.flatnonzero(marks)
-    else:
-        unique = _distinct(np.concatenate(rows_l) * n_m + np.concatenate(cols_l))
-    return unique // n_m, unique % n_m
+            keys += sorted({*combinations(wanted, 2), wanted})
+        ids = [0]
+        for key in keys:
+            if key not in index:
+                index[key] = len(among)
+                among.append(np.flatnonzero(offers[:, list(key)].all(axis=1)))
+            if len(among[index[key]]):
+                ids.append(index[key])
+        per_set.append(ids)
+    counts = np.array([len(ids) for ids in per_set], dtype=np.int64)
+    flat = np.array(list(chain.from_iterable(per_set)), dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    n_keys = counts[set_of]
+    mentee_at = np.repeat(np.arange(len(mentees), dtype=np.int64), n_keys)
+    within = np.arange(len(mentee_at), dtype=np.int64) - np.repeat(np.cumsum(n_keys) - n_keys, n_keys)
+    return mentee_at, flat[offsets[set_of[mentee_at]] + within], among
 
 
 def _candidate_edges(
@@ -422,13 +485,34 @@ def _candidate_edges(
     if rd.exhaustive:
         return _dense_edges(rd, mentees, mentors, caps)
     n_e, n_m = len(mentees), len(mentors)
-    rows, cols = _shortlist(rd, mentees, mentors)
-    vals = rd.pair_weights(mentees[rows], mentors[cols])
-    ok = np.isfinite(vals)
-    rows, cols, vals = rows[ok], cols[ok], vals[ok]
+    shortlist = _Shortlist.build(rd, mentees, mentors)
+    blocked = rd.forbidden_positions(mentees, mentors)
+    parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray]] = []
+    for lo in range(0, n_e, SHORTLIST_BLOCK):
+        hi = min(n_e, lo + SHORTLIST_BLOCK)
+        r, c = shortlist.block(lo, hi)
+        vals = mentoring_pair_weights(
+            rd.features,
+            mentees[r + lo],
+            mentors[c],
+            weights=rd.weights,
+            rules=rd.rules,
+            class_part=shortlist.class_part[shortlist.mentee_class[r + lo], c],
+        )
+        # pair-specific exclusions (past pairs, rather-nots, reporting lines) of these mentees
+        found = (r + lo) * n_m + c
+        ours = blocked[np.searchsorted(blocked, lo * n_m) : np.searchsorted(blocked, hi * n_m)]
+        at = np.minimum(np.searchsorted(found, ours), max(0, len(found) - 1))
+        vals[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
+        ok = np.isfinite(vals)
+        r, c, vals = r[ok], c[ok], vals[ok]
+        q = _quantised(vals)
+        best = _top_in_groups(r, q, hi - lo, np.full(hi - lo, MENTEE_TOP_K, dtype=np.int64))
+        parts.append((r + lo, c, vals, q, best))
+    rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    del parts
     rd.notes.append(f"shortlist: {len(rows)} allowed pairs scored of {n_e * n_m}")
-    per_col = MENTOR_TOP_PER_SLOT * caps + 2
-    keep = (_rank_in_groups(rows, vals, n_e) < MENTEE_TOP_K) | (_rank_in_groups(cols, vals, n_m) < per_col[cols])
+    keep |= _top_in_groups(cols, q, n_m, MENTOR_TOP_PER_SLOT * caps + 2)
     return rows[keep], cols[keep], vals[keep]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import chain
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -293,33 +295,69 @@ def _classes(keys: Sequence[object]) -> tuple[IntArray, list[object]]:
     return ids, list(index)
 
 
+def _derived_classes(keys: Sequence[object], derive: Callable[[Any], object]) -> tuple[IntArray, list[object]]:
+    """`_classes` of ``derive(key)`` for each key, calling ``derive`` once per distinct key (people share most)."""
+    raw, distinct = _classes(keys)
+    ids, classes = _classes([derive(k) for k in distinct])
+    return ids[raw], classes
+
+
+def _named_classes(names: Sequence[str]) -> IntArray:
+    """Class ids of names compared stripped and casefolded, in order of first appearance; -1 for a blank name."""
+    ids, classes = _derived_classes(names, lambda name: name.strip().casefold())
+    known = np.array([bool(c) for c in classes], dtype=np.bool_)
+    renumber = np.where(known, np.cumsum(known) - 1, -1)
+    return renumber[ids] if len(classes) else ids
+
+
+def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Offered and wanted skills as 0/1 matrices over one vocabulary, and an id per distinct wanted set.
+
+    Columns come in order of first appearance (a person's offered skills before their wanted ones), each distinct
+    set is read once."""
+    n = len(people)
+    offered_id, offered_sets = _classes([c.skills_offered for c in people])
+    wanted_id, wanted_sets = _classes([c.skills_wanted for c in people])
+    first: list[tuple[int, int, frozenset[str]]] = []
+    for kind, ids, sets in ((0, offered_id, offered_sets), (1, wanted_id, wanted_sets)):
+        at = np.full(len(sets), n, dtype=np.int64)
+        at[ids[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the first person with each set
+        first.extend((int(p), kind, s) for p, s in zip(at.tolist(), sets, strict=True))  # type: ignore[misc]
+    skills: dict[str, int] = {}
+    for _, _, skill_set in sorted(first, key=lambda x: (x[0], x[1])):
+        for key in _norm_skills(skill_set):
+            skills.setdefault(key, len(skills))
+    matrices = []
+    for ids, sets in ((offered_id, offered_sets), (wanted_id, wanted_sets)):
+        cols = [[skills[key] for key in _norm_skills(s)] for s in sets]
+        rows = np.repeat(np.arange(len(sets)), np.array([len(c) for c in cols], dtype=np.int64))
+        table = _one_hot(rows, list(chain.from_iterable(cols)), len(sets), len(skills))
+        matrices.append(table[ids])
+    return matrices[0], matrices[1], wanted_id
+
+
+def _one_hot(rows: IntArray, cols: list[int], n_rows: int, width: int) -> FloatArray:
+    matrix = np.zeros((n_rows, max(1, width)), dtype=np.float32)
+    matrix[rows, np.array(cols, dtype=np.int64)] = 1
+    return matrix
+
+
 class Features:
     """Numeric arrays for a list of people, all sharing one vocabulary so rows and columns can be scored in blocks.
 
     Criteria that depend on few distinct values (working windows, meeting mode and place, seniority) are looked up
-    in small class x class tables instead of being recomputed for every pair.
+    in small class x class tables instead of being recomputed for every pair. Building them works once per distinct
+    value (skill set, window, title, place), not once per person.
     """
 
     def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
         n = len(people)
-        skills: dict[str, int] = {}
+        self.offered, self.wanted, self.wanted_set = _skill_matrices(people)
+        tokens = [goal_tokens(c.goals) for c in people]
         vocab: dict[str, int] = {}
-        cells: dict[str, tuple[list[int], list[int]]] = {"offered": ([], []), "wanted": ([], []), "goals": ([], [])}
-        (off_r, off_c), (want_r, want_c), (goal_r, goal_c) = cells["offered"], cells["wanted"], cells["goals"]
-        for i, c in enumerate(people):
-            for keys, index, r, col in (
-                (_norm_skills(c.skills_offered), skills, off_r, off_c),
-                (_norm_skills(c.skills_wanted), skills, want_r, want_c),
-                (goal_tokens(c.goals), vocab, goal_r, goal_c),
-            ):
-                if keys:
-                    r.extend([i] * len(keys))
-                    col.extend([index.setdefault(key, len(index)) for key in keys])
-        self.offered = np.zeros((n, max(1, len(skills))), dtype=np.float32)
-        self.wanted = np.zeros_like(self.offered)
-        self.goals = np.zeros((n, max(1, len(vocab))), dtype=np.float32)
-        for name, matrix in (("offered", self.offered), ("wanted", self.wanted), ("goals", self.goals)):
-            matrix[cells[name][0], cells[name][1]] = 1
+        goal_cols = [vocab.setdefault(t, len(vocab)) for t in chain.from_iterable(tokens)]
+        goal_rows = np.repeat(np.arange(n), np.array([len(t) for t in tokens], dtype=np.int64))
+        self.goals = _one_hot(goal_rows, goal_cols, n, len(vocab))
         self.n_wanted = self.wanted.sum(axis=1)
         self.n_goals = self.goals.sum(axis=1)
         # the same sets as bitsets, to score chosen pairs without a matrix product
@@ -327,7 +365,9 @@ class Features:
         self.wanted_bits = _bits(self.wanted)
         self.goal_bits = _bits(self.goals)
         # working windows
-        self.window, windows = _classes([work_window_utc(c) for c in people])
+        self.window, windows = _derived_classes(
+            [(c.work_start, c.work_end, c.timezone) for c in people], lambda k: _window(*k)
+        )
         starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
         durations = np.array([w[1] for w in windows], dtype=np.float32)  # type: ignore[index]
         self.overlap_table = _overlap(starts[:, None], durations[:, None], starts[None, :], durations[None, :])
@@ -335,27 +375,14 @@ class Features:
         self.tz_table = np.minimum(
             np.divide(self.overlap_table, shortest, out=np.zeros_like(self.overlap_table), where=shortest > 0), 1.0
         ).astype(np.float32)
-        # departments
-        depts: dict[str, int] = {}
-        self.dept = np.array(
-            [
-                depts.setdefault(c.department.strip().casefold(), len(depts)) if c.department.strip() else -1
-                for c in people
-            ],
-            dtype=np.int64,
-        )
+        # departments and offices
+        self.dept = _named_classes([c.department for c in people])
         self.dept_known = self.dept >= 0
-        offices: dict[str, int] = {}
-        self.office = np.array(
-            [
-                offices.setdefault(c.location.strip().casefold(), len(offices)) if c.location.strip() else -1
-                for c in people
-            ],
-            dtype=np.int64,
-        )
+        self.office = _named_classes([c.location for c in people])
         # seniority: level + 1 in 0..9, 0 = unknown
-        levels = [seniority_level(c.title) for c in people]
-        self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)
+        title_ids, titles = _classes([c.title for c in people])
+        levels = [seniority_level(t) for t in titles]
+        self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)[title_ids]
         lv = np.arange(10)
         hi, lo = lv[:, None], lv[None, :]
         unknown = (hi == 0) | (lo == 0)
@@ -363,10 +390,13 @@ class Features:
         gap = np.abs(hi - lo)
         self.sen_peer_table = np.where(unknown, 0.5, np.where(gap <= 1, 1.0, np.where(gap == 2, 0.5, 0.0)))
         # meeting mode and place
-        self.meet, meets = _classes([(c.meeting_mode, c.location.strip().casefold()) for c in people])
+        self.meet, meets = _derived_classes(
+            [(c.meeting_mode, c.location) for c in people], lambda k: (k[0], k[1].strip().casefold())
+        )
         ok = [[_meet_ok(x, y) for y in meets] for x in meets]  # type: ignore[arg-type]
         self.meet_bad: BoolArray = ~np.array(ok, dtype=np.bool_).reshape(len(meets), len(meets))
-        self.bonus = np.array([missed_bonus * c.missed_rounds for c in people], dtype=np.float32)
+        missed = np.array([c.missed_rounds for c in people], dtype=np.float64)
+        self.bonus = (missed_bonus * missed).astype(np.float32)
         self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
 
     def wanted_sets(self, people: IntArray) -> list[tuple[int, ...]]:
@@ -491,30 +521,60 @@ PAIR_CHUNK = 262_144  # pairs scored at once: bounds the bitset temporaries
 
 
 def mentoring_pair_weights(
-    f: Features, mentees: IntArray, mentors: IntArray, *, weights: Weights, rules: Rules
+    f: Features,
+    mentees: IntArray,
+    mentors: IntArray,
+    *,
+    weights: Weights,
+    rules: Rules,
+    class_part: FloatArray | None = None,
 ) -> FloatArray:
     """:func:`block_weights` in mentoring for chosen (mentee, mentor) pairs instead of a whole block: the same
-    objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise."""
+    objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise.
+
+    ``class_part``, when given, is each pair's part that depends only on classes (shared hours and seniority, -inf
+    where meeting mode or shared hours forbid the pair), looked up by the caller."""
     out = np.empty(len(mentees), dtype=np.float32)
     for lo in range(0, len(mentees), PAIR_CHUNK):
-        out[lo : lo + PAIR_CHUNK] = _mentoring_pairs(
-            f, mentees[lo : lo + PAIR_CHUNK], mentors[lo : lo + PAIR_CHUNK], weights=weights, rules=rules
+        part = slice(lo, lo + PAIR_CHUNK)
+        out[part] = _mentoring_pairs(
+            f,
+            mentees[part],
+            mentors[part],
+            weights=weights,
+            rules=rules,
+            class_part=None if class_part is None else class_part[part],
         )
     return out
 
 
-def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules) -> FloatArray:
+def _common_at(bits_a: npt.NDArray[np.uint64], a: IntArray, bits_b: npt.NDArray[np.uint64], b: IntArray) -> FloatArray:
+    """:func:`_common` of rows ``a`` of ``bits_a`` and rows ``b`` of ``bits_b``."""
+    if bits_a.shape[1] == 1:  # up to 64 distinct values: one word, no reduction over words
+        return np.bitwise_count(bits_a[a, 0] & bits_b[b, 0]).astype(np.float32)
+    return _common(bits_a[a], bits_b[b])
+
+
+def _mentoring_pairs(
+    f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules, class_part: FloatArray | None
+) -> FloatArray:
     total = weights.total or 1.0
     norm = ((100.0 * weights.skills / total) / np.maximum(f.n_wanted[e], 1)).astype(np.float32)
-    score = _common(f.wanted_bits[e], f.offered_bits[m]) * norm
+    score = _common_at(f.wanted_bits, e, f.offered_bits, m)
+    score *= norm
     if weights.goals:
-        inter = _common(f.goal_bits[e], f.goal_bits[m])
+        inter = _common_at(f.goal_bits, e, f.goal_bits, m)
         union = f.n_goals[e] + f.n_goals[m] - inter
         np.maximum(union, 1, out=union)
-        score += inter * np.float32(100.0 * weights.goals / total) / union
-    score_table, bad_table = f.class_tables(weights, rules, "mentoring", False)
-    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
-    score += score_table[f.window[e] * n_levels + f.level[e], f.window[m] * n_levels + f.level[m]]
+        inter *= np.float32(100.0 * weights.goals / total)
+        inter /= union
+        score += inter
+    if class_part is None:
+        score_table, bad_table = f.class_tables(weights, rules, "mentoring", False)
+        n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+        score += score_table[f.window[e] * n_levels + f.level[e], f.window[m] * n_levels + f.level[m]]
+    else:
+        score += class_part
     if weights.cross_department:
         differ = (f.dept[e] != f.dept[m]) & f.dept_known[e] & f.dept_known[m]
         score += np.float32(100.0 * weights.cross_department / total) * differ
@@ -524,6 +584,7 @@ def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights,
             score += np.float32(100.0 * weight / total) * same
     if f.bonus.any():
         score += f.bonus[e] + f.bonus[m]
-    bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
-    np.copyto(score, np.float32(-np.inf), where=bad)
+    if class_part is None:
+        bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
+        np.copyto(score, np.float32(-np.inf), where=bad)
     return score
