@@ -7,8 +7,10 @@ reset it to 0 for everyone matched (the engine then gives them priority through 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, combinations
@@ -27,6 +29,7 @@ from pairing.features import (
     forbidden_pairs,
     goal_tokens,
     meeting_compatible,
+    mentoring_explanations,
     mentoring_pair_weights,
     overlap_hours,
     pair_components,
@@ -155,6 +158,7 @@ class _Round:
     rules: Rules
     mode: Mode
     rng: np.random.Generator
+    seed: int
     past_forbidden: dict[int, set[int]]
     private_forbidden: dict[int, set[int]]
     notes: list[str] = field(default_factory=list)
@@ -344,9 +348,10 @@ def _top_in_groups(groups: IntArray, q: IntArray, n_groups: int, limit: IntArray
     if n == 0:
         return out
     gap = q.max() - q  # 0 for the best entry
-    shift = max(0, int(gap.max()).bit_length() - RANK_BAND_BITS)
+    bits = min(RANK_BAND_BITS, max(2, (n // max(1, n_groups)).bit_length()))  # about as many bands as entries
+    shift = max(0, int(gap.max()).bit_length() - bits)
     n_bands = (int(gap.max()) >> shift) + 1
-    cell = groups.astype(np.int64) * n_bands
+    cell = groups * n_bands
     cell += gap >> shift
     counts = np.bincount(cell, minlength=n_groups * n_bands)
     ahead = np.cumsum(counts.reshape(n_groups, n_bands), axis=1).ravel()
@@ -487,7 +492,9 @@ def _candidate_edges(
     n_e, n_m = len(mentees), len(mentors)
     shortlist = _Shortlist.build(rd, mentees, mentors)
     blocked = rd.forbidden_positions(mentees, mentors)
+    per_col = MENTOR_TOP_PER_SLOT * caps + 2
     parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray]] = []
+    scored = 0
     for lo in range(0, n_e, SHORTLIST_BLOCK):
         hi = min(n_e, lo + SHORTLIST_BLOCK)
         r, c = shortlist.block(lo, hi)
@@ -506,13 +513,16 @@ def _candidate_edges(
         vals[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
         ok = np.isfinite(vals)
         r, c, vals = r[ok], c[ok], vals[ok]
+        scored += len(vals)
         q = _quantised(vals)
         best = _top_in_groups(r, q, hi - lo, np.full(hi - lo, MENTEE_TOP_K, dtype=np.int64))
-        parts.append((r + lo, c, vals, q, best))
+        # a pair outside its mentor's best among these mentees is outside its mentor's best among all of them
+        kept = best | _top_in_groups(c, q, n_m, per_col)
+        parts.append((r[kept] + lo, c[kept], vals[kept], q[kept], best[kept]))
     rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))
     del parts
-    rd.notes.append(f"shortlist: {len(rows)} allowed pairs scored of {n_e * n_m}")
-    keep |= _top_in_groups(cols, q, n_m, MENTOR_TOP_PER_SLOT * caps + 2)
+    rd.notes.append(f"shortlist: {scored} allowed pairs scored of {n_e * n_m}")
+    keep |= _top_in_groups(cols, q, n_m, per_col)
     return rows[keep], cols[keep], vals[keep]
 
 
@@ -978,6 +988,7 @@ def _prepare(
         rules=rules,
         mode=mode,
         rng=rng,
+        seed=seed,
         past_forbidden=past_f,
         private_forbidden=private_f,
     )
@@ -1042,9 +1053,28 @@ def match(
     wrong = sorted(c.id for c in candidates if c.role not in expected)
     if wrong:
         raise ValueError(f"{mode} takes roles {', '.join(sorted(expected))}; not: {', '.join(wrong[:5])}")
-    rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
-    rd.exhaustive = exhaustive
-    people = rd.people
+    with _no_collection_pauses():
+        rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
+        rd.exhaustive = exhaustive
+        return _match(rd)
+
+
+@contextmanager
+def _no_collection_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a round is worked out. A round allocates a few small objects
+    per person (results, reasons, the lookups behind them) and no reference cycles, yet enough of them to set off
+    full collections, each walking every object the process holds: 0.1-0.2 s apiece at 30,000 people."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match(rd: _Round) -> MatchResult:
+    people, mode, weights, rules, seed = rd.people, rd.mode, rd.weights, rd.rules, rd.seed
     groups: list[list[int]]
     if mode == "mentoring":
         groups = [list(p) for p in _solve_mentoring(rd)]
@@ -1052,11 +1082,16 @@ def match(
         groups = [list(p) for p in _solve_peer_pairs(rd)]
     else:
         groups = _solve_circles(rd)
-    matches: list[Pairing] = []
+    if mode == "mentoring":
+        explained = mentoring_explanations(people, ((g[0], g[1]) for g in groups), weights)
+        matches = [
+            Pairing((people[g[0]].id, people[g[1]].id), score, reasons)
+            for g, (score, reasons) in zip(groups, explained, strict=True)
+        ]
+    else:
+        matches = [_make_match(rd, g) for g in groups]
     objective = 0.0
-    for g in groups:
-        m = _make_match(rd, g)
-        matches.append(m)
+    for g, m in zip(groups, matches, strict=True):
         objective += m.score + rules.priority_bonus * sum(people[i].missed_rounds for i in g)
     matched = {i for g in groups for i in g}
     unmatched = _explain_unmatched(rd, matched)
@@ -1074,10 +1109,6 @@ def match(
 
 def _make_match(rd: _Round, group: list[int]) -> Pairing:
     people = [rd.people[i] for i in group]
-    if rd.mode == "mentoring":
-        mentor, mentee = people
-        score, reasons = score_pair(mentor, mentee, weights=rd.weights, mode="mentoring")
-        return Pairing((mentor.id, mentee.id), score, reasons)
     people.sort(key=lambda c: c.id)
     if len(people) == 2:
         score, reasons = score_pair(people[0], people[1], weights=rd.weights, mode=rd.mode)

@@ -208,6 +208,83 @@ def pair_components(
     return f, reasons
 
 
+def _profile(c: Candidate) -> tuple[Any, ...]:
+    """What explaining a mentoring pair reads of one person, read once however many pairs they are in."""
+    department = c.department.strip()
+    location = c.location.strip()
+    return (
+        c.id,
+        _norm_skills(c.skills_offered),
+        _norm_skills(c.skills_wanted),
+        goal_tokens(c.goals),
+        work_window_utc(c),
+        bool(c.timezone),
+        bool(c.department),
+        department,
+        department.casefold(),
+        location,
+        location.casefold(),
+        c.meeting_mode == "in_person",
+        seniority_level(c.title),
+        c.title,
+    )
+
+
+def mentoring_explanations(
+    people: Sequence[Candidate], pairs: Iterable[tuple[int, int]], weights: Weights
+) -> list[tuple[float, tuple[str, ...]]]:
+    """:func:`pair_components` and :func:`weighted_score` of many (mentor, mentee) pairs in mentoring, as
+    ``score_pair`` rounds and words them: the same scores and reasons, with each person read once."""
+    profiles: dict[int, tuple[Any, ...]] = {}
+    w = weights
+    total = w.total
+    out: list[tuple[float, tuple[str, ...]]] = []
+    for mentor, mentee in pairs:
+        a = profiles.get(mentor) or profiles.setdefault(mentor, _profile(people[mentor]))
+        b = profiles.get(mentee) or profiles.setdefault(mentee, _profile(people[mentee]))
+        a_id, oa, _, ga, window_a, tz_a, given_a, dept_a, fold_a, loc_a, office_a, in_person_a, la, title_a = a
+        b_id, _, wb, gb, window_b, tz_b, given_b, _, fold_b, _, office_b, in_person_b, lb, title_b = b
+        reasons: list[str] = []
+        taught = sorted(oa.keys() & wb.keys())
+        skills = len(taught) / max(1, len(wb))
+        if taught:
+            reasons.append(f"{a_id} offers {_join([wb[s] for s in taught])}, which {b_id} wants to grow")
+        inter = ga & gb
+        union = len(ga) + len(gb) - len(inter)
+        goals = len(inter) / union if union else 0.0
+        if inter:
+            reasons.append(f"similar goals: {', '.join(sorted(inter)[:4])}")
+        hours = _window_overlap(window_a, window_b)
+        shortest = min(window_a[1], window_b[1])
+        timezone = min(1.0, hours / shortest) if shortest > 0 else 0.0
+        if tz_a and tz_b and hours > 0:
+            reasons.append(f"{_fmt_hours(hours)} h of shared working hours")
+        differ = given_a and given_b and fold_a != fold_b
+        if differ and w.cross_department > 0:
+            reasons.append(f"different departments ({people[mentor].department}, {people[mentee].department})")
+        same_dept = bool(dept_a) and fold_a == fold_b
+        if same_dept and w.same_department > 0:
+            reasons.append(f"same department ({dept_a})")
+        same_office = bool(loc_a) and office_a == office_b
+        if same_office and (w.same_office > 0 or in_person_a or in_person_b):
+            reasons.append(f"same office ({loc_a})")
+        if la is None or lb is None:
+            seniority = 0.5
+        else:
+            seniority = 1.0 if la > lb else 0.5 if la == lb else 0.0
+            if la > lb and w.seniority > 0:
+                reasons.append(f"{a_id} ({title_a}) is more senior than {b_id} ({title_b})")
+        # the order of weighted_score's sum, for the same float
+        s = w.skills * skills + w.goals * goals
+        s += w.timezone * timezone
+        s += w.cross_department * (1.0 if differ else 0.0)
+        s += w.same_department * (1.0 if same_dept else 0.0)
+        s += w.same_office * (1.0 if same_office else 0.0)
+        s += w.seniority * seniority
+        out.append((round(100.0 * s / total, 2) if total > 0 else 0.0, tuple(reasons)))
+    return out
+
+
 def weighted_score(f: Mapping[str, float], weights: Weights) -> float:
     total = weights.total
     if total <= 0:
