@@ -48,6 +48,7 @@ MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by 
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
 SHORTLIST_BLOCK = 4096  # mentees whose shortlists are gathered, scored and ranked at once
+SELECT_CELLS = 1 << 20  # classes x mentors searched at once for each key's best
 RANK_BAND_BITS = 6  # ranking within groups first counts entries in 2**6 bands of value
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
 REPAIR_NEIGHBOURS = 30  # around a peer left alone, the best partners whose pairs are re-solved
@@ -326,18 +327,6 @@ def _distinct(keys: IntArray) -> IntArray:
     return keys[keep]
 
 
-def _best_columns(obj: FloatArray, k: int) -> IntArray:
-    """Each row's k best finite columns (-1 where a row has fewer)."""
-    k = min(k, obj.shape[1])
-    if k == 0:
-        return np.full((obj.shape[0], 0), -1, dtype=np.int64)
-    if k < obj.shape[1]:
-        cols = np.argpartition(-obj, k - 1, axis=1)[:, :k].astype(np.int64)
-    else:
-        cols = np.broadcast_to(np.arange(k, dtype=np.int64), obj.shape).copy()
-    return np.where(np.isfinite(np.take_along_axis(obj, cols, axis=1)), cols, -1)
-
-
 def _top_in_groups(groups: IntArray, q: IntArray, n_groups: int, limit: IntArray) -> BoolArray:
     """Which entries rank below ``limit[group]`` in their group: highest ``q`` first, ties in index order.
 
@@ -413,7 +402,10 @@ class _Shortlist:
         ]
         np.copyto(class_part, np.float32(-np.inf), where=bad)
         del bad
-        proxy = class_part + f.bonus[mentors][None, :] if f.bonus[mentors].any() else class_part
+        # the class-level score with the mentor's bonus, negated once: the best are the smallest
+        cost = np.negative(class_part)
+        if f.bonus[mentors].any():
+            cost -= f.bonus[mentors][None, :]
         mentee_at, key_at, among = _shortlist_keys(f, mentees, mentors)
         n_classes = len(classes)
         pair = key_at * n_classes + mentee_class[mentee_at]
@@ -424,12 +416,17 @@ class _Shortlist:
             lo, hi = int(bounds[key]), int(bounds[key + 1])
             if lo == hi:
                 continue
-            block = proxy[np.ix_(distinct[lo:hi] % n_classes, cols)]
+            of = distinct[lo:hi] % n_classes
             if len(cols) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
-                best[lo:hi, : len(cols)] = np.where(np.isfinite(block), cols[None, :], -1)
-            else:
-                chosen = _best_columns(block, SHORTLIST_PER_KEY)
-                best[lo:hi] = np.where(chosen >= 0, cols[chosen], -1)
+                best[lo:hi, : len(cols)] = np.where(np.isfinite(cost[np.ix_(of, cols)]), cols[None, :], -1)
+                continue
+            # a few classes at a time: the temporaries stay small enough to be reused rather than mapped afresh
+            step = max(1, SELECT_CELLS // len(cols))
+            for at in range(0, len(of), step):
+                block = np.take(cost[of[at : at + step]], cols, axis=1)
+                chosen = np.argpartition(block, SHORTLIST_PER_KEY - 1, axis=1)[:, :SHORTLIST_PER_KEY]
+                allowed = np.isfinite(np.take_along_axis(block, chosen, axis=1))
+                best[lo + at : lo + at + len(block)] = np.where(allowed, cols[chosen], -1)
         starts = np.searchsorted(mentee_at, np.arange(len(mentees) + 1))
         return cls(mentee_class.astype(np.int64), class_part, best, starts, rows.astype(np.int64))
 
@@ -456,7 +453,7 @@ def _shortlist_keys(f: Features, mentees: IntArray, mentors: IntArray) -> tuple[
     Keys are worked out once per distinct set of wanted skills."""
     wants = f.wanted[mentees] > 0
     offers = f.offered[mentors] > 0
-    _, first, set_of = np.unique(f.wanted_set[mentees], return_index=True, return_inverse=True)
+    _, first, set_of = np.unique(f.wanted_sets.ids[mentees], return_index=True, return_inverse=True)
     index: dict[tuple[int, ...], int] = {(): 0}
     among: list[IntArray] = [np.arange(len(mentors), dtype=np.int64)]
     per_set: list[list[int]] = []
@@ -1083,7 +1080,8 @@ def _match(rd: _Round) -> MatchResult:
     else:
         groups = _solve_circles(rd)
     if mode == "mentoring":
-        explained = mentoring_explanations(people, ((g[0], g[1]) for g in groups), weights)
+        pairs = np.array(groups, dtype=np.int64).reshape(-1, 2)
+        explained = mentoring_explanations(rd.features, people, pairs[:, 0], pairs[:, 1], weights)
         matches = [
             Pairing((people[g[0]].id, people[g[1]].id), score, reasons)
             for g, (score, reasons) in zip(groups, explained, strict=True)

@@ -208,83 +208,6 @@ def pair_components(
     return f, reasons
 
 
-def _profile(c: Candidate) -> tuple[Any, ...]:
-    """What explaining a mentoring pair reads of one person, read once however many pairs they are in."""
-    department = c.department.strip()
-    location = c.location.strip()
-    return (
-        c.id,
-        _norm_skills(c.skills_offered),
-        _norm_skills(c.skills_wanted),
-        goal_tokens(c.goals),
-        work_window_utc(c),
-        bool(c.timezone),
-        bool(c.department),
-        department,
-        department.casefold(),
-        location,
-        location.casefold(),
-        c.meeting_mode == "in_person",
-        seniority_level(c.title),
-        c.title,
-    )
-
-
-def mentoring_explanations(
-    people: Sequence[Candidate], pairs: Iterable[tuple[int, int]], weights: Weights
-) -> list[tuple[float, tuple[str, ...]]]:
-    """:func:`pair_components` and :func:`weighted_score` of many (mentor, mentee) pairs in mentoring, as
-    ``score_pair`` rounds and words them: the same scores and reasons, with each person read once."""
-    profiles: dict[int, tuple[Any, ...]] = {}
-    w = weights
-    total = w.total
-    out: list[tuple[float, tuple[str, ...]]] = []
-    for mentor, mentee in pairs:
-        a = profiles.get(mentor) or profiles.setdefault(mentor, _profile(people[mentor]))
-        b = profiles.get(mentee) or profiles.setdefault(mentee, _profile(people[mentee]))
-        a_id, oa, _, ga, window_a, tz_a, given_a, dept_a, fold_a, loc_a, office_a, in_person_a, la, title_a = a
-        b_id, _, wb, gb, window_b, tz_b, given_b, _, fold_b, _, office_b, in_person_b, lb, title_b = b
-        reasons: list[str] = []
-        taught = sorted(oa.keys() & wb.keys())
-        skills = len(taught) / max(1, len(wb))
-        if taught:
-            reasons.append(f"{a_id} offers {_join([wb[s] for s in taught])}, which {b_id} wants to grow")
-        inter = ga & gb
-        union = len(ga) + len(gb) - len(inter)
-        goals = len(inter) / union if union else 0.0
-        if inter:
-            reasons.append(f"similar goals: {', '.join(sorted(inter)[:4])}")
-        hours = _window_overlap(window_a, window_b)
-        shortest = min(window_a[1], window_b[1])
-        timezone = min(1.0, hours / shortest) if shortest > 0 else 0.0
-        if tz_a and tz_b and hours > 0:
-            reasons.append(f"{_fmt_hours(hours)} h of shared working hours")
-        differ = given_a and given_b and fold_a != fold_b
-        if differ and w.cross_department > 0:
-            reasons.append(f"different departments ({people[mentor].department}, {people[mentee].department})")
-        same_dept = bool(dept_a) and fold_a == fold_b
-        if same_dept and w.same_department > 0:
-            reasons.append(f"same department ({dept_a})")
-        same_office = bool(loc_a) and office_a == office_b
-        if same_office and (w.same_office > 0 or in_person_a or in_person_b):
-            reasons.append(f"same office ({loc_a})")
-        if la is None or lb is None:
-            seniority = 0.5
-        else:
-            seniority = 1.0 if la > lb else 0.5 if la == lb else 0.0
-            if la > lb and w.seniority > 0:
-                reasons.append(f"{a_id} ({title_a}) is more senior than {b_id} ({title_b})")
-        # the order of weighted_score's sum, for the same float
-        s = w.skills * skills + w.goals * goals
-        s += w.timezone * timezone
-        s += w.cross_department * (1.0 if differ else 0.0)
-        s += w.same_department * (1.0 if same_dept else 0.0)
-        s += w.same_office * (1.0 if same_office else 0.0)
-        s += w.seniority * seniority
-        out.append((round(100.0 * s / total, 2) if total > 0 else 0.0, tuple(reasons)))
-    return out
-
-
 def weighted_score(f: Mapping[str, float], weights: Weights) -> float:
     total = weights.total
     if total <= 0:
@@ -379,16 +302,26 @@ def _derived_classes(keys: Sequence[object], derive: Callable[[Any], object]) ->
     return ids[raw], classes
 
 
-def _named_classes(names: Sequence[str]) -> IntArray:
-    """Class ids of names compared stripped and casefolded, in order of first appearance; -1 for a blank name."""
-    ids, classes = _derived_classes(names, lambda name: name.strip().casefold())
+@dataclass(frozen=True)
+class Labels:
+    """One attribute of each person as an id into its distinct values: for wording explanations, read once."""
+
+    ids: IntArray
+    values: list[Any]
+
+
+def _named_classes(names: Sequence[str]) -> tuple[IntArray, Labels]:
+    """Class ids of names compared stripped and casefolded, in order of first appearance (-1 for a blank name),
+    and the names as given."""
+    raw, distinct = _classes(names)
+    ids, classes = _classes([str(name).strip().casefold() for name in distinct])
     known = np.array([bool(c) for c in classes], dtype=np.bool_)
     renumber = np.where(known, np.cumsum(known) - 1, -1)
-    return renumber[ids] if len(classes) else ids
+    return (renumber[ids][raw] if len(classes) else raw), Labels(raw, distinct)
 
 
-def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray, IntArray]:
-    """Offered and wanted skills as 0/1 matrices over one vocabulary, and an id per distinct wanted set.
+def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray, Labels, Labels]:
+    """Offered and wanted skills as 0/1 matrices over one vocabulary, and each person's offered and wanted sets.
 
     Columns come in order of first appearance (a person's offered skills before their wanted ones), each distinct
     set is read once."""
@@ -410,7 +343,7 @@ def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray
         rows = np.repeat(np.arange(len(sets)), np.array([len(c) for c in cols], dtype=np.int64))
         table = _one_hot(rows, list(chain.from_iterable(cols)), len(sets), len(skills))
         matrices.append(table[ids])
-    return matrices[0], matrices[1], wanted_id
+    return matrices[0], matrices[1], Labels(offered_id, offered_sets), Labels(wanted_id, wanted_sets)
 
 
 def _one_hot(rows: IntArray, cols: list[int], n_rows: int, width: int) -> FloatArray:
@@ -429,8 +362,8 @@ class Features:
 
     def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
         n = len(people)
-        self.offered, self.wanted, self.wanted_set = _skill_matrices(people)
-        tokens = [goal_tokens(c.goals) for c in people]
+        self.offered, self.wanted, self.offered_sets, self.wanted_sets = _skill_matrices(people)
+        self.goal_tokens = tokens = [goal_tokens(c.goals) for c in people]
         vocab: dict[str, int] = {}
         goal_cols = [vocab.setdefault(t, len(vocab)) for t in chain.from_iterable(tokens)]
         goal_rows = np.repeat(np.arange(n), np.array([len(t) for t in tokens], dtype=np.int64))
@@ -442,9 +375,11 @@ class Features:
         self.wanted_bits = _bits(self.wanted)
         self.goal_bits = _bits(self.goals)
         # working windows
-        self.window, windows = _derived_classes(
-            [(c.work_start, c.work_end, c.timezone) for c in people], lambda k: _window(*k)
-        )
+        hours, distinct_hours = _classes([(c.work_start, c.work_end, c.timezone) for c in people])
+        window_ids, windows = _classes([_window(*k) for k in distinct_hours])  # type: ignore[misc]
+        self.window = window_ids[hours]
+        self.windows: list[tuple[float, float]] = windows  # type: ignore[assignment]
+        self.timezone_given = np.array([bool(k[2]) for k in distinct_hours], dtype=np.bool_)[hours]  # type: ignore[index]
         starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
         durations = np.array([w[1] for w in windows], dtype=np.float32)  # type: ignore[index]
         self.overlap_table = _overlap(starts[:, None], durations[:, None], starts[None, :], durations[None, :])
@@ -453,11 +388,12 @@ class Features:
             np.divide(self.overlap_table, shortest, out=np.zeros_like(self.overlap_table), where=shortest > 0), 1.0
         ).astype(np.float32)
         # departments and offices
-        self.dept = _named_classes([c.department for c in people])
+        self.dept, self.departments = _named_classes([c.department for c in people])
         self.dept_known = self.dept >= 0
-        self.office = _named_classes([c.location for c in people])
+        self.office, self.locations = _named_classes([c.location for c in people])
         # seniority: level + 1 in 0..9, 0 = unknown
         title_ids, titles = _classes([c.title for c in people])
+        self.titles = Labels(title_ids, titles)
         levels = [seniority_level(t) for t in titles]
         self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)[title_ids]
         lv = np.arange(10)
@@ -470,19 +406,12 @@ class Features:
         self.meet, meets = _derived_classes(
             [(c.meeting_mode, c.location) for c in people], lambda k: (k[0], k[1].strip().casefold())
         )
+        self.in_person = np.array([m[0] == "in_person" for m in meets], dtype=np.bool_)[self.meet]  # type: ignore[index]
         ok = [[_meet_ok(x, y) for y in meets] for x in meets]  # type: ignore[arg-type]
         self.meet_bad: BoolArray = ~np.array(ok, dtype=np.bool_).reshape(len(meets), len(meets))
         missed = np.array([c.missed_rounds for c in people], dtype=np.float64)
         self.bonus = (missed_bonus * missed).astype(np.float32)
         self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
-
-    def wanted_sets(self, people: IntArray) -> list[tuple[int, ...]]:
-        """Each person's wanted skills, as sorted skill columns."""
-        rows, cols = np.nonzero(self.wanted[people])
-        out: list[list[int]] = [[] for _ in range(len(people))]
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            out[r].append(c)
-        return [tuple(x) for x in out]
 
     def class_tables(
         self, weights: Weights, rules: Rules, mode: Mode, rows_are_mentors: bool
@@ -504,6 +433,118 @@ class Features:
                 bad |= np.repeat(np.repeat(short, n_meets, 0), n_meets, 1)
             self._tables[key] = (score.astype(np.float32), bad)
         return self._tables[key]
+
+
+def mentoring_explanations(
+    f: Features, people: Sequence[Candidate], mentors: IntArray, mentees: IntArray, weights: Weights
+) -> list[tuple[float, tuple[str, ...]]]:
+    """:func:`pair_components` and :func:`weighted_score` of (mentor, mentee) pairs in mentoring, rounded and
+    worded as ``score_pair`` does: the same scores and reasons, from the features, each criterion for all pairs at
+    once, and only the reasons that apply put into words."""
+    a, b = mentors, mentees
+    w = weights
+    taught = np.bitwise_count(f.offered_bits[a] & f.wanted_bits[b]).sum(axis=1, dtype=np.int64)
+    skills = taught / np.maximum(f.n_wanted[b].astype(np.int64), 1)
+    common = np.bitwise_count(f.goal_bits[a] & f.goal_bits[b]).sum(axis=1, dtype=np.int64)
+    union = f.n_goals[a].astype(np.int64) + f.n_goals[b].astype(np.int64) - common
+    goals = np.where(union > 0, common / np.maximum(union, 1), 0.0)
+    # shared hours as overlap_hours words them, once per pair of working windows
+    pairs_of_windows, window_pair = np.unique(f.window[a] * len(f.windows) + f.window[b], return_inverse=True)
+    by_windows = [
+        _window_overlap(f.windows[k // len(f.windows)], f.windows[k % len(f.windows)])
+        for k in pairs_of_windows.tolist()
+    ]
+    hours = np.array(by_windows, dtype=np.float64)[window_pair]
+    durations = np.array([d for _, d in f.windows], dtype=np.float64)
+    shortest = np.minimum(durations[f.window[a]], durations[f.window[b]])
+    timezone = np.where(shortest > 0, np.minimum(1.0, hours / np.where(shortest > 0, shortest, 1.0)), 0.0)
+    given = np.array([bool(d) for d in f.departments.values], dtype=np.bool_)[f.departments.ids]
+    differ = given[a] & given[b] & (f.dept[a] != f.dept[b])
+    same_dept = (f.dept[a] >= 0) & (f.dept[a] == f.dept[b])
+    same_office = (f.office[a] >= 0) & (f.office[a] == f.office[b])
+    la, lb = f.level[a], f.level[b]
+    known = (la > 0) & (lb > 0)
+    senior = known & (la > lb)
+    seniority = np.where(known, np.where(la > lb, 1.0, np.where(la == lb, 0.5, 0.0)), 0.5)
+    # weighted_score's sum, term by term in its order, for the same floats
+    total = w.total
+    s = w.skills * skills
+    s += w.goals * goals
+    s += w.timezone * timezone
+    s += w.cross_department * differ.astype(np.float64)
+    s += w.same_department * same_dept.astype(np.float64)
+    s += w.same_office * same_office.astype(np.float64)
+    s += w.seniority * seniority
+    scores = [round(x, 2) for x in (100.0 * s / total).tolist()] if total > 0 else [0.0] * len(a)
+    # the reasons, criterion by criterion, in pair_components' order
+    ids = [people[i].id for i in a.tolist()], [people[i].id for i in b.tolist()]
+    offered, wanted = f.offered_sets, f.wanted_sets
+    skill_text: dict[tuple[int, int], str] = {}
+    columns: list[list[str | None]] = []
+
+    def names(offer: int, want: int) -> str:
+        if (offer, want) not in skill_text:
+            oa, wb = _norm_skills(offered.values[offer]), _norm_skills(wanted.values[want])
+            skill_text[offer, want] = _join([wb[s] for s in sorted(oa.keys() & wb.keys())])
+        return skill_text[offer, want]
+
+    columns.append(
+        [
+            f"{x} offers {names(o, v)}, which {y} wants to grow" if t else None
+            for x, y, o, v, t in zip(
+                *ids, offered.ids[a].tolist(), wanted.ids[b].tolist(), taught.tolist(), strict=True
+            )
+        ]
+    )
+    tokens = f.goal_tokens
+    columns.append(
+        [
+            f"similar goals: {', '.join(sorted(tokens[i] & tokens[j])[:4])}" if c else None
+            for i, j, c in zip(a.tolist(), b.tolist(), common.tolist(), strict=True)
+        ]
+    )
+    hours_text = [f"{_fmt_hours(h)} h of shared working hours" for h in by_windows]
+    says_hours = f.timezone_given[a] & f.timezone_given[b] & (hours > 0)
+    columns.append(
+        [hours_text[k] if ok else None for k, ok in zip(window_pair.tolist(), says_hours.tolist(), strict=True)]
+    )
+    if w.cross_department > 0:
+        given_names = f.departments.values
+        da, db = f.departments.ids[a].tolist(), f.departments.ids[b].tolist()
+        columns.append(
+            [
+                f"different departments ({given_names[x]}, {given_names[y]})" if d else None
+                for x, y, d in zip(da, db, differ.tolist(), strict=True)
+            ]
+        )
+    if w.same_department > 0:
+        given_names = f.departments.values
+        columns.append(
+            [
+                f"same department ({given_names[x].strip()})" if d else None
+                for x, d in zip(f.departments.ids[a].tolist(), same_dept.tolist(), strict=True)
+            ]
+        )
+    says_office = same_office & (w.same_office > 0 or f.in_person[a] | f.in_person[b])
+    places = f.locations.values
+    columns.append(
+        [
+            f"same office ({places[x].strip()})" if d else None
+            for x, d in zip(f.locations.ids[a].tolist(), says_office.tolist(), strict=True)
+        ]
+    )
+    if w.seniority > 0:
+        titles = f.titles.values
+        columns.append(
+            [
+                f"{x} ({titles[ta]}) is more senior than {y} ({titles[tb]})" if d else None
+                for x, y, ta, tb, d in zip(
+                    *ids, f.titles.ids[a].tolist(), f.titles.ids[b].tolist(), senior.tolist(), strict=True
+                )
+            ]
+        )
+    reasons = [tuple(r for r in row if r is not None) for row in zip(*columns, strict=True)]
+    return list(zip(scores, reasons, strict=True))
 
 
 def _bits(matrix: FloatArray) -> npt.NDArray[np.uint64]:
