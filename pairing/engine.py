@@ -380,7 +380,8 @@ class _Shortlist:
     """
 
     mentee_class: IntArray  # per mentee position
-    class_part: FloatArray  # class x mentor position: shared hours + seniority, -inf where a class rule forbids
+    mentor_class: IntArray  # per mentor position
+    class_part: FloatArray  # mentee class x mentor class: shared hours + seniority, -inf where a class rule forbids
     best: npt.NDArray[np.int32]  # (key, class) rows x SHORTLIST_PER_KEY mentor positions
     starts: IntArray  # per mentee position, where its rows of `best` are listed in `rows` (and one past the end)
     rows: IntArray  # rows of `best`, mentee by mentee
@@ -390,20 +391,23 @@ class _Shortlist:
         f = rd.features
         score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
         n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
-        keys = (f.window[mentees] * n_levels + f.level[mentees]) * n_meets + f.meet[mentees]
-        classes, first, mentee_class = np.unique(keys, return_index=True, return_inverse=True)
-        reps = mentees[first]
-        class_part = score_table[
-            (f.window[reps] * n_levels + f.level[reps])[:, None],
-            (f.window[mentors] * n_levels + f.level[mentors])[None, :],
-        ]
-        bad = bad_table[
-            (f.window[reps] * n_meets + f.meet[reps])[:, None], (f.window[mentors] * n_meets + f.meet[mentors])[None, :]
-        ]
+        keys = (f.window * n_levels + f.level) * n_meets + f.meet
+        classes, first, mentee_class = np.unique(keys[mentees], return_index=True, return_inverse=True)
+        _, mentor_first, mentor_class = np.unique(keys[mentors], return_index=True, return_inverse=True)
+        reps, mentor_reps = mentees[first], mentors[mentor_first]
+        class_part = np.take(
+            score_table[f.window[reps] * n_levels + f.level[reps]],
+            f.window[mentor_reps] * n_levels + f.level[mentor_reps],
+            axis=1,
+        )
+        bad = np.take(
+            bad_table[f.window[reps] * n_meets + f.meet[reps]],
+            f.window[mentor_reps] * n_meets + f.meet[mentor_reps],
+            axis=1,
+        )
         np.copyto(class_part, np.float32(-np.inf), where=bad)
-        del bad
-        # the class-level score with the mentor's bonus, negated once: the best are the smallest
-        cost = np.negative(class_part)
+        # the class-level score with each mentor's bonus, negated: the best are the smallest
+        cost = np.take(np.negative(class_part), mentor_class, axis=1)
         if f.bonus[mentors].any():
             cost -= f.bonus[mentors][None, :]
         mentee_at, key_at, among = _shortlist_keys(f, mentees, mentors)
@@ -428,7 +432,14 @@ class _Shortlist:
                 allowed = np.isfinite(np.take_along_axis(block, chosen, axis=1))
                 best[lo + at : lo + at + len(block)] = np.where(allowed, cols[chosen], -1)
         starts = np.searchsorted(mentee_at, np.arange(len(mentees) + 1))
-        return cls(mentee_class.astype(np.int64), class_part, best, starts, rows.astype(np.int64))
+        return cls(
+            mentee_class.astype(np.int64),
+            mentor_class.astype(np.int64),
+            class_part,
+            best,
+            starts,
+            rows.astype(np.int64),
+        )
 
     def block(self, lo: int, hi: int) -> tuple[IntArray, IntArray]:
         """The distinct shortlisted mentors of mentees lo..hi-1: (mentee - lo, mentor) sorted by mentee, then mentor."""
@@ -501,7 +512,7 @@ def _candidate_edges(
             mentors[c],
             weights=rd.weights,
             rules=rd.rules,
-            class_part=shortlist.class_part[shortlist.mentee_class[r + lo], c],
+            class_part=shortlist.class_part[shortlist.mentee_class[r + lo], shortlist.mentor_class[c]],
         )
         # pair-specific exclusions (past pairs, rather-nots, reporting lines) of these mentees
         found = (r + lo) * n_m + c
