@@ -55,6 +55,7 @@ REPAIR_NEIGHBOURS = 30  # around a peer left alone, the best partners whose pair
 REPAIR_LIMIT = 3000  # largest subproblem handed to the exact blossom solver
 DENSE_CIRCLES_LIMIT = 3000
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 TIE_SCALE = 64  # integer weights: 0.01 score points x TIE_SCALE, plus a seeded tie-breaker below TIE_SCALE
 
 
@@ -263,6 +264,14 @@ def _map_blocks(fn: Callable[[tuple[int, IntArray]], _T], items: IntArray) -> li
         return list(pool.map(fn, blocks))
 
 
+def _in_parallel(fn: Callable[[_I], _T], items: Sequence[_I]) -> list[_T]:
+    """``fn`` of each item on SCORING_THREADS threads (numpy releases the GIL), results in the items' order."""
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
+        return list(pool.map(fn, items))
+
+
 def _dedupe(rows: IntArray, cols: IntArray, vals: FloatArray, width: int) -> tuple[IntArray, IntArray, FloatArray]:
     keys = rows * width + cols
     _, first = np.unique(keys, return_index=True)
@@ -416,21 +425,25 @@ class _Shortlist:
         distinct, rows = np.unique(pair, return_inverse=True)
         best = np.full((len(distinct), SHORTLIST_PER_KEY), -1, dtype=np.int32)
         bounds = np.searchsorted(distinct // n_classes, np.arange(len(among) + 1))
+        searches: list[tuple[int, IntArray, IntArray]] = []
         for key, cols in enumerate(among):
             lo, hi = int(bounds[key]), int(bounds[key + 1])
-            if lo == hi:
-                continue
             of = distinct[lo:hi] % n_classes
             if len(cols) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
                 best[lo:hi, : len(cols)] = np.where(np.isfinite(cost[np.ix_(of, cols)]), cols[None, :], -1)
                 continue
             # a few classes at a time: the temporaries stay small enough to be reused rather than mapped afresh
             step = max(1, SELECT_CELLS // len(cols))
-            for at in range(0, len(of), step):
-                block = np.take(cost[of[at : at + step]], cols, axis=1)
-                chosen = np.argpartition(block, SHORTLIST_PER_KEY - 1, axis=1)[:, :SHORTLIST_PER_KEY]
-                allowed = np.isfinite(np.take_along_axis(block, chosen, axis=1))
-                best[lo + at : lo + at + len(block)] = np.where(allowed, cols[chosen], -1)
+            searches.extend((lo + at, of[at : at + step], cols) for at in range(0, len(of), step))
+
+        def search(item: tuple[int, IntArray, IntArray]) -> None:
+            at, of, cols = item
+            block = np.take(cost[of], cols, axis=1)
+            chosen = np.argpartition(block, SHORTLIST_PER_KEY - 1, axis=1)[:, :SHORTLIST_PER_KEY]
+            allowed = np.isfinite(np.take_along_axis(block, chosen, axis=1))
+            best[at : at + len(block)] = np.where(allowed, cols[chosen], -1)
+
+        _in_parallel(search, searches)
         starts = np.searchsorted(mentee_at, np.arange(len(mentees) + 1))
         return cls(
             mentee_class.astype(np.int64),
@@ -501,9 +514,9 @@ def _candidate_edges(
     shortlist = _Shortlist.build(rd, mentees, mentors)
     blocked = rd.forbidden_positions(mentees, mentors)
     per_col = MENTOR_TOP_PER_SLOT * caps + 2
-    parts: list[tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray]] = []
-    scored = 0
-    for lo in range(0, n_e, SHORTLIST_BLOCK):
+
+    def edges_of(lo: int) -> tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray, int]:
+        """The shortlisted pairs of mentees lo.. that can still rank among their mentee's or mentor's best."""
         hi = min(n_e, lo + SHORTLIST_BLOCK)
         r, c = shortlist.block(lo, hi)
         vals = mentoring_pair_weights(
@@ -521,15 +534,16 @@ def _candidate_edges(
         vals[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
         ok = np.isfinite(vals)
         r, c, vals = r[ok], c[ok], vals[ok]
-        scored += len(vals)
         q = _quantised(vals)
         best = _top_in_groups(r, q, hi - lo, np.full(hi - lo, MENTEE_TOP_K, dtype=np.int64))
         # a pair outside its mentor's best among these mentees is outside its mentor's best among all of them
         kept = best | _top_in_groups(c, q, n_m, per_col)
-        parts.append((r[kept] + lo, c[kept], vals[kept], q[kept], best[kept]))
+        return r[kept] + lo, c[kept], vals[kept], q[kept], best[kept], len(vals)
+
+    parts = _in_parallel(edges_of, list(range(0, n_e, SHORTLIST_BLOCK)))
     rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    rd.notes.append(f"shortlist: {sum(p[5] for p in parts)} allowed pairs scored of {n_e * n_m}")
     del parts
-    rd.notes.append(f"shortlist: {scored} allowed pairs scored of {n_e * n_m}")
     keep |= _top_in_groups(cols, q, n_m, per_col)
     return rows[keep], cols[keep], vals[keep]
 
