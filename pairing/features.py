@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import chain
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -290,9 +291,9 @@ def forbidden_pairs(
 
 
 def _classes(keys: Sequence[object]) -> tuple[IntArray, list[object]]:
-    index: dict[object, int] = {}
-    ids = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
-    return ids, list(index)
+    """Each key's class id, in order of first appearance, and the distinct keys (loops in C: rounds are large)."""
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys)), list(index)
 
 
 def _derived_classes(keys: Sequence[object], derive: Callable[[Any], object]) -> tuple[IntArray, list[object]]:
@@ -320,14 +321,16 @@ def _named_classes(names: Sequence[str]) -> tuple[IntArray, Labels]:
     return (renumber[ids][raw] if len(classes) else raw), Labels(raw, distinct)
 
 
-def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray, Labels, Labels]:
+def _skill_matrices(
+    offered: Sequence[frozenset[str]], wanted: Sequence[frozenset[str]]
+) -> tuple[FloatArray, FloatArray, Labels, Labels]:
     """Offered and wanted skills as 0/1 matrices over one vocabulary, and each person's offered and wanted sets.
 
     Columns come in order of first appearance (a person's offered skills before their wanted ones), each distinct
     set is read once."""
-    n = len(people)
-    offered_id, offered_sets = _classes([c.skills_offered for c in people])
-    wanted_id, wanted_sets = _classes([c.skills_wanted for c in people])
+    n = len(offered)
+    offered_id, offered_sets = _classes(offered)
+    wanted_id, wanted_sets = _classes(wanted)
     first: list[tuple[int, int, frozenset[str]]] = []
     for kind, ids, sets in ((0, offered_id, offered_sets), (1, wanted_id, wanted_sets)):
         at = np.full(len(sets), n, dtype=np.int64)
@@ -346,10 +349,25 @@ def _skill_matrices(people: Sequence[Candidate]) -> tuple[FloatArray, FloatArray
     return matrices[0], matrices[1], Labels(offered_id, offered_sets), Labels(wanted_id, wanted_sets)
 
 
-def _one_hot(rows: IntArray, cols: list[int], n_rows: int, width: int) -> FloatArray:
+def _one_hot(rows: IntArray, cols: list[int] | IntArray, n_rows: int, width: int) -> FloatArray:
     matrix = np.zeros((n_rows, max(1, width)), dtype=np.float32)
-    matrix[rows, np.array(cols, dtype=np.int64)] = 1
+    matrix[rows, np.asarray(cols, dtype=np.int64)] = 1
     return matrix
+
+
+_ATTRIBUTES = attrgetter(
+    "skills_offered",
+    "skills_wanted",
+    "goals",
+    "work_start",
+    "work_end",
+    "timezone",
+    "department",
+    "location",
+    "title",
+    "meeting_mode",
+    "missed_rounds",
+)
 
 
 class Features:
@@ -362,12 +380,15 @@ class Features:
 
     def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
         n = len(people)
-        self.offered, self.wanted, self.offered_sets, self.wanted_sets = _skill_matrices(people)
-        self.goal_tokens = tokens = [goal_tokens(c.goals) for c in people]
-        vocab: dict[str, int] = {}
-        goal_cols = [vocab.setdefault(t, len(vocab)) for t in chain.from_iterable(tokens)]
-        goal_rows = np.repeat(np.arange(n), np.array([len(t) for t in tokens], dtype=np.int64))
-        self.goals = _one_hot(goal_rows, goal_cols, n, len(vocab))
+        # each person read once (a round's people are spread over memory), attribute by attribute from then on
+        (offered, wanted, goals, starts, ends, zones, departments, locations, titles, modes, missed) = (
+            zip(*map(_ATTRIBUTES, people), strict=True) if people else ((),) * 11
+        )
+        self.offered, self.wanted, self.offered_sets, self.wanted_sets = _skill_matrices(offered, wanted)
+        self.goal_tokens = tokens = [goal_tokens(g) for g in goals]
+        goal_ids, vocab = _classes(list(chain.from_iterable(tokens)))
+        goal_rows = np.repeat(np.arange(n), np.fromiter(map(len, tokens), dtype=np.int64, count=n))
+        self.goals = _one_hot(goal_rows, goal_ids, n, len(vocab))
         self.n_wanted = self.wanted.sum(axis=1)
         self.n_goals = self.goals.sum(axis=1)
         # the same sets as bitsets, to score chosen pairs without a matrix product
@@ -375,26 +396,26 @@ class Features:
         self.wanted_bits = _bits(self.wanted)
         self.goal_bits = _bits(self.goals)
         # working windows
-        hours, distinct_hours = _classes([(c.work_start, c.work_end, c.timezone) for c in people])
+        hours, distinct_hours = _classes(list(zip(starts, ends, zones, strict=True)))
         window_ids, windows = _classes([_window(*k) for k in distinct_hours])  # type: ignore[misc]
         self.window = window_ids[hours]
         self.windows: list[tuple[float, float]] = windows  # type: ignore[assignment]
         self.timezone_given = np.array([bool(k[2]) for k in distinct_hours], dtype=np.bool_)[hours]  # type: ignore[index]
-        starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
+        begin = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
         durations = np.array([w[1] for w in windows], dtype=np.float32)  # type: ignore[index]
-        self.overlap_table = _overlap(starts[:, None], durations[:, None], starts[None, :], durations[None, :])
+        self.overlap_table = _overlap(begin[:, None], durations[:, None], begin[None, :], durations[None, :])
         shortest = np.minimum(durations[:, None], durations[None, :])
         self.tz_table = np.minimum(
             np.divide(self.overlap_table, shortest, out=np.zeros_like(self.overlap_table), where=shortest > 0), 1.0
         ).astype(np.float32)
         # departments and offices
-        self.dept, self.departments = _named_classes([c.department for c in people])
+        self.dept, self.departments = _named_classes(departments)
         self.dept_known = self.dept >= 0
-        self.office, self.locations = _named_classes([c.location for c in people])
+        self.office, self.locations = _named_classes(locations)
         # seniority: level + 1 in 0..9, 0 = unknown
-        title_ids, titles = _classes([c.title for c in people])
-        self.titles = Labels(title_ids, titles)
-        levels = [seniority_level(t) for t in titles]
+        title_ids, distinct_titles = _classes(titles)
+        self.titles = Labels(title_ids, distinct_titles)
+        levels = [seniority_level(t) for t in distinct_titles]
         self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)[title_ids]
         lv = np.arange(10)
         hi, lo = lv[:, None], lv[None, :]
@@ -404,13 +425,12 @@ class Features:
         self.sen_peer_table = np.where(unknown, 0.5, np.where(gap <= 1, 1.0, np.where(gap == 2, 0.5, 0.0)))
         # meeting mode and place
         self.meet, meets = _derived_classes(
-            [(c.meeting_mode, c.location) for c in people], lambda k: (k[0], k[1].strip().casefold())
+            list(zip(modes, locations, strict=True)), lambda k: (k[0], k[1].strip().casefold())
         )
         self.in_person = np.array([m[0] == "in_person" for m in meets], dtype=np.bool_)[self.meet]  # type: ignore[index]
         ok = [[_meet_ok(x, y) for y in meets] for x in meets]  # type: ignore[arg-type]
         self.meet_bad: BoolArray = ~np.array(ok, dtype=np.bool_).reshape(len(meets), len(meets))
-        missed = np.array([c.missed_rounds for c in people], dtype=np.float64)
-        self.bonus = (missed_bonus * missed).astype(np.float32)
+        self.bonus = (missed_bonus * np.array(missed, dtype=np.float64)).astype(np.float32)
         self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
 
     def class_tables(
