@@ -47,7 +47,8 @@ SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill 
 MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by skill only
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
-SHORTLIST_BLOCK = 4096  # mentees whose shortlists are gathered, scored and ranked at once
+SHORTLIST_BLOCK = 4096  # at most this many mentees' shortlists gathered, scored and ranked at once
+MIN_SHORTLIST_BLOCKS = 8  # and at least this many blocks, so both threads stay busy to the end
 SELECT_CELLS = 1 << 20  # classes x mentors searched at once for each key's best
 RANK_BAND_BITS = 6  # ranking within groups first counts entries in 2**6 bands of value
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
@@ -514,10 +515,11 @@ def _candidate_edges(
     shortlist = _Shortlist.build(rd, mentees, mentors)
     blocked = rd.forbidden_positions(mentees, mentors)
     per_col = MENTOR_TOP_PER_SLOT * caps + 2
+    size = max(256, min(SHORTLIST_BLOCK, -(-n_e // MIN_SHORTLIST_BLOCKS)))
 
     def edges_of(lo: int) -> tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray, int]:
         """The shortlisted pairs of mentees lo.. that can still rank among their mentee's or mentor's best."""
-        hi = min(n_e, lo + SHORTLIST_BLOCK)
+        hi = min(n_e, lo + size)
         r, c = shortlist.block(lo, hi)
         vals = mentoring_pair_weights(
             rd.features,
@@ -540,7 +542,7 @@ def _candidate_edges(
         kept = best | _top_in_groups(c, q, n_m, per_col)
         return r[kept] + lo, c[kept], vals[kept], q[kept], best[kept], len(vals)
 
-    parts = _in_parallel(edges_of, list(range(0, n_e, SHORTLIST_BLOCK)))
+    parts = _in_parallel(edges_of, list(range(0, n_e, size)))
     rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))
     rd.notes.append(f"shortlist: {sum(p[5] for p in parts)} allowed pairs scored of {n_e * n_m}")
     del parts
