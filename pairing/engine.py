@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, combinations
+from operator import attrgetter
 from typing import TypeVar
 
 import numpy as np
@@ -988,7 +989,7 @@ def _prepare(
     seed: int,
     managers: Mapping[str, str | None] | None,
 ) -> _Round:
-    ordered = sorted(candidates, key=lambda c: c.id)
+    ordered = sorted(candidates, key=attrgetter("id"))
     rng = np.random.default_rng(seed)
     people = [ordered[i] for i in rng.permutation(len(ordered))]
     org: dict[str, str | None] = dict(managers or {})

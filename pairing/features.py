@@ -277,8 +277,9 @@ def forbidden_pairs(
     for i, c in enumerate(people):
         for other in c.rather_not:
             add(i, other)
-        for boss in reporting_chain(c.id, managers):
-            add(i, boss)
+        if managers.get(c.id):  # most people's chain is empty: no call for them
+            for boss in reporting_chain(c.id, managers):
+                add(i, boss)
     for pair in past.blocked:
         a, b = tuple(pair)
         if a in index:
