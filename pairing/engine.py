@@ -417,10 +417,8 @@ class _Shortlist:
             axis=1,
         )
         np.copyto(class_part, np.float32(-np.inf), where=bad)
-        # the class-level score with each mentor's bonus, negated: the best are the smallest
+        # the class-level score, negated: the best are the smallest
         cost = np.take(np.negative(class_part), mentor_class, axis=1)
-        if f.bonus[mentors].any():
-            cost -= f.bonus[mentors][None, :]
         mentee_at, key_at, among = _shortlist_keys(f, mentees, mentors)
         n_classes = len(classes)
         pair = key_at * n_classes + mentee_class[mentee_at]
@@ -517,31 +515,38 @@ def _candidate_edges(
     blocked = rd.forbidden_positions(mentees, mentors)
     per_col = MENTOR_TOP_PER_SLOT * caps + 2
     size = max(256, min(SHORTLIST_BLOCK, -(-n_e // MIN_SHORTLIST_BLOCKS)))
+    f = rd.features
+    bonuses = bool(f.bonus.any())
 
     def edges_of(lo: int) -> tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray, int]:
         """The shortlisted pairs of mentees lo.. that can still rank among their mentee's or mentor's best."""
         hi = min(n_e, lo + size)
         r, c = shortlist.block(lo, hi)
-        vals = mentoring_pair_weights(
-            rd.features,
+        scores = mentoring_pair_weights(
+            f,
             mentees[r + lo],
             mentors[c],
             weights=rd.weights,
             rules=rd.rules,
             class_part=shortlist.class_part[shortlist.mentee_class[r + lo], shortlist.mentor_class[c]],
+            bonus=False,
         )
         # pair-specific exclusions (past pairs, rather-nots, reporting lines) of these mentees
         found = (r + lo) * n_m + c
         ours = blocked[np.searchsorted(blocked, lo * n_m) : np.searchsorted(blocked, hi * n_m)]
         at = np.minimum(np.searchsorted(found, ours), max(0, len(found) - 1))
-        vals[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
-        ok = np.isfinite(vals)
-        r, c, vals = r[ok], c[ok], vals[ok]
-        q = _quantised(vals)
+        scores[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
+        ok = np.isfinite(scores)
+        r, c, scores = r[ok], c[ok], scores[ok]
+        # Each side ranks its partners by score: a bonus belongs to whoever missed a round, so with it a partner
+        # who missed one would top everyone's list and crowd out the others (the solver still counts it).
+        q = _quantised(scores)
         best = _top_in_groups(r, q, hi - lo, np.full(hi - lo, MENTEE_TOP_K, dtype=np.int64))
         # a pair outside its mentor's best among these mentees is outside its mentor's best among all of them
         kept = best | _top_in_groups(c, q, n_m, per_col)
-        return r[kept] + lo, c[kept], vals[kept], q[kept], best[kept], len(vals)
+        r, c, scores = r[kept], c[kept], scores[kept]
+        vals = scores + (f.bonus[mentees[r + lo]] + f.bonus[mentors[c]]) if bonuses else scores
+        return r + lo, c, vals, q[kept], best[kept], int(ok.sum())
 
     parts = _in_parallel(edges_of, list(range(0, n_e, size)))
     rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))

@@ -667,12 +667,14 @@ def mentoring_pair_weights(
     weights: Weights,
     rules: Rules,
     class_part: FloatArray | None = None,
+    bonus: bool = True,
 ) -> FloatArray:
     """:func:`block_weights` in mentoring for chosen (mentee, mentor) pairs instead of a whole block: the same
     objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise.
 
     ``class_part``, when given, is each pair's part that depends only on classes (shared hours and seniority, -inf
-    where meeting mode or shared hours forbid the pair), looked up by the caller."""
+    where meeting mode or shared hours forbid the pair), looked up by the caller. Without ``bonus``, the score
+    alone: the objective is then that plus ``f.bonus[mentees] + f.bonus[mentors]``."""
     out = np.empty(len(mentees), dtype=np.float32)
     for lo in range(0, len(mentees), PAIR_CHUNK):
         part = slice(lo, lo + PAIR_CHUNK)
@@ -683,6 +685,7 @@ def mentoring_pair_weights(
             weights=weights,
             rules=rules,
             class_part=None if class_part is None else class_part[part],
+            bonus=bonus,
         )
     return out
 
@@ -695,7 +698,7 @@ def _common_at(bits_a: npt.NDArray[np.uint64], a: IntArray, bits_b: npt.NDArray[
 
 
 def _mentoring_pairs(
-    f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules, class_part: FloatArray | None
+    f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules, class_part: FloatArray | None, bonus: bool
 ) -> FloatArray:
     total = weights.total or 1.0
     norm = ((100.0 * weights.skills / total) / np.maximum(f.n_wanted[e], 1)).astype(np.float32)
@@ -721,7 +724,7 @@ def _mentoring_pairs(
         if weight:
             same = (ids[e] == ids[m]) & (ids[e] >= 0)
             score += np.float32(100.0 * weight / total) * same
-    if f.bonus.any():
+    if bonus and f.bonus.any():
         score += f.bonus[e] + f.bonus[m]
     if class_part is None:
         bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
