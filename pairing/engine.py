@@ -7,14 +7,18 @@ reset it to 0 for everyone matched (the engine then gives them priority through 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations
+from itertools import chain, combinations
+from operator import attrgetter
 from typing import TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from pairing.features import (
     BoolArray,
@@ -26,6 +30,7 @@ from pairing.features import (
     forbidden_pairs,
     goal_tokens,
     meeting_compatible,
+    mentoring_explanations,
     mentoring_pair_weights,
     overlap_hours,
     pair_components,
@@ -43,12 +48,16 @@ SHORTLIST_PER_KEY = 64  # scored per mentee: this many mentors per wanted skill 
 MAX_COMBINED_SKILLS = 5  # mentees wanting more skills are shortlisted skill by skill only
 MENTOR_TOP_PER_SLOT = 3  # each mentor keeps its best (3 x capacity + 2) mentees as well
 PEER_TOP_K = 15  # each peer's best partners
-MASK_CELLS = 64_000_000  # up to this many mentees x mentors, the shortlist is de-duplicated with a byte mask
+SHORTLIST_BLOCK = 4096  # at most this many mentees' shortlists gathered, scored and ranked at once
+MIN_SHORTLIST_BLOCKS = 8  # and at least this many blocks, so both threads stay busy to the end
+SELECT_CELLS = 1 << 20  # classes x mentors searched at once for each key's best
+RANK_BAND_BITS = 6  # ranking within groups first counts entries in 2**6 bands of value
 FALLBACK_TOP = 200  # extra edges per person left out by the sparse graph, added before re-solving
 REPAIR_NEIGHBOURS = 30  # around a peer left alone, the best partners whose pairs are re-solved
 REPAIR_LIMIT = 3000  # largest subproblem handed to the exact blossom solver
 DENSE_CIRCLES_LIMIT = 3000
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 TIE_SCALE = 64  # integer weights: 0.01 score points x TIE_SCALE, plus a seeded tie-breaker below TIE_SCALE
 
 
@@ -153,6 +162,7 @@ class _Round:
     rules: Rules
     mode: Mode
     rng: np.random.Generator
+    seed: int
     past_forbidden: dict[int, set[int]]
     private_forbidden: dict[int, set[int]]
     notes: list[str] = field(default_factory=list)
@@ -183,6 +193,19 @@ class _Round:
         return self._forbidden
 
     _forbidden: IntArray | None = None
+
+    def forbidden_positions(self, mentees: IntArray, mentors: IntArray) -> IntArray:
+        """Pair-specific exclusions between these mentees and mentors, as sorted keys mentee position x
+        len(mentors) + mentor position."""
+        n = len(self.people)
+        keys = self.forbidden_keys()
+        at_e = np.full(n, -1, dtype=np.int64)
+        at_e[mentees] = np.arange(len(mentees))
+        at_m = np.full(n, -1, dtype=np.int64)
+        at_m[mentors] = np.arange(len(mentors))
+        e, m = at_e[keys // n], at_m[keys % n]
+        ok = (e >= 0) & (m >= 0)
+        return np.sort(e[ok] * len(mentors) + m[ok])
 
     def weights_block(self, rows: IntArray, cols: IntArray, *, rows_are_mentors: bool = False) -> FloatArray:
         """Objective weights (score + priority bonus), -inf where any hard constraint forbids the pair."""
@@ -243,6 +266,14 @@ def _map_blocks(fn: Callable[[tuple[int, IntArray]], _T], items: IntArray) -> li
         return list(pool.map(fn, blocks))
 
 
+def _in_parallel(fn: Callable[[_I], _T], items: Sequence[_I]) -> list[_T]:
+    """``fn`` of each item on SCORING_THREADS threads (numpy releases the GIL), results in the items' order."""
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
+        return list(pool.map(fn, items))
+
+
 def _dedupe(rows: IntArray, cols: IntArray, vals: FloatArray, width: int) -> tuple[IntArray, IntArray, FloatArray]:
     keys = rows * width + cols
     _, first = np.unique(keys, return_index=True)
@@ -296,26 +327,6 @@ def _dense_edges(
     return _dedupe(rows, cols, vals, n_m)
 
 
-def _rank_in_groups(groups: IntArray, vals: FloatArray, n_groups: int) -> IntArray:
-    """Each edge's rank (0 = best) among the edges of its group, by value (to 0.01; ties in any order)."""
-    n = len(groups)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    q = np.rint(vals.astype(np.float64) * 100).astype(np.int64)
-    span = int(q.max() - q.min()) + 1
-    key = groups * span + (q.max() - q)
-    bits = max(1, (n - 1).bit_length())
-    if int(key.max()) < 1 << (62 - bits):
-        # the edge's position packed under its key: a plain sort of integers, about twice as fast as argsort
-        order = np.sort((key << bits) | np.arange(n, dtype=np.int64)) & ((1 << bits) - 1)
-    else:
-        order = np.argsort(key)
-    starts = np.searchsorted(groups[order], np.arange(n_groups))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - starts[groups[order]]
-    return rank
-
-
 def _distinct(keys: IntArray) -> IntArray:
     """The sorted distinct values of an integer array (by sorting: faster here than numpy's hashing)."""
     keys = np.sort(keys)
@@ -327,91 +338,169 @@ def _distinct(keys: IntArray) -> IntArray:
     return keys[keep]
 
 
-def _best_columns(obj: FloatArray, k: int) -> IntArray:
-    """Each row's k best finite columns (-1 where a row has fewer)."""
-    k = min(k, obj.shape[1])
-    if k == 0:
-        return np.full((obj.shape[0], 0), -1, dtype=np.int64)
-    if k < obj.shape[1]:
-        cols = np.argpartition(-obj, k - 1, axis=1)[:, :k].astype(np.int64)
-    else:
-        cols = np.broadcast_to(np.arange(k, dtype=np.int64), obj.shape).copy()
-    return np.where(np.isfinite(np.take_along_axis(obj, cols, axis=1)), cols, -1)
+def _top_in_groups(groups: IntArray, q: IntArray, n_groups: int, limit: IntArray) -> BoolArray:
+    """Which entries rank below ``limit[group]`` in their group: highest ``q`` first, ties in index order.
+
+    Linear in the entries: they are counted per group in coarse bands of ``q``; a band that fits wholly within its
+    group's limit is kept at once, one beyond it is dropped, and only the band where a limit falls is sorted."""
+    n = len(groups)
+    out = np.zeros(n, dtype=np.bool_)
+    if n == 0:
+        return out
+    gap = q.max() - q  # 0 for the best entry
+    bits = min(RANK_BAND_BITS, max(2, (n // max(1, n_groups)).bit_length()))  # about as many bands as entries
+    shift = max(0, int(gap.max()).bit_length() - bits)
+    n_bands = (int(gap.max()) >> shift) + 1
+    cell = groups * n_bands
+    cell += gap >> shift
+    counts = np.bincount(cell, minlength=n_groups * n_bands)
+    ahead = np.cumsum(counts.reshape(n_groups, n_bands), axis=1).ravel()
+    ahead -= counts  # entries of the group in better bands
+    room = limit[groups] - ahead[cell]  # places left in the group when the entry's band starts
+    size = counts[cell]
+    np.greater_equal(room, size, out=out)
+    partial = np.flatnonzero((room > 0) & (room < size))
+    if len(partial):
+        # only the bands where a limit falls: rank their entries exactly (by gap, then index)
+        order = partial[np.lexsort((partial, gap[partial], cell[partial]))]
+        c = cell[order]
+        starts = np.flatnonzero(np.concatenate(([True], c[1:] != c[:-1])))
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+        out[order[rank < room[order]]] = True
+    return out
 
 
-def _shortlist(rd: _Round, mentees: IntArray, mentors: IntArray) -> tuple[IntArray, IntArray]:
-    """The plausible (mentee, mentor) pairs, as positions in ``mentees`` and ``mentors``.
+def _quantised(vals: FloatArray) -> IntArray:
+    """Objective values to 0.01, as integers (the solver's resolution, ties left to the tie-breaker)."""
+    q = vals.astype(np.float64)
+    q *= 100
+    np.rint(q, out=q)
+    return q.astype(np.int64)
 
-    Mentees are grouped into classes by working window, seniority and meeting mode and place; for each class the
-    hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
-    (shared hours, seniority, the mentor's priority bonus) rank every mentor once. Each mentee then keeps, for each
-    skill it wants, the class's best ``SHORTLIST_PER_KEY`` mentors offering that skill, and the class's best
-    ``SHORTLIST_PER_KEY`` overall, and the same among mentors offering two of its skills, or all of them, at
-    once. Work and memory grow with people x classes, not mentees x mentors.
+
+@dataclass
+class _Shortlist:
+    """Where to look for each mentee's mentors, by keys: every mentor (key 0), those offering one wanted skill, and
+    those offering two, or all, of the mentee's wanted skills at once (2 to MAX_COMBINED_SKILLS of them).
+
+    Mentees are grouped in classes by working window, seniority and meeting mode and place. For each (key, class)
+    the hard rules that depend on those (meeting mode and place, shared hours) and the class-level part of the score
+    (shared hours, seniority, the mentor's priority bonus) rank the key's mentors once; the class's best
+    ``SHORTLIST_PER_KEY`` are kept in ``best`` (mentor positions, -1 for none). A mentee's shortlist is the union
+    of the rows of its keys: work and memory grow with people x classes, not mentees x mentors.
     """
-    f = rd.features
-    score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
-    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
-    keys = (f.window[mentees] * n_levels + f.level[mentees]) * n_meets + f.meet[mentees]
-    order = np.argsort(keys, kind="stable")
-    first = np.ones(len(order), dtype=np.bool_)
-    first[1:] = keys[order][1:] != keys[order][:-1]
-    cls = np.empty(len(keys), dtype=np.int64)
-    cls[order] = np.cumsum(first) - 1
-    reps = mentees[order[first]]
-    proxy = score_table[
-        (f.window[reps] * n_levels + f.level[reps])[:, None], (f.window[mentors] * n_levels + f.level[mentors])[None, :]
-    ]
-    proxy += f.bonus[mentors][None, :]
-    bad = bad_table[
-        (f.window[reps] * n_meets + f.meet[reps])[:, None], (f.window[mentors] * n_meets + f.meet[mentors])[None, :]
-    ]
-    np.copyto(proxy, np.float32(-np.inf), where=bad)
-    del bad
-    rows_l: list[IntArray] = []
-    cols_l: list[IntArray] = []
 
-    def keep(who: IntArray, among: IntArray) -> None:
-        """For the mentees at positions ``who``, their class's best mentors among positions ``among``."""
-        if len(among) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
-            ok = np.isfinite(proxy[cls[who][:, None], among[None, :]])
-            rows_l.append(np.broadcast_to(who[:, None], ok.shape)[ok])
-            cols_l.append(np.broadcast_to(among[None, :], ok.shape)[ok])
-            return
-        classes, inverse = np.unique(cls[who], return_inverse=True)
-        best = _best_columns(proxy[np.ix_(classes, among)], SHORTLIST_PER_KEY)[inverse.ravel()]
-        ok = best >= 0
-        rows_l.append(np.broadcast_to(who[:, None], best.shape)[ok])
-        cols_l.append(among[best[ok]])
+    mentee_class: IntArray  # per mentee position
+    mentor_class: IntArray  # per mentor position
+    class_part: FloatArray  # mentee class x mentor class: shared hours + seniority, -inf where a class rule forbids
+    best: npt.NDArray[np.int32]  # (key, class) rows x SHORTLIST_PER_KEY mentor positions
+    starts: IntArray  # per mentee position, where its rows of `best` are listed in `rows` (and one past the end)
+    rows: IntArray  # rows of `best`, mentee by mentee
 
-    keep(np.arange(len(mentees), dtype=np.int64), np.arange(len(mentors), dtype=np.int64))
+    @classmethod
+    def build(cls, rd: _Round, mentees: IntArray, mentors: IntArray) -> _Shortlist:
+        f = rd.features
+        score_table, bad_table = f.class_tables(rd.weights, rd.rules, "mentoring", False)
+        n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+        keys = (f.window * n_levels + f.level) * n_meets + f.meet
+        classes, first, mentee_class = np.unique(keys[mentees], return_index=True, return_inverse=True)
+        _, mentor_first, mentor_class = np.unique(keys[mentors], return_index=True, return_inverse=True)
+        reps, mentor_reps = mentees[first], mentors[mentor_first]
+        class_part = np.take(
+            score_table[f.window[reps] * n_levels + f.level[reps]],
+            f.window[mentor_reps] * n_levels + f.level[mentor_reps],
+            axis=1,
+        )
+        bad = np.take(
+            bad_table[f.window[reps] * n_meets + f.meet[reps]],
+            f.window[mentor_reps] * n_meets + f.meet[mentor_reps],
+            axis=1,
+        )
+        np.copyto(class_part, np.float32(-np.inf), where=bad)
+        # the class-level score, negated: the best are the smallest
+        cost = np.take(np.negative(class_part), mentor_class, axis=1)
+        mentee_at, key_at, among = _shortlist_keys(f, mentees, mentors)
+        n_classes = len(classes)
+        pair = key_at * n_classes + mentee_class[mentee_at]
+        distinct, rows = np.unique(pair, return_inverse=True)
+        best = np.full((len(distinct), SHORTLIST_PER_KEY), -1, dtype=np.int32)
+        bounds = np.searchsorted(distinct // n_classes, np.arange(len(among) + 1))
+        searches: list[tuple[int, IntArray, IntArray]] = []
+        for key, cols in enumerate(among):
+            lo, hi = int(bounds[key]), int(bounds[key + 1])
+            of = distinct[lo:hi] % n_classes
+            if len(cols) <= SHORTLIST_PER_KEY:  # every one of them is among the best: keep those allowed
+                best[lo:hi, : len(cols)] = np.where(np.isfinite(cost[np.ix_(of, cols)]), cols[None, :], -1)
+                continue
+            # a few classes at a time: the temporaries stay small enough to be reused rather than mapped afresh
+            step = max(1, SELECT_CELLS // len(cols))
+            searches.extend((lo + at, of[at : at + step], cols) for at in range(0, len(of), step))
+
+        def search(item: tuple[int, IntArray, IntArray]) -> None:
+            at, of, cols = item
+            block = np.take(cost[of], cols, axis=1)
+            chosen = np.argpartition(block, SHORTLIST_PER_KEY - 1, axis=1)[:, :SHORTLIST_PER_KEY]
+            allowed = np.isfinite(np.take_along_axis(block, chosen, axis=1))
+            best[at : at + len(block)] = np.where(allowed, cols[chosen], -1)
+
+        _in_parallel(search, searches)
+        starts = np.searchsorted(mentee_at, np.arange(len(mentees) + 1))
+        return cls(
+            mentee_class.astype(np.int64),
+            mentor_class.astype(np.int64),
+            class_part,
+            best,
+            starts,
+            rows.astype(np.int64),
+        )
+
+    def block(self, lo: int, hi: int) -> tuple[IntArray, IntArray]:
+        """The distinct shortlisted mentors of mentees lo..hi-1: (mentee - lo, mentor) sorted by mentee, then mentor."""
+        first, last = int(self.starts[lo]), int(self.starts[hi])
+        at = np.arange(first, last, dtype=np.int64)
+        mentee = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(self.starts[lo : hi + 1]))
+        slot = at - self.starts[lo:hi][mentee]
+        width = int(slot.max(initial=-1)) + 1
+        slots = np.full((hi - lo, width, SHORTLIST_PER_KEY), -1, dtype=np.int32)
+        slots[mentee, slot] = self.best[self.rows[first:last]]
+        grid = slots.reshape(hi - lo, width * SHORTLIST_PER_KEY)
+        grid.sort(axis=1)  # short rows: fast, and repeats become neighbours
+        keep = grid >= 0
+        keep[:, 1:] &= grid[:, 1:] != grid[:, :-1]
+        r, c = np.nonzero(keep)
+        return r.astype(np.int64), grid[r, c].astype(np.int64)
+
+
+def _shortlist_keys(f: Features, mentees: IntArray, mentors: IntArray) -> tuple[IntArray, IntArray, list[IntArray]]:
+    """Each mentee's shortlist keys as (mentee position, key) sorted by mentee, and each key's mentor positions.
+
+    Keys are worked out once per distinct set of wanted skills."""
     wants = f.wanted[mentees] > 0
     offers = f.offered[mentors] > 0
-    for skill in range(wants.shape[1]):
-        who, among = np.flatnonzero(wants[:, skill]), np.flatnonzero(offers[:, skill])
-        if len(who) and len(among):
-            keep(who, among)
-    # mentors who offer several of the skills a mentee wants score higher: two by two, and all of them together
-    combos: dict[tuple[int, ...], list[int]] = {}
-    for i, wanted in enumerate(f.wanted_sets(mentees)):
+    _, first, set_of = np.unique(f.wanted_sets.ids[mentees], return_index=True, return_inverse=True)
+    index: dict[tuple[int, ...], int] = {(): 0}
+    among: list[IntArray] = [np.arange(len(mentors), dtype=np.int64)]
+    per_set: list[list[int]] = []
+    for rep in first.tolist():
+        wanted = tuple(np.flatnonzero(wants[rep]).tolist())
+        keys: list[tuple[int, ...]] = [(s,) for s in wanted]
         if 2 <= len(wanted) <= MAX_COMBINED_SKILLS:
-            for key in {*combinations(wanted, 2), wanted}:
-                combos.setdefault(key, []).append(i)
-    for key, members in combos.items():
-        among = np.flatnonzero(offers[:, list(key)].all(axis=1))
-        if len(among):
-            keep(np.array(members, dtype=np.int64), among)
-    n_m = len(mentors)
-    if len(mentees) * n_m <= MASK_CELLS:
-        # a byte per (mentee, mentor) marks the kept pairs: reading the marks back gives them distinct and sorted,
-        # without sorting the several million (with repeats) the keys produced
-        marks = np.zeros(len(mentees) * n_m, dtype=np.bool_)
-        for r, c in zip(rows_l, cols_l, strict=True):
-            marks[r * n_m + c] = True
-        unique = np.flatnonzero(marks)
-    else:
-        unique = _distinct(np.concatenate(rows_l) * n_m + np.concatenate(cols_l))
-    return unique // n_m, unique % n_m
+            keys += sorted({*combinations(wanted, 2), wanted})
+        ids = [0]
+        for key in keys:
+            if key not in index:
+                index[key] = len(among)
+                among.append(np.flatnonzero(offers[:, list(key)].all(axis=1)))
+            if len(among[index[key]]):
+                ids.append(index[key])
+        per_set.append(ids)
+    counts = np.array([len(ids) for ids in per_set], dtype=np.int64)
+    flat = np.array(list(chain.from_iterable(per_set)), dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    n_keys = counts[set_of]
+    mentee_at = np.repeat(np.arange(len(mentees), dtype=np.int64), n_keys)
+    within = np.arange(len(mentee_at), dtype=np.int64) - np.repeat(np.cumsum(n_keys) - n_keys, n_keys)
+    return mentee_at, flat[offsets[set_of[mentee_at]] + within], among
 
 
 def _candidate_edges(
@@ -422,13 +511,48 @@ def _candidate_edges(
     if rd.exhaustive:
         return _dense_edges(rd, mentees, mentors, caps)
     n_e, n_m = len(mentees), len(mentors)
-    rows, cols = _shortlist(rd, mentees, mentors)
-    vals = rd.pair_weights(mentees[rows], mentors[cols])
-    ok = np.isfinite(vals)
-    rows, cols, vals = rows[ok], cols[ok], vals[ok]
-    rd.notes.append(f"shortlist: {len(rows)} allowed pairs scored of {n_e * n_m}")
+    shortlist = _Shortlist.build(rd, mentees, mentors)
+    blocked = rd.forbidden_positions(mentees, mentors)
     per_col = MENTOR_TOP_PER_SLOT * caps + 2
-    keep = (_rank_in_groups(rows, vals, n_e) < MENTEE_TOP_K) | (_rank_in_groups(cols, vals, n_m) < per_col[cols])
+    size = max(256, min(SHORTLIST_BLOCK, -(-n_e // MIN_SHORTLIST_BLOCKS)))
+    f = rd.features
+    bonuses = bool(f.bonus.any())
+
+    def edges_of(lo: int) -> tuple[IntArray, IntArray, FloatArray, IntArray, BoolArray, int]:
+        """The shortlisted pairs of mentees lo.. that can still rank among their mentee's or mentor's best."""
+        hi = min(n_e, lo + size)
+        r, c = shortlist.block(lo, hi)
+        scores = mentoring_pair_weights(
+            f,
+            mentees[r + lo],
+            mentors[c],
+            weights=rd.weights,
+            rules=rd.rules,
+            class_part=shortlist.class_part[shortlist.mentee_class[r + lo], shortlist.mentor_class[c]],
+            bonus=False,
+        )
+        # pair-specific exclusions (past pairs, rather-nots, reporting lines) of these mentees
+        found = (r + lo) * n_m + c
+        ours = blocked[np.searchsorted(blocked, lo * n_m) : np.searchsorted(blocked, hi * n_m)]
+        at = np.minimum(np.searchsorted(found, ours), max(0, len(found) - 1))
+        scores[at[found[at] == ours] if len(found) else at[:0]] = -np.inf
+        ok = np.isfinite(scores)
+        r, c, scores = r[ok], c[ok], scores[ok]
+        # Each side ranks its partners by score: a bonus belongs to whoever missed a round, so with it a partner
+        # who missed one would top everyone's list and crowd out the others (the solver still counts it).
+        q = _quantised(scores)
+        best = _top_in_groups(r, q, hi - lo, np.full(hi - lo, MENTEE_TOP_K, dtype=np.int64))
+        # a pair outside its mentor's best among these mentees is outside its mentor's best among all of them
+        kept = best | _top_in_groups(c, q, n_m, per_col)
+        r, c, scores = r[kept], c[kept], scores[kept]
+        vals = scores + (f.bonus[mentees[r + lo]] + f.bonus[mentors[c]]) if bonuses else scores
+        return r + lo, c, vals, q[kept], best[kept], int(ok.sum())
+
+    parts = _in_parallel(edges_of, list(range(0, n_e, size)))
+    rows, cols, vals, q, keep = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    rd.notes.append(f"shortlist: {sum(p[5] for p in parts)} allowed pairs scored of {n_e * n_m}")
+    del parts
+    keep |= _top_in_groups(cols, q, n_m, per_col)
     return rows[keep], cols[keep], vals[keep]
 
 
@@ -870,7 +994,7 @@ def _prepare(
     seed: int,
     managers: Mapping[str, str | None] | None,
 ) -> _Round:
-    ordered = sorted(candidates, key=lambda c: c.id)
+    ordered = sorted(candidates, key=attrgetter("id"))
     rng = np.random.default_rng(seed)
     people = [ordered[i] for i in rng.permutation(len(ordered))]
     org: dict[str, str | None] = dict(managers or {})
@@ -894,6 +1018,7 @@ def _prepare(
         rules=rules,
         mode=mode,
         rng=rng,
+        seed=seed,
         past_forbidden=past_f,
         private_forbidden=private_f,
     )
@@ -958,9 +1083,28 @@ def match(
     wrong = sorted(c.id for c in candidates if c.role not in expected)
     if wrong:
         raise ValueError(f"{mode} takes roles {', '.join(sorted(expected))}; not: {', '.join(wrong[:5])}")
-    rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
-    rd.exhaustive = exhaustive
-    people = rd.people
+    with _no_collection_pauses():
+        rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
+        rd.exhaustive = exhaustive
+        return _match(rd)
+
+
+@contextmanager
+def _no_collection_pauses() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a round is worked out. A round allocates a few small objects
+    per person (results, reasons, the lookups behind them) and no reference cycles, yet enough of them to set off
+    full collections, each walking every object the process holds: 0.1-0.2 s apiece at 30,000 people."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match(rd: _Round) -> MatchResult:
+    people, mode, weights, rules, seed = rd.people, rd.mode, rd.weights, rd.rules, rd.seed
     groups: list[list[int]]
     if mode == "mentoring":
         groups = [list(p) for p in _solve_mentoring(rd)]
@@ -968,11 +1112,17 @@ def match(
         groups = [list(p) for p in _solve_peer_pairs(rd)]
     else:
         groups = _solve_circles(rd)
-    matches: list[Pairing] = []
+    if mode == "mentoring":
+        pairs = np.array(groups, dtype=np.int64).reshape(-1, 2)
+        explained = mentoring_explanations(rd.features, people, pairs[:, 0], pairs[:, 1], weights)
+        matches = [
+            Pairing((people[g[0]].id, people[g[1]].id), score, reasons)
+            for g, (score, reasons) in zip(groups, explained, strict=True)
+        ]
+    else:
+        matches = [_make_match(rd, g) for g in groups]
     objective = 0.0
-    for g in groups:
-        m = _make_match(rd, g)
-        matches.append(m)
+    for g, m in zip(groups, matches, strict=True):
         objective += m.score + rules.priority_bonus * sum(people[i].missed_rounds for i in g)
     matched = {i for g in groups for i in g}
     unmatched = _explain_unmatched(rd, matched)
@@ -990,10 +1140,6 @@ def match(
 
 def _make_match(rd: _Round, group: list[int]) -> Pairing:
     people = [rd.people[i] for i in group]
-    if rd.mode == "mentoring":
-        mentor, mentee = people
-        score, reasons = score_pair(mentor, mentee, weights=rd.weights, mode="mentoring")
-        return Pairing((mentor.id, mentee.id), score, reasons)
     people.sort(key=lambda c: c.id)
     if len(people) == 2:
         score, reasons = score_pair(people[0], people[1], weights=rd.weights, mode=rd.mode)

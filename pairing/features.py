@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -274,8 +277,9 @@ def forbidden_pairs(
     for i, c in enumerate(people):
         for other in c.rather_not:
             add(i, other)
-        for boss in reporting_chain(c.id, managers):
-            add(i, boss)
+        if managers.get(c.id):  # most people's chain is empty: no call for them
+            for boss in reporting_chain(c.id, managers):
+                add(i, boss)
     for pair in past.blocked:
         a, b = tuple(pair)
         if a in index:
@@ -288,38 +292,104 @@ def forbidden_pairs(
 
 
 def _classes(keys: Sequence[object]) -> tuple[IntArray, list[object]]:
-    index: dict[object, int] = {}
-    ids = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
-    return ids, list(index)
+    """Each key's class id, in order of first appearance, and the distinct keys (loops in C: rounds are large)."""
+    index = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    return np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys)), list(index)
+
+
+def _derived_classes(keys: Sequence[object], derive: Callable[[Any], object]) -> tuple[IntArray, list[object]]:
+    """`_classes` of ``derive(key)`` for each key, calling ``derive`` once per distinct key (people share most)."""
+    raw, distinct = _classes(keys)
+    ids, classes = _classes([derive(k) for k in distinct])
+    return ids[raw], classes
+
+
+@dataclass(frozen=True)
+class Labels:
+    """One attribute of each person as an id into its distinct values: for wording explanations, read once."""
+
+    ids: IntArray
+    values: list[Any]
+
+
+def _named_classes(names: Sequence[str]) -> tuple[IntArray, Labels]:
+    """Class ids of names compared stripped and casefolded, in order of first appearance (-1 for a blank name),
+    and the names as given."""
+    raw, distinct = _classes(names)
+    ids, classes = _classes([str(name).strip().casefold() for name in distinct])
+    known = np.array([bool(c) for c in classes], dtype=np.bool_)
+    renumber = np.where(known, np.cumsum(known) - 1, -1)
+    return (renumber[ids][raw] if len(classes) else raw), Labels(raw, distinct)
+
+
+def _skill_matrices(
+    offered: Sequence[frozenset[str]], wanted: Sequence[frozenset[str]]
+) -> tuple[FloatArray, FloatArray, Labels, Labels]:
+    """Offered and wanted skills as 0/1 matrices over one vocabulary, and each person's offered and wanted sets.
+
+    Columns come in order of first appearance (a person's offered skills before their wanted ones), each distinct
+    set is read once."""
+    n = len(offered)
+    offered_id, offered_sets = _classes(offered)
+    wanted_id, wanted_sets = _classes(wanted)
+    first: list[tuple[int, int, frozenset[str]]] = []
+    for kind, ids, sets in ((0, offered_id, offered_sets), (1, wanted_id, wanted_sets)):
+        at = np.full(len(sets), n, dtype=np.int64)
+        at[ids[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)  # the first person with each set
+        first.extend((int(p), kind, s) for p, s in zip(at.tolist(), sets, strict=True))  # type: ignore[misc]
+    skills: dict[str, int] = {}
+    for _, _, skill_set in sorted(first, key=lambda x: (x[0], x[1])):
+        for key in _norm_skills(skill_set):
+            skills.setdefault(key, len(skills))
+    matrices = []
+    for ids, sets in ((offered_id, offered_sets), (wanted_id, wanted_sets)):
+        cols = [[skills[key] for key in _norm_skills(s)] for s in sets]
+        rows = np.repeat(np.arange(len(sets)), np.array([len(c) for c in cols], dtype=np.int64))
+        table = _one_hot(rows, list(chain.from_iterable(cols)), len(sets), len(skills))
+        matrices.append(table[ids])
+    return matrices[0], matrices[1], Labels(offered_id, offered_sets), Labels(wanted_id, wanted_sets)
+
+
+def _one_hot(rows: IntArray, cols: list[int] | IntArray, n_rows: int, width: int) -> FloatArray:
+    matrix = np.zeros((n_rows, max(1, width)), dtype=np.float32)
+    matrix[rows, np.asarray(cols, dtype=np.int64)] = 1
+    return matrix
+
+
+_ATTRIBUTES = attrgetter(
+    "skills_offered",
+    "skills_wanted",
+    "goals",
+    "work_start",
+    "work_end",
+    "timezone",
+    "department",
+    "location",
+    "title",
+    "meeting_mode",
+    "missed_rounds",
+)
 
 
 class Features:
     """Numeric arrays for a list of people, all sharing one vocabulary so rows and columns can be scored in blocks.
 
     Criteria that depend on few distinct values (working windows, meeting mode and place, seniority) are looked up
-    in small class x class tables instead of being recomputed for every pair.
+    in small class x class tables instead of being recomputed for every pair. Building them works once per distinct
+    value (skill set, window, title, place), not once per person.
     """
 
     def __init__(self, people: Sequence[Candidate], *, missed_bonus: float) -> None:
         n = len(people)
-        skills: dict[str, int] = {}
-        vocab: dict[str, int] = {}
-        cells: dict[str, tuple[list[int], list[int]]] = {"offered": ([], []), "wanted": ([], []), "goals": ([], [])}
-        (off_r, off_c), (want_r, want_c), (goal_r, goal_c) = cells["offered"], cells["wanted"], cells["goals"]
-        for i, c in enumerate(people):
-            for keys, index, r, col in (
-                (_norm_skills(c.skills_offered), skills, off_r, off_c),
-                (_norm_skills(c.skills_wanted), skills, want_r, want_c),
-                (goal_tokens(c.goals), vocab, goal_r, goal_c),
-            ):
-                if keys:
-                    r.extend([i] * len(keys))
-                    col.extend([index.setdefault(key, len(index)) for key in keys])
-        self.offered = np.zeros((n, max(1, len(skills))), dtype=np.float32)
-        self.wanted = np.zeros_like(self.offered)
-        self.goals = np.zeros((n, max(1, len(vocab))), dtype=np.float32)
-        for name, matrix in (("offered", self.offered), ("wanted", self.wanted), ("goals", self.goals)):
-            matrix[cells[name][0], cells[name][1]] = 1
+        # each person read once (a round's people are spread over memory), attribute by attribute from then on
+        (offered, wanted, goals, starts, ends, zones, departments, locations, titles, modes, missed) = (
+            zip(*map(_ATTRIBUTES, people), strict=True) if people else ((),) * 11
+        )
+        self.offered, self.wanted, self.offered_sets, self.wanted_sets = _skill_matrices(offered, wanted)
+        self.goal_tokens = tokens = [goal_tokens(g) for g in goals]
+        goal_ids, vocab = _classes(list(chain.from_iterable(tokens)))
+        goal_rows = np.repeat(np.arange(n), np.fromiter(map(len, tokens), dtype=np.int64, count=n))
+        self.goals = _one_hot(goal_rows, goal_ids, n, len(vocab))
         self.n_wanted = self.wanted.sum(axis=1)
         self.n_goals = self.goals.sum(axis=1)
         # the same sets as bitsets, to score chosen pairs without a matrix product
@@ -327,35 +397,27 @@ class Features:
         self.wanted_bits = _bits(self.wanted)
         self.goal_bits = _bits(self.goals)
         # working windows
-        self.window, windows = _classes([work_window_utc(c) for c in people])
-        starts = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
+        hours, distinct_hours = _classes(list(zip(starts, ends, zones, strict=True)))
+        window_ids, windows = _classes([_window(*k) for k in distinct_hours])  # type: ignore[misc]
+        self.window = window_ids[hours]
+        self.windows: list[tuple[float, float]] = windows  # type: ignore[assignment]
+        self.timezone_given = np.array([bool(k[2]) for k in distinct_hours], dtype=np.bool_)[hours]  # type: ignore[index]
+        begin = np.array([w[0] for w in windows], dtype=np.float32)  # type: ignore[index]
         durations = np.array([w[1] for w in windows], dtype=np.float32)  # type: ignore[index]
-        self.overlap_table = _overlap(starts[:, None], durations[:, None], starts[None, :], durations[None, :])
+        self.overlap_table = _overlap(begin[:, None], durations[:, None], begin[None, :], durations[None, :])
         shortest = np.minimum(durations[:, None], durations[None, :])
         self.tz_table = np.minimum(
             np.divide(self.overlap_table, shortest, out=np.zeros_like(self.overlap_table), where=shortest > 0), 1.0
         ).astype(np.float32)
-        # departments
-        depts: dict[str, int] = {}
-        self.dept = np.array(
-            [
-                depts.setdefault(c.department.strip().casefold(), len(depts)) if c.department.strip() else -1
-                for c in people
-            ],
-            dtype=np.int64,
-        )
+        # departments and offices
+        self.dept, self.departments = _named_classes(departments)
         self.dept_known = self.dept >= 0
-        offices: dict[str, int] = {}
-        self.office = np.array(
-            [
-                offices.setdefault(c.location.strip().casefold(), len(offices)) if c.location.strip() else -1
-                for c in people
-            ],
-            dtype=np.int64,
-        )
+        self.office, self.locations = _named_classes(locations)
         # seniority: level + 1 in 0..9, 0 = unknown
-        levels = [seniority_level(c.title) for c in people]
-        self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)
+        title_ids, distinct_titles = _classes(titles)
+        self.titles = Labels(title_ids, distinct_titles)
+        levels = [seniority_level(t) for t in distinct_titles]
+        self.level = np.array([0 if lv is None else lv + 1 for lv in levels], dtype=np.int64)[title_ids]
         lv = np.arange(10)
         hi, lo = lv[:, None], lv[None, :]
         unknown = (hi == 0) | (lo == 0)
@@ -363,19 +425,14 @@ class Features:
         gap = np.abs(hi - lo)
         self.sen_peer_table = np.where(unknown, 0.5, np.where(gap <= 1, 1.0, np.where(gap == 2, 0.5, 0.0)))
         # meeting mode and place
-        self.meet, meets = _classes([(c.meeting_mode, c.location.strip().casefold()) for c in people])
+        self.meet, meets = _derived_classes(
+            list(zip(modes, locations, strict=True)), lambda k: (k[0], k[1].strip().casefold())
+        )
+        self.in_person = np.array([m[0] == "in_person" for m in meets], dtype=np.bool_)[self.meet]  # type: ignore[index]
         ok = [[_meet_ok(x, y) for y in meets] for x in meets]  # type: ignore[arg-type]
         self.meet_bad: BoolArray = ~np.array(ok, dtype=np.bool_).reshape(len(meets), len(meets))
-        self.bonus = np.array([missed_bonus * c.missed_rounds for c in people], dtype=np.float32)
+        self.bonus = (missed_bonus * np.array(missed, dtype=np.float64)).astype(np.float32)
         self._tables: dict[tuple[object, ...], tuple[FloatArray, BoolArray]] = {}
-
-    def wanted_sets(self, people: IntArray) -> list[tuple[int, ...]]:
-        """Each person's wanted skills, as sorted skill columns."""
-        rows, cols = np.nonzero(self.wanted[people])
-        out: list[list[int]] = [[] for _ in range(len(people))]
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            out[r].append(c)
-        return [tuple(x) for x in out]
 
     def class_tables(
         self, weights: Weights, rules: Rules, mode: Mode, rows_are_mentors: bool
@@ -397,6 +454,118 @@ class Features:
                 bad |= np.repeat(np.repeat(short, n_meets, 0), n_meets, 1)
             self._tables[key] = (score.astype(np.float32), bad)
         return self._tables[key]
+
+
+def mentoring_explanations(
+    f: Features, people: Sequence[Candidate], mentors: IntArray, mentees: IntArray, weights: Weights
+) -> list[tuple[float, tuple[str, ...]]]:
+    """:func:`pair_components` and :func:`weighted_score` of (mentor, mentee) pairs in mentoring, rounded and
+    worded as ``score_pair`` does: the same scores and reasons, from the features, each criterion for all pairs at
+    once, and only the reasons that apply put into words."""
+    a, b = mentors, mentees
+    w = weights
+    taught = np.bitwise_count(f.offered_bits[a] & f.wanted_bits[b]).sum(axis=1, dtype=np.int64)
+    skills = taught / np.maximum(f.n_wanted[b].astype(np.int64), 1)
+    common = np.bitwise_count(f.goal_bits[a] & f.goal_bits[b]).sum(axis=1, dtype=np.int64)
+    union = f.n_goals[a].astype(np.int64) + f.n_goals[b].astype(np.int64) - common
+    goals = np.where(union > 0, common / np.maximum(union, 1), 0.0)
+    # shared hours as overlap_hours words them, once per pair of working windows
+    pairs_of_windows, window_pair = np.unique(f.window[a] * len(f.windows) + f.window[b], return_inverse=True)
+    by_windows = [
+        _window_overlap(f.windows[k // len(f.windows)], f.windows[k % len(f.windows)])
+        for k in pairs_of_windows.tolist()
+    ]
+    hours = np.array(by_windows, dtype=np.float64)[window_pair]
+    durations = np.array([d for _, d in f.windows], dtype=np.float64)
+    shortest = np.minimum(durations[f.window[a]], durations[f.window[b]])
+    timezone = np.where(shortest > 0, np.minimum(1.0, hours / np.where(shortest > 0, shortest, 1.0)), 0.0)
+    given = np.array([bool(d) for d in f.departments.values], dtype=np.bool_)[f.departments.ids]
+    differ = given[a] & given[b] & (f.dept[a] != f.dept[b])
+    same_dept = (f.dept[a] >= 0) & (f.dept[a] == f.dept[b])
+    same_office = (f.office[a] >= 0) & (f.office[a] == f.office[b])
+    la, lb = f.level[a], f.level[b]
+    known = (la > 0) & (lb > 0)
+    senior = known & (la > lb)
+    seniority = np.where(known, np.where(la > lb, 1.0, np.where(la == lb, 0.5, 0.0)), 0.5)
+    # weighted_score's sum, term by term in its order, for the same floats
+    total = w.total
+    s = w.skills * skills
+    s += w.goals * goals
+    s += w.timezone * timezone
+    s += w.cross_department * differ.astype(np.float64)
+    s += w.same_department * same_dept.astype(np.float64)
+    s += w.same_office * same_office.astype(np.float64)
+    s += w.seniority * seniority
+    scores = [round(x, 2) for x in (100.0 * s / total).tolist()] if total > 0 else [0.0] * len(a)
+    # the reasons, criterion by criterion, in pair_components' order
+    ids = [people[i].id for i in a.tolist()], [people[i].id for i in b.tolist()]
+    offered, wanted = f.offered_sets, f.wanted_sets
+    skill_text: dict[tuple[int, int], str] = {}
+    columns: list[list[str | None]] = []
+
+    def names(offer: int, want: int) -> str:
+        if (offer, want) not in skill_text:
+            oa, wb = _norm_skills(offered.values[offer]), _norm_skills(wanted.values[want])
+            skill_text[offer, want] = _join([wb[s] for s in sorted(oa.keys() & wb.keys())])
+        return skill_text[offer, want]
+
+    columns.append(
+        [
+            f"{x} offers {names(o, v)}, which {y} wants to grow" if t else None
+            for x, y, o, v, t in zip(
+                *ids, offered.ids[a].tolist(), wanted.ids[b].tolist(), taught.tolist(), strict=True
+            )
+        ]
+    )
+    tokens = f.goal_tokens
+    columns.append(
+        [
+            f"similar goals: {', '.join(sorted(tokens[i] & tokens[j])[:4])}" if c else None
+            for i, j, c in zip(a.tolist(), b.tolist(), common.tolist(), strict=True)
+        ]
+    )
+    hours_text = [f"{_fmt_hours(h)} h of shared working hours" for h in by_windows]
+    says_hours = f.timezone_given[a] & f.timezone_given[b] & (hours > 0)
+    columns.append(
+        [hours_text[k] if ok else None for k, ok in zip(window_pair.tolist(), says_hours.tolist(), strict=True)]
+    )
+    if w.cross_department > 0:
+        given_names = f.departments.values
+        da, db = f.departments.ids[a].tolist(), f.departments.ids[b].tolist()
+        columns.append(
+            [
+                f"different departments ({given_names[x]}, {given_names[y]})" if d else None
+                for x, y, d in zip(da, db, differ.tolist(), strict=True)
+            ]
+        )
+    if w.same_department > 0:
+        given_names = f.departments.values
+        columns.append(
+            [
+                f"same department ({given_names[x].strip()})" if d else None
+                for x, d in zip(f.departments.ids[a].tolist(), same_dept.tolist(), strict=True)
+            ]
+        )
+    says_office = same_office & (w.same_office > 0 or f.in_person[a] | f.in_person[b])
+    places = f.locations.values
+    columns.append(
+        [
+            f"same office ({places[x].strip()})" if d else None
+            for x, d in zip(f.locations.ids[a].tolist(), says_office.tolist(), strict=True)
+        ]
+    )
+    if w.seniority > 0:
+        titles = f.titles.values
+        columns.append(
+            [
+                f"{x} ({titles[ta]}) is more senior than {y} ({titles[tb]})" if d else None
+                for x, y, ta, tb, d in zip(
+                    *ids, f.titles.ids[a].tolist(), f.titles.ids[b].tolist(), senior.tolist(), strict=True
+                )
+            ]
+        )
+    reasons = [tuple(r for r in row if r is not None) for row in zip(*columns, strict=True)]
+    return list(zip(scores, reasons, strict=True))
 
 
 def _bits(matrix: FloatArray) -> npt.NDArray[np.uint64]:
@@ -491,30 +660,63 @@ PAIR_CHUNK = 262_144  # pairs scored at once: bounds the bitset temporaries
 
 
 def mentoring_pair_weights(
-    f: Features, mentees: IntArray, mentors: IntArray, *, weights: Weights, rules: Rules
+    f: Features,
+    mentees: IntArray,
+    mentors: IntArray,
+    *,
+    weights: Weights,
+    rules: Rules,
+    class_part: FloatArray | None = None,
+    bonus: bool = True,
 ) -> FloatArray:
     """:func:`block_weights` in mentoring for chosen (mentee, mentor) pairs instead of a whole block: the same
-    objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise."""
+    objective (score + priority bonuses, -inf where a structural hard constraint forbids the pair), element-wise.
+
+    ``class_part``, when given, is each pair's part that depends only on classes (shared hours and seniority, -inf
+    where meeting mode or shared hours forbid the pair), looked up by the caller. Without ``bonus``, the score
+    alone: the objective is then that plus ``f.bonus[mentees] + f.bonus[mentors]``."""
     out = np.empty(len(mentees), dtype=np.float32)
     for lo in range(0, len(mentees), PAIR_CHUNK):
-        out[lo : lo + PAIR_CHUNK] = _mentoring_pairs(
-            f, mentees[lo : lo + PAIR_CHUNK], mentors[lo : lo + PAIR_CHUNK], weights=weights, rules=rules
+        part = slice(lo, lo + PAIR_CHUNK)
+        out[part] = _mentoring_pairs(
+            f,
+            mentees[part],
+            mentors[part],
+            weights=weights,
+            rules=rules,
+            class_part=None if class_part is None else class_part[part],
+            bonus=bonus,
         )
     return out
 
 
-def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules) -> FloatArray:
+def _common_at(bits_a: npt.NDArray[np.uint64], a: IntArray, bits_b: npt.NDArray[np.uint64], b: IntArray) -> FloatArray:
+    """:func:`_common` of rows ``a`` of ``bits_a`` and rows ``b`` of ``bits_b``."""
+    if bits_a.shape[1] == 1:  # up to 64 distinct values: one word, no reduction over words
+        return np.bitwise_count(bits_a[a, 0] & bits_b[b, 0]).astype(np.float32)
+    return _common(bits_a[a], bits_b[b])
+
+
+def _mentoring_pairs(
+    f: Features, e: IntArray, m: IntArray, *, weights: Weights, rules: Rules, class_part: FloatArray | None, bonus: bool
+) -> FloatArray:
     total = weights.total or 1.0
     norm = ((100.0 * weights.skills / total) / np.maximum(f.n_wanted[e], 1)).astype(np.float32)
-    score = _common(f.wanted_bits[e], f.offered_bits[m]) * norm
+    score = _common_at(f.wanted_bits, e, f.offered_bits, m)
+    score *= norm
     if weights.goals:
-        inter = _common(f.goal_bits[e], f.goal_bits[m])
+        inter = _common_at(f.goal_bits, e, f.goal_bits, m)
         union = f.n_goals[e] + f.n_goals[m] - inter
         np.maximum(union, 1, out=union)
-        score += inter * np.float32(100.0 * weights.goals / total) / union
-    score_table, bad_table = f.class_tables(weights, rules, "mentoring", False)
-    n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
-    score += score_table[f.window[e] * n_levels + f.level[e], f.window[m] * n_levels + f.level[m]]
+        inter *= np.float32(100.0 * weights.goals / total)
+        inter /= union
+        score += inter
+    if class_part is None:
+        score_table, bad_table = f.class_tables(weights, rules, "mentoring", False)
+        n_levels, n_meets = f.sen_peer_table.shape[0], f.meet_bad.shape[0]
+        score += score_table[f.window[e] * n_levels + f.level[e], f.window[m] * n_levels + f.level[m]]
+    else:
+        score += class_part
     if weights.cross_department:
         differ = (f.dept[e] != f.dept[m]) & f.dept_known[e] & f.dept_known[m]
         score += np.float32(100.0 * weights.cross_department / total) * differ
@@ -522,8 +724,9 @@ def _mentoring_pairs(f: Features, e: IntArray, m: IntArray, *, weights: Weights,
         if weight:
             same = (ids[e] == ids[m]) & (ids[e] >= 0)
             score += np.float32(100.0 * weight / total) * same
-    if f.bonus.any():
+    if bonus and f.bonus.any():
         score += f.bonus[e] + f.bonus[m]
-    bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
-    np.copyto(score, np.float32(-np.inf), where=bad)
+    if class_part is None:
+        bad = bad_table[f.window[e] * n_meets + f.meet[e], f.window[m] * n_meets + f.meet[m]]
+        np.copyto(score, np.float32(-np.inf), where=bad)
     return score

@@ -15,7 +15,7 @@ from scipy.optimize import linear_sum_assignment
 from pairing import Candidate, PastPair, Rules, Weights, allowed, match, score_pair
 from pairing.engine import circle_sizes, weight_matrix
 from pairing.fairness import unmatched_rates
-from pairing.features import PastIndex, overlap_hours, seniority_level
+from pairing.features import Features, PastIndex, mentoring_explanations, overlap_hours, seniority_level
 from pairing.model import Mode
 from pairing.report import name_people, preview_text
 from pairing.roster import read_past_pairs_csv, read_roster_csv
@@ -471,3 +471,36 @@ def test_vectorised_scores_and_constraints_agree_with_the_per_pair_functions() -
                 assert legal == bool(np.isfinite(w[i, j])), (a.id, b.id)
                 if legal:
                     assert abs(score_pair(a, b, weights=Weights(), mode=mode)[0] - float(w[i, j])) < 0.05
+
+
+def test_explanations_of_a_whole_round_equal_those_of_each_pair() -> None:
+    rng = random.Random(4)
+    skills = ["Python", " python", "Go", "SQL ", "Hiring", "Sales", ""]
+    words = ["roadmap", "speaking", "career", "the", "data", "growth", ""]
+    people = [
+        Candidate(
+            id=f"{role[:2]}{i}",
+            role=role,
+            skills_offered=frozenset(rng.sample(skills, rng.randint(0, 4))),
+            skills_wanted=frozenset(rng.sample(skills, rng.randint(0, 3))),
+            goals=" ".join(rng.sample(words, rng.randint(0, 4))),
+            department=rng.choice(["", " ", "Eng", "eng ", "Sales"]),
+            title=rng.choice(["", "Intern", "Engineer", "Senior Engineer", "VP Sales", "CTO"]),
+            timezone=rng.choice([None, "Europe/Berlin", "America/New_York", "Not/AZone"]),
+            meeting_mode=rng.choice(["virtual", "in_person", "either"]),
+            location=rng.choice(["", "Berlin", " berlin", "London"]),
+            work_start=rng.choice([0, 7, 9, 22]),
+            work_end=rng.choice([8, 17, 24]),
+        )
+        for i in range(40)
+        for role in ("mentor", "mentee")
+    ]
+    pairs = [
+        (i, j) for i, a in enumerate(people) for j, b in enumerate(people) if (a.role, b.role) == ("mentor", "mentee")
+    ]
+    for weights in (Weights(), Weights(same_department=10, same_office=5, seniority=0, cross_department=0)):
+        features = Features(people, missed_bonus=0.0)
+        mentors, mentees = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+        batch = mentoring_explanations(features, people, mentors, mentees, weights)
+        each = [score_pair(people[i], people[j], weights=weights, mode="mentoring") for i, j in pairs]
+        assert batch == each
