@@ -5,12 +5,10 @@ No Slack here: this module reads and writes the store and calls the pure engine 
 
 from __future__ import annotations
 
-import gc
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -47,21 +45,6 @@ MODES: dict[str, Mode] = {
 }
 PREFERENCE_WEIGHT = 10.0  # as much as the default cross-department preference
 WRONG_ROLE = "this programme pairs mentors with mentees: change your role with `/mentor profile` to be matched"
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Hold Python's cycle collector while a round runs. A round of 10,000 people allocates hundreds of thousands
-    of objects that reference counting frees (rows, candidates, proposals); meanwhile the collector would walk the
-    whole process's heap several times over, for most of a second at that size. Whatever cyclic garbage appears
-    meanwhile waits for the next collection after the round."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def mode_of(programme: Programme) -> Mode:
@@ -471,7 +454,7 @@ def start_round(*, session: Session, programme_id: int | None, admin_id: str, no
     """An admin asked for matches: run a round, note it in the admin log, and return its preview."""
     programme = session.get(Programme, programme_id)
     assert programme is not None and programme.id is not None
-    with collection_paused():
+    with pairing.collection_paused():
         stored = run_round(session=session, programme=programme, admin_id=admin_id, now=now)
         round_ = stored.round_
         queries.audit(
@@ -587,7 +570,7 @@ def release_preview(*, session: Session, round_id: int, admin_id: str, now: date
         return None
     programme = session.get(Programme, round_.programme_id)
     assert programme is not None
-    with collection_paused():
+    with pairing.collection_paused():
         released, held_back = release(session=session, round_=round_, now=now)
     unmatched = list(round_.unmatched)
     queries.audit(

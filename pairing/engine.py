@@ -1083,15 +1083,16 @@ def match(
     wrong = sorted(c.id for c in candidates if c.role not in expected)
     if wrong:
         raise ValueError(f"{mode} takes roles {', '.join(sorted(expected))}; not: {', '.join(wrong[:5])}")
-    with _no_collection_pauses():
+    with collection_paused():
         rd = _prepare(candidates, mode, past_pairs, weights, rules, now, seed, managers)
         rd.exhaustive = exhaustive
         return _match(rd)
 
 
 @contextmanager
-def _no_collection_pauses() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a round is worked out. A round allocates a few small objects
+def collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a round is worked out (the engine's, and the whole round's
+    around it: `mentoring.matching`). A round allocates a few small objects
     per person (results, reasons, the lookups behind them) and no reference cycles, yet enough of them to set off
     full collections, each walking every object the process holds: 0.1-0.2 s apiece at 30,000 people."""
     enabled = gc.isenabled()
