@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -20,18 +20,20 @@ from slack_sdk import WebClient
 
 import handlers
 from bot import errors, logs, middleware, monitoring, outage, screening
-from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, oauth_settings
+from bot.install import INSTALL_PATH, REDIRECT_PATH, installation_store, make_team_clients, oauth_settings
 from bot.settings import Settings
 from gateway import metrics
-from gateway.slack import make_web_client
+from gateway.slack import TeamClients, make_web_client
+from handlers import join
 from handlers.deps import Deps
 from prompts.llm import make_helper
+from scheduling.followups import FollowUpLoop, Runner
 from scheduling.hooks import SchedulerJobs
 from scheduling.leader import worker_id
 from store import queries
 from store.db import Database
 from store.installations import InstallationStore
-from store.models import SchedulerState
+from store.models import FollowUp, SchedulerState
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -41,11 +43,56 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def create_app(settings: Settings, *, db: Database | None = None, slack_client: WebClient | None = None) -> App:
+def make_deps(
+    settings: Settings,
+    db: Database,
+    *,
+    jobs: SchedulerJobs | None = None,
+    installations: InstallationStore | None = None,
+) -> Deps:
+    """What listeners need (`handlers.deps.Deps`); the follow-up worker runs its share of their work with it."""
+    llm = make_helper(
+        settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
+    )
+    return Deps(
+        db=db,
+        jobs=jobs or SchedulerJobs(db),
+        llm=llm,
+        installations=installations,
+        guides_dir=settings.guides_dir,
+        data_retention_days=settings.data_retention_days,
+    )
+
+
+def follow_up_runners(deps: Deps) -> dict[str, Runner]:
+    """What the follow-up worker does for each kind of work listeners leave for after their ack."""
+    return {join.JOINED: Runner(partial(_after_join, deps), methods=join.JOINED_CALLS)}
+
+
+def _after_join(deps: Deps, client: WebClient, follow_up: FollowUp) -> None:
+    join.after_join(client, deps, follow_up)
+
+
+def start_follow_ups(
+    settings: Settings, db: Database, client: WebClient | TeamClients, *, jobs: SchedulerJobs | None = None
+) -> FollowUpLoop:
+    """The follow-up worker (`scheduling.followups`), in a thread of this process (the scheduler's, in HTTP
+    mode)."""
+    return FollowUpLoop(db, client, follow_up_runners(make_deps(settings, db, jobs=jobs))).start()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    slack_client: WebClient | None = None,
+    jobs: SchedulerJobs | None = None,
+) -> App:
     """Build the Bolt app. Nothing here reads the environment; connections open on first use.
 
     With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET the app serves every workspace that installs it (`bot.install`);
-    otherwise the one workspace of SLACK_BOT_TOKEN.
+    otherwise the one workspace of SLACK_BOT_TOKEN. What listeners leave for after their ack is done by a
+    follow-up worker (`start_follow_ups`): the scheduler's process runs one.
     """
     db = db or Database.from_url(settings.database_url)
     signing_secret = settings.secret("slack_signing_secret")
@@ -88,51 +135,12 @@ def create_app(settings: Settings, *, db: Database | None = None, slack_client: 
             logger=bolt_logger,
             listener_executor=logs.ContextExecutor(max_workers=5),  # Bolt's default size, carrying log context
         )
-    llm = make_helper(
-        settings.secret("openai_api_key"), settings.openai_base_url, settings.openai_model, settings.openai_timeout
-    )
-    deps = Deps(
-        db=db,
-        jobs=SchedulerJobs(db),
-        llm=llm,
-        installations=store,
-        guides_dir=settings.guides_dir,
-        data_retention_days=settings.data_retention_days,
-        after_ack=AfterAckThreads(),
-    )
+    deps = make_deps(settings, db, jobs=jobs, installations=store)
     app.use(middleware.provide(deps))
     middleware.register(app)
     errors.register(app)
     handlers.register_all(app)
     return app
-
-
-class AfterAckThreads:
-    """Where listeners run the work that follows their ack (a DM, App Home): a few threads of its own, so that
-    it never holds Bolt's listener threads, which every request needs to be acked.
-
-    At most `max_pending` pieces of work wait or run here; past that, the listener does the work itself, as it
-    would without (back pressure instead of a queue that grows). A failure is handled like a failed listener's
-    (`bot.errors.on_error`: logged, and the person told)."""
-
-    def __init__(self, max_workers: int = 2, max_pending: int = 200) -> None:
-        self.executor = logs.ContextExecutor(max_workers=max_workers, thread_name_prefix="after-ack")
-        self.slots = threading.BoundedSemaphore(max_pending)
-
-    def __call__(self, work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
-        if not self.slots.acquire(blocking=False):
-            work()
-            return
-
-        def run() -> None:
-            try:
-                work()
-            except Exception as error:  # noqa: BLE001 - handled as Bolt handles a failed listener
-                errors.on_error(error, body, client)
-            finally:
-                self.slots.release()
-
-        self.executor.submit(run)
 
 
 def _drop_token_fallback_warning(record: logging.LogRecord) -> bool:
@@ -164,6 +172,14 @@ class WebApp:
         self.scheduler_worker_id = scheduler_worker_id or worker_id()
         self.signing_secret = signing_secret
         self._pruned_at = 0.0
+        self.follow_ups: FollowUpLoop | None = None  # the follow-up worker, when this process runs one
+
+    def close(self) -> None:
+        """Stop the follow-up worker this process runs, if any, and close the database's connections."""
+        if self.follow_ups is not None:
+            self.follow_ups.stop()
+            self.follow_ups = None
+        self.db.dispose()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -306,10 +322,23 @@ def scheduler_report(states: Sequence[SchedulerState], *, here: str, now: dateti
 
 
 def create_web_app(
-    settings: Settings, *, slack_client: WebClient | None = None, scheduler_worker_id: str | None = None
+    settings: Settings,
+    *,
+    slack_client: WebClient | None = None,
+    scheduler_worker_id: str | None = None,
+    run_follow_ups: bool = False,
 ) -> WebApp:
+    """The WSGI app. `run_follow_ups`: do the work listeners leave for after their ack in a thread of this
+    process, woken as soon as it is queued (one process serving alone, the tests); `WebApp.close` stops it.
+    gunicorn's workers leave it to the scheduler's process."""
     db = Database.from_url(settings.database_url)
-    app = create_app(settings, db=db, slack_client=slack_client)
-    return WebApp(
+    jobs = SchedulerJobs(db)
+    app = create_app(settings, db=db, slack_client=slack_client, jobs=jobs)
+    web = WebApp(
         app, db, signing_secret=settings.secret("slack_signing_secret"), scheduler_worker_id=scheduler_worker_id
     )
+    if run_follow_ups:
+        clients = slack_client or make_team_clients(settings, db)
+        web.follow_ups = start_follow_ups(settings, db, clients, jobs=jobs)
+        jobs.wake_follow_ups = web.follow_ups.wake
+    return web

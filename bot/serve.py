@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
-    """The scheduled loop (check-ins, pauses, purges), with its own database engine and Slack client."""
+    """The scheduled loop (check-ins, pauses, purges), the delivery loop and the follow-up worker, with their own
+    database engine and Slack client."""
+    from bot.app import start_follow_ups
     from bot.install import make_team_clients
     from scheduling.delivery import DeliveryLoop
     from scheduling.scheduler import build_scheduler
@@ -26,6 +28,8 @@ def start_scheduler(settings: Settings, *, blocking: bool = False) -> Any:
     clients = make_team_clients(settings, db)
     # Delivery runs continuously at Slack's pace in a thread of its own; the scheduler's passes plan and wake it.
     delivery = DeliveryLoop(db, clients, post_per_minute=settings.slack_post_per_minute).start()
+    # What listeners leave for after their ack (a join's DM and App Home), away from the web workers.
+    start_follow_ups(settings, db, clients)
     scheduler = build_scheduler(
         db,
         clients,

@@ -1,13 +1,13 @@
 """What listeners need, built once by the app factory (`bot/app.py`) and handed to them through Bolt's context.
 
 Listeners never import the scheduled side (`scheduling/`): what they need of it ("post the digest now", "welcome
-a new mentor in the mentors' channel") is the `Jobs` port here, which the factory fills with
+a new mentor in the mentors' channel", "do this after the ack") is the `Jobs` port here, which the factory fills with
 `scheduling.hooks.SchedulerJobs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,17 +36,12 @@ class Jobs(Protocol):
         """Post this week's digest now, exactly once; False when this week's digest is already there."""
         ...
 
-
-class AfterAck(Protocol):
-    def __call__(self, work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
-        """Run `work`, what a listener does once it has acked (DMs, App Home), now or soon; a failure is handled
-        like a failed listener's (`body` and `client` say who to tell)."""
+    def follow_up(
+        self, session: Session, *, team_id: str, kind: str, user_id: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """Leave what follows a listener's ack (a DM, App Home) to the follow-up worker, in the unit of work that
+        saves the request's change: done once it is committed, away from the threads that ack requests."""
         ...
-
-
-def after_ack_here(work: Callable[[], None], *, body: dict[str, Any], client: WebClient) -> None:
-    """Run the work after the ack right away, in the listener's thread (a failure goes to Bolt's error handler)."""
-    work()
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,6 @@ class Deps:
     installations: InstallationStore | None = None  # None: single-workspace token mode
     guides_dir: Path | None = None  # an organisation's own toolbox entries, shown first
     data_retention_days: int = 30
-    after_ack: AfterAck = after_ack_here  # the app runs it on threads of its own (`bot.app.AfterAckThreads`)
 
 
 def deps_of(context: Any) -> Deps:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -28,7 +27,7 @@ from mentoring.membership import JoinAnswers
 from mentoring.roster import roster_entry
 from mentoring.skillgrowth import rates_skills
 from store import queries
-from store.models import Programme, Role
+from store.models import FollowUp, Programme, Role
 from store.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -216,6 +215,15 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
             # once per programme and person, in the mentors' channel if it has one
             if joined.became_mentor and joined.programme is not None:
                 deps.jobs.welcome_mentor(session, programme=joined.programme, user_id=user_id, now=utcnow())
+            if joined.participant_id is not None:
+                deps.jobs.follow_up(
+                    session,
+                    team_id=team_id,
+                    kind=JOINED,
+                    user_id=user_id,
+                    payload={"participant_id": joined.participant_id, "created": joined.created},
+                    now=utcnow(),
+                )
     except joining.SaveFailed:
         logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
         ack(response_action="errors", errors={"role": SAVE_FAILED})
@@ -224,18 +232,28 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
         ack(response_action="errors", errors=joined.errors)
         return
     ack()
-    after = partial(after_join, client, deps, team_id=team_id, user_id=user_id, created=joined.created)
-    deps.after_ack(partial(after, participant_id=joined.participant_id), body=body, client=client)
 
 
-def after_join(
-    client: WebClient, deps: Deps, *, team_id: str, user_id: str, participant_id: int, created: bool
-) -> None:
+JOINED = "joined"
+"""The follow-up of a saved join form (`after_join`), done by the follow-up worker once the modal has closed."""
+
+JOINED_CALLS = ("users.info", "chat.postMessage", "views.publish")
+"""The Web API calls `after_join` makes, once each: the follow-up worker paces them to Slack's limits."""
+
+
+def after_join(client: WebClient, deps: Deps, follow_up: FollowUp) -> None:
     """After the modal closed: take name, title and timezone from Slack, confirm by DM, refresh App Home."""
+    team_id, user_id = follow_up.team_id, follow_up.slack_user_id
+    created = bool(follow_up.payload.get("created"))
     profile = user_profile(client, user_id)
     facts = joining.SlackFacts(profile.name, profile.title, profile.timezone) if profile is not None else None
     with deps.db.begin() as session:
-        participant, programme = joining.take_profile(session=session, participant_id=participant_id, facts=facts)
+        found = joining.take_profile(
+            session=session, participant_id=int(follow_up.payload["participant_id"]), facts=facts
+        )
+    if found is None:  # they left (or asked to be forgotten) before this ran: nothing to confirm
+        return
+    participant, programme = found
     text, blocks = ui.joined_dm(programme, participant, created=created)
     if created and rates_skills(participant):
         blocks.append(skill_ui.rate_button(programme.id or 0))

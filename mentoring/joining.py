@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from mentoring.membership import JoinAnswers, roles_for, validate_join
-from mentoring.roster import roster_entry
 from store import queries
 from store.models import Participant, ParticipantStatus, Programme, Role
 
@@ -46,7 +45,7 @@ def save_join(
     *, session: Session, team_id: str, user_id: str, programme_id: int | None, answers: JoinAnswers, now: datetime
 ) -> Joined:
     """Create or update the person's membership from the join form."""
-    programme, existing = queries.programme_with_member(
+    programme, existing, invited = queries.programme_with_member(
         session=session, team_id=team_id, programme_id=programme_id, slack_user_id=user_id
     )
     if programme is None:
@@ -67,7 +66,6 @@ def save_join(
     if form is None:
         return Joined(errors=errors)
     fields = form.fields(consented_at=now)
-    invited = roster_entry(session=session, team_id=team_id, programme_id=programme.id, slack_user_id=user_id)
     if invited is not None:  # the organisation's roster names their manager: the reporting-line rule needs it
         fields["manager_id"] = invited.manager_id
     if existing is not None and existing.status in COMEBACK_STATUSES:
@@ -95,8 +93,15 @@ class SlackFacts:
     timezone: str | None
 
 
-def take_profile(*, session: Session, participant_id: int, facts: SlackFacts | None) -> tuple[Participant, Programme]:
-    """Keep the name, title and timezone Slack gave (None: it gave nothing); the membership and its programme."""
+def take_profile(
+    *, session: Session, participant_id: int, facts: SlackFacts | None
+) -> tuple[Participant, Programme] | None:
+    """Keep the name, title and timezone Slack gave (None: it gave nothing); the membership and its programme,
+    or None when the membership is gone (they left, or asked to be forgotten, in the meantime)."""
+    participant = session.get(Participant, participant_id)
+    programme = session.get(Programme, participant.programme_id) if participant is not None else None
+    if participant is None or programme is None:
+        return None
     if facts is not None:
         queries.set_participant_profile(
             session=session,
@@ -105,8 +110,4 @@ def take_profile(*, session: Session, participant_id: int, facts: SlackFacts | N
             title=facts.title,
             timezone=facts.timezone,
         )
-    participant = session.get(Participant, participant_id)
-    assert participant is not None
-    programme = session.get(Programme, participant.programme_id)
-    assert programme is not None
     return participant, programme

@@ -396,6 +396,34 @@ class OutboxMessage(SQLModel, table=True):
     unsure_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
+class FollowUpStatus(StrEnum):
+    PENDING = "pending"  # to do (a claim older than the worker's lease means its worker died: done again)
+    DONE = "done"
+    FAILED = "failed"  # ran out of attempts: `last_error` says why
+
+
+class FollowUp(SQLModel, table=True):
+    """Work a listener leaves for after its ack (a join's confirmation DM and App Home refresh): queued in the
+    listener's own unit of work, done by the follow-up worker (`scheduling.followups`) at Slack's pace, away
+    from the web workers that ack requests."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_status_not_before", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(sa_column=Column(String(32), nullable=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))  # which runner does it, e.g. "joined"
+    slack_user_id: str = Field(sa_column=Column(String(32), nullable=False))  # whom it is for
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    not_before: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    status: str = Field(default=FollowUpStatus.PENDING.value, sa_column=Column(String(10), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
 class PromptRating(SQLModel, table=True):
     """A person's thumbs up (+1) or down (-1) for a library prompt; the workspace's ratings feed selection."""
 

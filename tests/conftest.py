@@ -71,11 +71,17 @@ SIGNING_SECRET = "standin-signing-secret"
 
 @contextmanager
 def running_world(
-    database_url: str, *, programme: str | None = "Mentoring", slack: dict[str, Any] | None = None, **settings: Any
+    database_url: str,
+    *,
+    programme: str | None = "Mentoring",
+    slack: dict[str, Any] | None = None,
+    follow_ups: bool = True,
+    **settings: Any,
 ) -> Iterator[World]:
     """The real app served over HTTP, talking to a Slack stand-in; `settings` override the app's settings and
     `slack` the stand-in's (e.g. `{"manifest": path}`: the app installed from another manifest).
-    `programme`: the open programme an admin has already created in the workspace (None: a new workspace)."""
+    `programme`: the open programme an admin has already created in the workspace (None: a new workspace).
+    `follow_ups`: run the follow-up worker beside the app, as the scheduler's process does in production."""
     with SlackStandIn(**(slack or {})) as standin:
         if programme is not None:
             open_programme(database_url, standin.team_id, programme)
@@ -87,14 +93,14 @@ def running_world(
             database_url=database_url,
             **settings,
         )
-        web = create_web_app(app_settings)
+        web = create_web_app(app_settings, run_follow_ups=follow_ups)
         try:
             with serve(web) as base_url:
                 platform = SlackPlatform(f"{base_url}/slack/events", SIGNING_SECRET, standin)
                 yield World(standin=standin, platform=platform, app_base_url=base_url)
                 assert standin.warnings == [], standin.warnings
         finally:
-            web.db.dispose()
+            web.close()
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
             slack_api_url=standin.api_url,
             database_url=url,
         )
-        web = create_web_app(settings_)
+        web = create_web_app(settings_, run_follow_ups=True)
         db = Database.from_url(url)
         try:
             with serve(web) as base_url:
@@ -203,7 +203,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzz]:
                 assert standin.warnings == [], standin.warnings
                 assert standin.errors == [], standin.errors
         finally:
-            web.db.dispose()
+            web.close()
             db.dispose()
 
 

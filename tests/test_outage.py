@@ -133,7 +133,7 @@ def outage(database_url: str, tmp_path: Path) -> Iterator[Outage]:
             slack_api_url=standin.api_url,
             database_url=app_url,
         )
-        web = create_web_app(settings)
+        web = create_web_app(settings, run_follow_ups=True)
         live = web.db.engine
         dead = make_engine(f"sqlite:///{tmp_path}/no-such-folder/mentor-bot.db")
         try:
@@ -144,7 +144,7 @@ def outage(database_url: str, tmp_path: Path) -> Iterator[Outage]:
                 assert standin.warnings == [], standin.warnings
         finally:
             web.db.engine = live
-            web.db.dispose()
+            web.close()
             dead.dispose()
             if proxy:
                 proxy.close()

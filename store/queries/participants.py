@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from store.models import (
     Participant,
     ParticipantStatus,
     Programme,
+    RosterEntry,
 )
 from store.types import utcnow
 
@@ -29,26 +30,41 @@ def get_participant(*, session: Session, team_id: str, programme_id: int, slack_
     ).first()
 
 
+_PROGRAMME_WITH_MEMBER = (
+    select(Programme, Participant, RosterEntry)
+    .outerjoin(
+        Participant,
+        and_(
+            col(Participant.programme_id) == col(Programme.id),
+            col(Participant.team_id) == bindparam("team_id"),
+            col(Participant.slack_user_id) == bindparam("slack_user_id"),
+        ),
+    )
+    .outerjoin(
+        RosterEntry,
+        and_(
+            col(RosterEntry.programme_id) == col(Programme.id),
+            col(RosterEntry.team_id) == bindparam("team_id"),
+            col(RosterEntry.slack_user_id) == bindparam("slack_user_id"),
+        ),
+    )
+    .where(col(Programme.id) == bindparam("programme_id"), col(Programme.team_id) == bindparam("team_id"))
+)
+"""Built once: a submitted join form is checked against it on the path that acks the submission."""
+
+
 def programme_with_member(
     *, session: Session, team_id: str, programme_id: int | None, slack_user_id: str
-) -> tuple[Programme | None, Participant | None]:
-    """The workspace's programme with this id and the person's membership of it (None where there is none), in
-    one query: what a submitted join form is checked against."""
+) -> tuple[Programme | None, Participant | None, RosterEntry | None]:
+    """The workspace's programme with this id, the person's membership of it and their entry on its roster (None
+    where there is none), in one query: what a submitted join form is checked against and completed with."""
     if programme_id is None:
-        return None, None
+        return None, None, None
     row = session.exec(
-        select(Programme, Participant)
-        .outerjoin(
-            Participant,
-            and_(
-                col(Participant.programme_id) == col(Programme.id),
-                col(Participant.team_id) == team_id,
-                col(Participant.slack_user_id) == slack_user_id,
-            ),
-        )
-        .where(col(Programme.id) == programme_id, col(Programme.team_id) == team_id)
+        _PROGRAMME_WITH_MEMBER,
+        params={"team_id": team_id, "programme_id": programme_id, "slack_user_id": slack_user_id},
     ).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def memberships(*, session: Session, team_id: str, slack_user_id: str) -> list[tuple[Participant, Programme]]:

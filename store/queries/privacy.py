@@ -13,6 +13,7 @@ from store.models import (
     BeliefReflection,
     CheckIn,
     Digest,
+    FollowUp,
     GrowthThread,
     Kudos,
     Match,
@@ -191,6 +192,9 @@ def forget_person(*, session: Session, team_id: str, user_id: str) -> int:
         elif user_id in str(row.payload):
             row.payload = _scrub(row.payload, user_id)  # others' messages that name them
             session.add(row)
+    for follow_up in session.exec(select(FollowUp).where(FollowUp.team_id == team_id)).all():
+        if follow_up.slack_user_id == user_id or user_id in str(follow_up.payload):
+            session.delete(follow_up)  # what was left to do for them after a request
     for round_ in session.exec(select(MatchRound).where(MatchRound.team_id == team_id)).all():
         if round_.created_by == user_id or user_id in str(round_.unmatched):
             round_.created_by = FORGOTTEN if round_.created_by == user_id else round_.created_by

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from store.models import (
     AuditEntry,
     CheckIn,
+    FollowUp,
     GrowthThread,
     Kudos,
     Match,
@@ -84,6 +85,7 @@ def purge_expired_workspaces(*, session: Session, now: datetime) -> list[str]:
             GrowthThread,
             Kudos,
             OutboxMessage,
+            FollowUp,
             PromptRating,
             CheckIn,
             MatchMember,
