@@ -1,10 +1,12 @@
 """Where the app's CPU goes per request kind: the load benchmark's requests fed one at a time, in process, through
 the real WSGI front (`bot.app.WebApp`: screening, replay store, Bolt, listeners), with cProfile on every thread
-that runs them (the WSGI caller and Bolt's listener threads, where the work after the ack runs).
+that runs them (the WSGI caller and Bolt's listener threads). What a join leaves for after its ack is queued for
+the follow-up worker (`scheduling.followups`, in the scheduler's process): not measured here; `bench.load_bench`
+counts its CPU apart.
 
 Run from the repository root: ``.venv/bin/python -m bench.ack_profile [--n 300] [--kind help] [--top 40]``
 (PostgreSQL at TEST_POSTGRES_URL or the default local one; ``--sqlite`` for a SQLite file). Prints, per request
-kind, the CPU time per request (process CPU, all threads, after the work following the ack has finished) and
+kind, the CPU time per request (process CPU, all threads, once the listeners have finished) and
 the functions with the most cumulative and own time. Serial, so timings are CPU, not latency; the stand-in
 runs in this process too, and its share is reported apart (functions under `standin/`).
 """

@@ -169,6 +169,15 @@ class Server:
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
 
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def server(name: str, args: Sequence[str], env: dict[str, str], workdir: Path) -> Iterator[Server]:
     port = _free_port()
@@ -190,12 +199,7 @@ def server(name: str, args: Sequence[str], env: dict[str, str], workdir: Path) -
         _wait_healthy(base_url, process, log)
         yield Server(name, process, base_url, log)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _terminate(process)
 
 
 def settle(seconds: float = 2.0) -> None:
@@ -230,12 +234,7 @@ def scheduler_process(env: dict[str, str], workdir: Path) -> Iterator[subprocess
             raise RuntimeError(f"the scheduler exited: {log.read_text()[-3000:]}")
         yield process
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _terminate(process)
 
 
 # --------------------------------------------------------------------------------------------- CPU use

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from slack_sdk import WebClient
 from gateway.slack import TeamClients
 from scheduling import jobs
 from scheduling.leader import LOCK_ID, Leadership, worker_id
+from scheduling.loop import WorkLoop
 from scheduling.outbox import POST_PER_MINUTE, DeliveryReport, RateLimiter, deliver_due
 from store.db import Database
 
@@ -36,7 +36,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class DeliveryLoop:
+class DeliveryLoop(WorkLoop):
+    thread_name = "outbox-delivery"
+
     def __init__(
         self,
         db: Database,
@@ -54,6 +56,7 @@ class DeliveryLoop:
         **options: Any,
     ) -> None:
         """`options` go to each `deliver_due` pass (`backoff_base`, `check_deadline`, `max_attempts`...)."""
+        super().__init__(idle_seconds=idle_seconds, clock=clock)
         self.db = db
         self.client = client
         self.leadership = leadership or Leadership(db.engine, lock_id=DELIVERY_LOCK_ID)
@@ -62,19 +65,10 @@ class DeliveryLoop:
         # crash leaves unsure, each to be checked against Slack's history at Tier 3 (50 a minute), stay few.
         self.batch = max(4, math.ceil(post_per_minute / 60 / 2))
         self.pass_seconds = pass_seconds
-        self.idle_seconds = idle_seconds
         self.follower_seconds = follower_seconds
         self.stale_after = stale_after
-        self.clock = clock
         self.worker_id = name or f"delivery:{worker_id()}"
         self.options = options
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        """Something was queued: look now rather than after `idle_seconds`."""
-        self._wake.set()
 
     def run_once(self, now: datetime) -> DeliveryReport | None:
         """One pass at `now` if this process leads delivery (None if another replica does). Messages Slack will
@@ -96,31 +90,14 @@ class DeliveryLoop:
             jobs.act_on_failures(self.db, self.client, report.failed, now=now)
         return report
 
-    def run(self) -> None:
-        """The loop's body, until `stop()`: pass after pass while there is work, else wait to be woken."""
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                report = self.run_once(self.clock())
-            except Exception:  # the database or Slack away: log it, keep the loop alive, try again soon
-                logger.exception("delivery pass failed; trying again")
-                self._wake.wait(self.idle_seconds)
-                continue
-            if report is None:
-                self._wake.wait(self.follower_seconds)
-            elif report.claimed == 0:
-                self._wake.wait(self.idle_seconds)
-
-    def start(self) -> DeliveryLoop:
-        self._thread = threading.Thread(target=self.run, name="outbox-delivery", daemon=True)
-        self._thread.start()
-        return self
+    def step(self, now: datetime) -> float:
+        """One pass; then on at once while there is work, else wait (longer as a follower)."""
+        report = self.run_once(now)
+        if report is None:
+            return self.follower_seconds
+        return self.idle_seconds if report.claimed == 0 else 0.0
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish the current pass (its claims are recorded or handed back), then stop leading."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
         self.leadership.release()

@@ -22,7 +22,6 @@ onto the acks.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from gateway.slack import TeamClients, team_clients
 from scheduling.leader import worker_id
+from scheduling.loop import WorkLoop
 from scheduling.outbox import RateLimiter
 from store.db import Database
 from store.models import FollowUp, FollowUpStatus
@@ -116,7 +116,9 @@ def _record(db: Database, row: FollowUp, worker: str, **values: Any) -> None:
         )
 
 
-class FollowUpLoop:
+class FollowUpLoop(WorkLoop):
+    thread_name = "follow-ups"
+
     def __init__(
         self,
         db: Database,
@@ -132,29 +134,21 @@ class FollowUpLoop:
         clock: Callable[[], datetime] = utcnow,  # the app's clock: what listeners stamp `not_before` with
         name: str | None = None,
     ) -> None:
+        super().__init__(idle_seconds=idle_seconds, clock=clock)
         self.db = db
         self.clients = team_clients(client)
         self.runners = runners
         self.limiter = limiter or RateLimiter()
         self.batch = batch
-        self.idle_seconds = idle_seconds
         self.lease = lease
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
-        self.clock = clock
         self.worker = name or f"follow-up:{worker_id()}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wake(self) -> None:
-        """Something was queued: look now rather than after `idle_seconds`."""
-        self._wake.set()
 
     def _pace(self, team_id: str, methods: tuple[str, ...]) -> float:
         """Wait until every method may be called once in the workspace, then count the calls. Seconds waited."""
         waited = 0.0
-        while not self._stop.is_set():
+        while not self.stopping:
             wait = max((self.limiter.wait(team_id, method) for method in methods), default=0.0)
             if wait <= 0:
                 break
@@ -170,7 +164,7 @@ class FollowUpLoop:
         rows = claim(self.db, now=now, worker=self.worker, batch=self.batch, lease=self.lease)
         report.claimed = len(rows)
         for row in rows:
-            if self._stop.is_set():  # hand the rest back at once rather than after the lease
+            if self.stopping:  # hand the rest back at once rather than after the lease
                 _record(self.db, row, self.worker, claimed_by=None, claimed_at=None, attempts=row.attempts - 1)
                 continue
             runner = self.runners.get(row.kind)
@@ -209,28 +203,6 @@ class FollowUpLoop:
         _record(self.db, row, self.worker, not_before=later, claimed_by=None, claimed_at=None, last_error=reason)
         report.retried += 1
 
-    def run(self) -> None:
-        """The loop's body, until `stop()`: batch after batch while there is work, else wait to be woken."""
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                report = self.run_once(self.clock())
-            except Exception:  # the database away: log it, keep the loop alive, try again soon
-                logger.exception("follow-up pass failed; trying again")
-                self._wake.wait(self.idle_seconds)
-                continue
-            if report.claimed == 0:
-                self._wake.wait(self.idle_seconds)
-
-    def start(self) -> FollowUpLoop:
-        self._thread = threading.Thread(target=self.run, name="follow-ups", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Finish the follow-up under way, hand back the rest of the batch, and stop."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def step(self, now: datetime) -> float:
+        """One batch; then the next at once while there is work, else wait to be woken or `idle_seconds`."""
+        return self.idle_seconds if self.run_once(now).claimed == 0 else 0.0
