@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import subprocess
@@ -138,7 +139,10 @@ def serve_http(settings: Settings, *, scheduler: bool = True) -> None:
             from scheduling.leader import worker_id
 
             scheduler_id = worker_id(children[0].pid) if children else None
-            return create_web_app(settings, scheduler_worker_id=scheduler_id)
+            web = create_web_app(settings, scheduler_worker_id=scheduler_id)
+            # What the worker built at start lives as long as it does: the cycle collector need not walk it again.
+            gc.freeze()
+            return web
 
     logger.info(
         "starting in HTTP mode on %s:%s%s",

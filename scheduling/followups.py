@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
 from gateway.slack import TeamClients, team_clients
@@ -42,16 +42,22 @@ from store.types import utcnow
 logger = logging.getLogger(__name__)
 
 
+_TABLE: Any = FollowUp.__table__  # type: ignore[attr-defined]
+
+
 def queue(session: Session, *, team_id: str, kind: str, user_id: str, payload: dict[str, Any], now: datetime) -> None:
-    """Leave `kind` of work for `user_id` to the follow-up worker, in the caller's unit of work."""
-    session.add(
-        FollowUp(
+    """Leave `kind` of work for `user_id` to the follow-up worker, in the caller's unit of work (one INSERT,
+    without building an ORM object: this runs on the path that acks the request)."""
+    session.execute(
+        insert(_TABLE).values(
             team_id=team_id,
             kind=kind,
             slack_user_id=user_id,
             payload=payload,
             not_before=now,
             status=FollowUpStatus.PENDING.value,
+            attempts=0,
+            last_error="",
             created_at=now,
         )
     )
