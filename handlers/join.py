@@ -203,27 +203,9 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
     user_id = body["user"]["id"]
     answers = answers_from_state(state_values(view))
     try:
-        with joining.saving(), deps.db.begin() as session:
-            joined = joining.save_join(
-                session=session,
-                team_id=team_id,
-                user_id=user_id,
-                programme_id=_programme_id(view),
-                answers=answers,
-                now=utcnow(),
-            )
-            # once per programme and person, in the mentors' channel if it has one
-            if joined.became_mentor and joined.programme is not None:
-                deps.jobs.welcome_mentor(session, programme=joined.programme, user_id=user_id, now=utcnow())
-            if joined.participant_id is not None:
-                deps.jobs.follow_up(
-                    session,
-                    team_id=team_id,
-                    kind=JOINED,
-                    user_id=user_id,
-                    payload={"participant_id": joined.participant_id, "created": joined.created},
-                    now=utcnow(),
-                )
+        joined = save_join_form(
+            deps, team_id=team_id, user_id=user_id, programme_id=_programme_id(view), answers=answers
+        )
     except joining.SaveFailed:
         logger.exception("saving a join form failed", extra={"team_id": team_id, "user_id": user_id})
         ack(response_action="errors", errors={"role": SAVE_FAILED})
@@ -232,6 +214,23 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
         ack(response_action="errors", errors=joined.errors)
         return
     ack()
+
+
+def save_join_form(
+    deps: Deps, *, team_id: str, user_id: str, programme_id: int | None, answers: JoinAnswers
+) -> joining.Joined:
+    """Save the form, and in the same unit of work queue what follows it: a new mentor's welcome in the mentors'
+    channel (once per programme and person) and the follow-up that confirms the join (`after_join`)."""
+    with joining.saving(), deps.db.begin() as session:
+        joined = joining.save_join(
+            session=session, team_id=team_id, user_id=user_id, programme_id=programme_id, answers=answers, now=utcnow()
+        )
+        if joined.became_mentor and joined.programme is not None:
+            deps.jobs.welcome_mentor(session, programme=joined.programme, user_id=user_id, now=utcnow())
+        if joined.participant_id is not None:
+            payload = {"participant_id": joined.participant_id, "created": joined.created}
+            deps.jobs.follow_up(session, team_id=team_id, kind=JOINED, user_id=user_id, payload=payload, now=utcnow())
+    return joined
 
 
 JOINED = "joined"
