@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,7 @@ from bot.settings import Settings
 from gateway import metrics
 from gateway.slack import TeamClients, make_web_client
 from handlers import join
+from handlers.common import ANSWERED
 from handlers.deps import Deps
 from prompts.llm import make_helper
 from scheduling.followups import FollowUpLoop, Runner
@@ -241,9 +243,13 @@ class WebApp:
                 return "replayed", _json_answer("401 Unauthorized", {"error": "replayed_request"})
         # Verified and parsed here: Bolt skips its own signature check and parsing for a body handed over parsed.
         request = BoltRequest(body=screened.body, headers=screened.headers, mode="socket_mode")
+        # Set once the answer has gone out: a listener that replaced a modal in its ack waits for it before it
+        # updates that modal again (`handlers.common.after_answer`), or Slack would show the ack's view last.
+        answered = threading.Event()
+        request.context[ANSWERED] = answered
         response = self.app.dispatch(request)
         http = WsgiHttpResponse(status=response.status, headers=response.headers, body=response.body)
-        return screened.listener, (http.status, http.get_headers(), list(http.get_body()))
+        return screened.listener, (http.status, http.get_headers(), _Answer(list(http.get_body()), answered))
 
     def _claim(self, screened: screening.Screened) -> bool:
         """Record the request's signature, in one statement that commits itself; False when it was seen before.
@@ -264,6 +270,17 @@ class WebApp:
         status, headers, chunks = _json_answer(status, payload)
         start_response(status, headers)
         return chunks
+
+
+class _Answer(list[bytes]):
+    """The chunks of an answer; the WSGI server calls `close()` once it has written them."""
+
+    def __init__(self, chunks: list[bytes], answered: threading.Event) -> None:
+        super().__init__(chunks)
+        self.answered = answered
+
+    def close(self) -> None:
+        self.answered.set()
 
 
 # Requests with no effect that Slack sends to check the app (URL verification, SSL check): not recorded, so

@@ -24,6 +24,20 @@ from store.models import (
 logger = logging.getLogger(__name__)
 
 
+ANSWERED = "answered"
+"""The key, in Bolt's context, of the event the WSGI front (`bot.app.WebApp`) sets once a request's answer is out."""
+
+
+def after_answer(context: Any, timeout: float = 3.0) -> None:
+    """Wait until the ack's answer has gone out to Slack (at most `timeout`). A listener that replaced a modal in
+    its ack (`response_action: update`, "Working on it…") and then updates that modal again with `views.update`
+    must not let the update arrive first, or Slack shows the ack's view over it. Without an HTTP front (Socket
+    Mode), there is nothing to wait for."""
+    answered = context.get(ANSWERED) if context is not None else None
+    if answered is not None:
+        answered.wait(timeout)
+
+
 def team_of(body: dict[str, Any], context: Any = None) -> str:
     team = body.get("team")
     if isinstance(team, dict) and team.get("id"):

@@ -18,6 +18,7 @@ from handlers.common import (
     access_of,
     action_value,
     admin_click,
+    after_answer,
     int_or_none,
     metadata,
     open_modal_for,
@@ -143,6 +144,7 @@ def on_release(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Web
     )
     assert found is not None and round_id is not None
     released, unmatched = release_round(client, deps, round_id=round_id, admin_id=user_id)
+    after_answer(context)  # the summary replaces the "Releasing" view the ack showed, never the other way round
     try:
         client.views_update(view_id=view.get("id"), view=match_ui.released_view(found.programme, released, unmatched))
     except SlackApiError as error:

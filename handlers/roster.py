@@ -15,7 +15,17 @@ from slack_sdk.errors import SlackApiError
 
 from blocks import roster as roster_ui
 from gateway.slack import FileUnreadable, download_file, lookup_emails, send_dm
-from handlers.common import access_of, admin_click, int_or_none, metadata, open_modal_for, state_value, team_of, user_of
+from handlers.common import (
+    access_of,
+    admin_click,
+    after_answer,
+    int_or_none,
+    metadata,
+    open_modal_for,
+    state_value,
+    team_of,
+    user_of,
+)
 from handlers.deps import Jobs, deps_of
 from handlers.join import open_join_modal
 from mentoring import roster
@@ -131,6 +141,7 @@ def on_import_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], clien
         actor_id=user_id,
         now=utcnow(),
     )
+    after_answer(context)  # the report replaces the "Reading the roster" view the ack showed, not the reverse
     show_report(client, view_id=str(view.get("id") or ""), user_id=user_id, report=report)
 
 
