@@ -35,7 +35,7 @@ from scheduling.leader import worker_id
 from store import queries
 from store.db import Database
 from store.installations import InstallationStore
-from store.models import FollowUp, SchedulerState
+from store.models import SchedulerState
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -68,11 +68,7 @@ def make_deps(
 
 def follow_up_runners(deps: Deps) -> dict[str, Runner]:
     """What the follow-up worker does for each kind of work listeners leave for after their ack."""
-    return {join.JOINED: Runner(partial(_after_join, deps), methods=join.JOINED_CALLS)}
-
-
-def _after_join(deps: Deps, client: WebClient, follow_up: FollowUp) -> None:
-    join.after_join(client, deps, follow_up)
+    return {join.JOINED: Runner(partial(join.after_join, deps), methods=join.JOINED_CALLS)}
 
 
 def start_follow_ups(

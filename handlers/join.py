@@ -240,7 +240,7 @@ JOINED_CALLS = ("users.info", "chat.postMessage", "views.publish")
 """The Web API calls `after_join` makes, once each: the follow-up worker paces them to Slack's limits."""
 
 
-def after_join(client: WebClient, deps: Deps, follow_up: FollowUp) -> None:
+def after_join(deps: Deps, client: WebClient, follow_up: FollowUp) -> None:
     """After the modal closed: take name, title and timezone from Slack, confirm by DM, refresh App Home."""
     team_id, user_id = follow_up.team_id, follow_up.slack_user_id
     created = bool(follow_up.payload.get("created"))

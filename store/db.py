@@ -98,9 +98,8 @@ class Database:
         before use (a round trip of its own); one found dead instead is dropped and `work` runs once more on a
         new one, so `work` must be one statement or safe to repeat."""
         engine = self._alone_engine()
-        if engine.dialect.name != "postgresql":  # SQLite: a connection kept open would keep its file locked
-            return self._alone_pooled(engine, work)
-        connection = self._spare_connection(engine)
+        keep = engine.dialect.name == "postgresql"  # SQLite: a connection kept open would keep its file locked
+        connection = self._spare_connection(engine) if keep else engine.connect()
         try:
             result = work(connection)
         except DBAPIError as error:
@@ -112,10 +111,10 @@ class Database:
         except BaseException:
             _close(connection)
             raise
-        if len(self._spare) < SPARE_CONNECTIONS:
+        if keep and len(self._spare) < SPARE_CONNECTIONS:
             self._spare.append(connection)
         else:
-            _close(connection)
+            _close(connection)  # back to the pool
         return result
 
     def _spare_connection(self, engine: Engine) -> Connection:
@@ -127,17 +126,6 @@ class Database:
             if connection.engine is engine:
                 return connection
             _close(connection)  # made for an engine since replaced
-
-    @staticmethod
-    def _alone_pooled(engine: Engine, work: Callable[[Connection], T]) -> T:
-        try:
-            with engine.connect() as connection:
-                return work(connection)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-        with engine.connect() as connection:
-            return work(connection)
 
     def _alone_engine(self) -> Engine:
         alone = self._alone
