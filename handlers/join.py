@@ -219,17 +219,26 @@ def on_join_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client:
 def save_join_form(
     deps: Deps, *, team_id: str, user_id: str, programme_id: int | None, answers: JoinAnswers
 ) -> joining.Joined:
-    """Save the form, and in the same unit of work queue what follows it: a new mentor's welcome in the mentors'
-    channel (once per programme and person) and the follow-up that confirms the join (`after_join`)."""
-    with joining.saving(), deps.db.begin() as session:
-        joined = joining.save_join(
-            session=session, team_id=team_id, user_id=user_id, programme_id=programme_id, answers=answers, now=utcnow()
+    """Check the form against the programme and the person's membership (one read that commits itself, so a
+    form with errors costs one round trip), then save it, and in the same unit of work queue what follows it: a
+    new mentor's welcome in the mentors' channel (once per programme and person) and the follow-up that confirms
+    the join (`after_join`)."""
+    now = utcnow()
+    with joining.saving():
+        terms = deps.db.alone(
+            lambda connection: queries.join_terms(
+                session=connection, team_id=team_id, programme_id=programme_id, slack_user_id=user_id
+            )
         )
-        if joined.became_mentor and joined.programme is not None:
-            deps.jobs.welcome_mentor(session, programme=joined.programme, user_id=user_id, now=utcnow())
-        if joined.participant_id is not None:
-            payload = {"participant_id": joined.participant_id, "created": joined.created}
-            deps.jobs.follow_up(session, team_id=team_id, kind=JOINED, user_id=user_id, payload=payload, now=utcnow())
+    plan, errors = joining.check_join(terms, user_id=user_id, answers=answers, now=now)
+    if plan is None:
+        return joining.Joined(errors=errors)
+    with joining.saving(), deps.db.begin() as session:
+        joined = joining.save_join(session=session, team_id=team_id, user_id=user_id, plan=plan)
+        if joined.new_mentor_of is not None:
+            deps.jobs.welcome_mentor(session, programme=joined.new_mentor_of, user_id=user_id, now=now)
+        payload = {"participant_id": joined.participant_id, "created": joined.created}
+        deps.jobs.follow_up(session, team_id=team_id, kind=JOINED, user_id=user_id, payload=payload, now=now)
     return joined
 
 

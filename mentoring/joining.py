@@ -34,54 +34,67 @@ def saving() -> Iterator[None]:
 class Joined:
     """What saving the join form did: the membership, or the inline errors to show in the form."""
 
-    programme: Programme | None = None
     participant_id: int | None = None
     created: bool = False
-    became_mentor: bool = False  # a mentor for the first time in this programme (or back after leaving)
+    # A mentor for the first time in this programme (or back after leaving): their programme, to welcome them.
+    new_mentor_of: Programme | None = None
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def save_join(
-    *, session: Session, team_id: str, user_id: str, programme_id: int | None, answers: JoinAnswers, now: datetime
-) -> Joined:
-    """Create or update the person's membership from the join form."""
-    programme, existing, invited = queries.programme_with_member(
-        session=session, team_id=team_id, programme_id=programme_id, slack_user_id=user_id
-    )
-    if programme is None:
-        return Joined(errors={"role": "This programme no longer exists. Close this form and run /mentor join again."})
-    assert programme.id is not None
-    if existing is None and not programme.accepts_joins(now.date()):
-        return Joined(errors={"role": f"{programme.name} closed its enrolment while you were filling this in."})
+@dataclass(frozen=True)
+class JoinPlan:
+    """A join form that passed its checks: what to store, and for whom."""
+
+    programme_id: int
+    member_id: int | None  # their membership, when they joined before
+    fields: dict[str, object]
+    became_mentor: bool
+
+
+def check_join(
+    terms: queries.JoinTerms | None, *, user_id: str, answers: JoinAnswers, now: datetime
+) -> tuple[JoinPlan | None, dict[str, str]]:
+    """Check the join form against the programme and the person's membership of it (`queries.join_terms`, read
+    before the unit of work that saves it). Returns what to save, or the errors to show in the form."""
+    if terms is None:
+        return None, {"role": "This programme no longer exists. Close this form and run /mentor join again."}
+    member = terms.member_id is not None
+    if not member and not terms.accepts_joins(now.date()):
+        return None, {"role": f"{terms.name} closed its enrolment while you were filling this in."}
     form, errors = validate_join(
         answers,
-        skills=programme.skills,
-        max_capacity=programme.max_capacity,
+        skills=terms.skills,
+        max_capacity=terms.max_capacity,
         user_id=user_id,
-        asks_group=bool(programme.group_question),
-        offices=programme.offices,
-        roles=roles_for(programme.kind),
-        departments=programme.departments,
+        asks_group=bool(terms.group_question),
+        offices=terms.offices,
+        roles=roles_for(terms.kind),
+        departments=terms.departments,
     )
     if form is None:
-        return Joined(errors=errors)
+        return None, errors
     fields = form.fields(consented_at=now)
-    if invited is not None:  # the organisation's roster names their manager: the reporting-line rule needs it
-        fields["manager_id"] = invited.manager_id
-    if existing is not None and existing.status in COMEBACK_STATUSES:
+    if terms.on_roster:  # the organisation's roster names their manager: the reporting-line rule needs it
+        fields["manager_id"] = terms.manager_id
+    comeback = member and terms.member_status in COMEBACK_STATUSES
+    if comeback:
         fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
-    became_mentor = form.role is Role.MENTOR and (
-        existing is None or existing.role != Role.MENTOR.value or existing.status in COMEBACK_STATUSES
-    )
-    participant, created = queries.upsert_participant(
+    became_mentor = form.role is Role.MENTOR and (not member or terms.member_role != Role.MENTOR.value or comeback)
+    return JoinPlan(terms.programme_id, terms.member_id, fields, became_mentor), {}
+
+
+def save_join(*, session: Session, team_id: str, user_id: str, plan: JoinPlan) -> Joined:
+    """Create or update the person's membership from a checked join form."""
+    participant_id, created = queries.upsert_participant(
         session=session,
         team_id=team_id,
-        programme=programme,
+        programme_id=plan.programme_id,
         slack_user_id=user_id,
-        fields=fields,
-        existing=existing,
+        fields=plan.fields,
+        existing_id=plan.member_id,
     )
-    return Joined(programme=programme, participant_id=participant.id, created=created, became_mentor=became_mentor)
+    new_mentor_of = session.get(Programme, plan.programme_id) if plan.became_mentor else None
+    return Joined(participant_id=participant_id, created=created, new_mentor_of=new_mentor_of)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,16 @@ class MeetingMode(StrEnum):
     EITHER = "either"
 
 
+def accepts_joins(status: str, enrolment_open: bool, enrolment_deadline: date | None, today: date) -> bool:
+    """Whether a programme in this state takes new members today: enrolling or active, enrolment open, and its
+    deadline (if any) not passed."""
+    return (
+        status in (ProgrammeStatus.ENROLLING, ProgrammeStatus.ACTIVE)
+        and enrolment_open
+        and (enrolment_deadline is None or today <= enrolment_deadline)
+    )
+
+
 class Programme(SQLModel, table=True):
     __tablename__ = "programme"
     __table_args__ = (UniqueConstraint("team_id", "slug", name="uq_programme_team_slug"),)
@@ -120,11 +130,7 @@ class Programme(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
     def accepts_joins(self, today: date) -> bool:
-        return (
-            self.status in (ProgrammeStatus.ENROLLING, ProgrammeStatus.ACTIVE)
-            and self.enrolment_open
-            and (self.enrolment_deadline is None or today <= self.enrolment_deadline)
-        )
+        return accepts_joins(self.status, self.enrolment_open, self.enrolment_deadline, today)
 
 
 class Participant(SQLModel, table=True):

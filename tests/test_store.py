@@ -55,15 +55,17 @@ def test_programmes_belong_to_one_workspace(db: Database) -> None:
 def test_joining_twice_updates_the_same_row(db: Database) -> None:
     with db.begin() as session:
         programme = new_programme(session, "T1")
+        assert programme.id is not None
         _, created = queries.upsert_participant(
-            session=session, team_id="T1", programme=programme, slack_user_id="U1", fields=FIELDS
+            session=session, team_id="T1", programme_id=programme.id, slack_user_id="U1", fields=FIELDS
         )
     assert created
+    assert programme.id is not None
     with db.begin() as session:
         _, created = queries.upsert_participant(
             session=session,
             team_id="T1",
-            programme=programme,
+            programme_id=programme.id,
             slack_user_id="U1",
             fields={**FIELDS, "role": "peer", "skills_wanted": ["Leadership", "Writing"]},
         )
@@ -77,8 +79,10 @@ def test_joining_twice_updates_the_same_row(db: Database) -> None:
 def test_lookups_never_cross_workspaces(db: Database) -> None:
     with db.begin() as session:
         mine = new_programme(session, "T1")
-        queries.upsert_participant(session=session, team_id="T1", programme=mine, slack_user_id="U1", fields=FIELDS)
-    assert mine.id is not None
+        assert mine.id is not None
+        queries.upsert_participant(
+            session=session, team_id="T1", programme_id=mine.id, slack_user_id="U1", fields=FIELDS
+        )
     with db.session() as session:
         assert queries.get_programme(session=session, team_id="T2", programme_id=mine.id) is None
         assert queries.memberships(session=session, team_id="T2", slack_user_id="U1") == []
@@ -90,10 +94,11 @@ def test_datetimes_come_back_aware_in_utc(db: Database) -> None:
     lisbon_morning = datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=1)))
     with db.begin() as session:
         programme = new_programme(session, "T1")
+        assert programme.id is not None
         queries.upsert_participant(
             session=session,
             team_id="T1",
-            programme=programme,
+            programme_id=programme.id,
             slack_user_id="U1",
             fields={**FIELDS, "consented_at": lisbon_morning},
         )
