@@ -76,6 +76,30 @@ def test_joining_twice_updates_the_same_row(db: Database) -> None:
     assert rows[0].role == "peer" and rows[0].skills_wanted == ["Leadership", "Writing"]
 
 
+def test_a_membership_gone_since_it_was_read_is_created_again(db: Database) -> None:
+    with db.begin() as session:
+        programme = new_programme(session, "T1")
+        assert programme.id is not None
+        first, _ = queries.upsert_participant(
+            session=session, team_id="T1", programme_id=programme.id, slack_user_id="U1", fields=FIELDS
+        )
+    with db.begin() as session:  # they asked to be forgotten after the join form read their membership
+        session.delete(session.get(Participant, first))
+    with db.begin() as session:
+        again, created = queries.upsert_participant(
+            session=session,
+            team_id="T1",
+            programme_id=programme.id,
+            slack_user_id="U1",
+            fields={**FIELDS, "role": "peer"},
+            existing_id=first,
+        )
+    assert created  # a new row (SQLite may give it the same id again)
+    with db.session() as session:
+        rows = session.exec(select(Participant)).all()
+    assert [(row.id, row.role) for row in rows] == [(again, "peer")]
+
+
 def test_lookups_never_cross_workspaces(db: Database) -> None:
     with db.begin() as session:
         mine = new_programme(session, "T1")

@@ -164,36 +164,41 @@ def upsert_participant(
 ) -> tuple[int, bool]:
     """Create the person's membership of the programme, or update it if they joined before.
 
-    `existing_id`: their membership's id as the caller read it in this transaction, if it did (an update is then
-    one UPDATE of the given columns, with no row read or hydrated). Returns the membership's id and whether it was
-    created. Two submissions racing each other end as one row."""
+    `existing_id`: their membership's id as the caller read it, if it did (an update is then one UPDATE of the
+    given columns, with no row read or hydrated). The read may be older than this transaction: a membership gone
+    since (they asked to be forgotten meanwhile) is created again, never updated in silence. Returns the
+    membership's id and whether it was created. Two submissions racing each other end as one row."""
     now = utcnow()
-    if existing_id is None:
-        participant = Participant(
-            team_id=team_id,
-            programme_id=programme_id,
-            slack_user_id=slack_user_id,
-            joined_at=now,
-            updated_at=now,
-            **fields,  # type: ignore[arg-type]
-        )
-        try:
-            with session.begin_nested():
-                session.add(participant)
-        except IntegrityError:  # they joined in the meantime (another submission of theirs): update that row
-            existing = get_participant(
-                session=session, team_id=team_id, programme_id=programme_id, slack_user_id=slack_user_id
-            )
-            if existing is None or existing.id is None:
-                raise
-            existing_id = existing.id
-        else:
-            assert participant.id is not None
-            return participant.id, True
-    session.connection().execute(
-        update(_PARTICIPANT).where(_PARTICIPANT.c.id == existing_id).values(**fields, updated_at=now)
+    if existing_id is not None and _update_membership(session, existing_id, fields, now):
+        return existing_id, False
+    participant = Participant(
+        team_id=team_id,
+        programme_id=programme_id,
+        slack_user_id=slack_user_id,
+        joined_at=now,
+        updated_at=now,
+        **fields,  # type: ignore[arg-type]
     )
-    return existing_id, False
+    try:
+        with session.begin_nested():
+            session.add(participant)
+    except IntegrityError:  # they joined in the meantime (another submission of theirs): update that row
+        existing = get_participant(
+            session=session, team_id=team_id, programme_id=programme_id, slack_user_id=slack_user_id
+        )
+        if existing is None or existing.id is None or not _update_membership(session, existing.id, fields, now):
+            raise
+        return existing.id, False
+    assert participant.id is not None
+    return participant.id, True
+
+
+def _update_membership(session: Session, participant_id: int, fields: dict[str, object], now: datetime) -> bool:
+    """One UPDATE of the given columns; False when there is no such membership."""
+    result = session.connection().execute(
+        update(_PARTICIPANT).where(_PARTICIPANT.c.id == participant_id).values(**fields, updated_at=now)
+    )
+    return bool(result.rowcount)
 
 
 def set_participant_profile(
