@@ -43,6 +43,10 @@ class Jobs(Protocol):
         saves the request's change: done once it is committed, away from the threads that ack requests."""
         ...
 
+    def follow_ups_queued(self) -> None:
+        """Follow-ups were queued outside `follow_up` (in a statement that committed itself): wake the worker."""
+        ...
+
 
 @dataclass(frozen=True)
 class Deps:

@@ -233,6 +233,14 @@ def save_join_form(
     plan, errors = joining.check_join(terms, user_id=user_id, answers=answers, now=now)
     if plan is None:
         return joining.Joined(errors=errors)
+    if joining.saves_alone(plan) and deps.db.backend == "postgresql":  # one round trip, not a unit of work
+        payload = {"participant_id": plan.member_id, "created": False}
+        follow_up = queries.NewFollowUp(team_id=team_id, kind=JOINED, user_id=user_id, payload=payload, now=now)
+        with joining.saving():
+            saved = deps.db.alone(lambda c: joining.save_again(c, plan=plan, now=now, follow_up=follow_up))
+        if saved:
+            deps.jobs.follow_ups_queued()
+            return joining.Joined(participant_id=plan.member_id)
     with joining.saving(), deps.db.begin() as session:
         joined = joining.save_join(session=session, team_id=team_id, user_id=user_id, plan=plan)
         if joined.new_mentor_of is not None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -81,6 +82,22 @@ def check_join(
         fields.update(status=ParticipantStatus.ACTIVE.value, left_at=None, status_reason="")
     became_mentor = form.role is Role.MENTOR and (not member or terms.member_role != Role.MENTOR.value or comeback)
     return JoinPlan(terms.programme_id, terms.member_id, fields, became_mentor), {}
+
+
+def saves_alone(plan: JoinPlan) -> bool:
+    """A form that only updates a membership (a returning member who becomes no new mentor): `save_again` can
+    save it in one statement."""
+    return plan.member_id is not None and not plan.became_mentor
+
+
+def save_again(connection: Connection, *, plan: JoinPlan, now: datetime, follow_up: queries.NewFollowUp) -> bool:
+    """Save a form that `saves_alone`, with its follow-up, in one statement that commits itself (PostgreSQL,
+    on a connection in autocommit mode). False when the membership is gone since it was read: nothing was
+    saved, and `save_join` creates it again."""
+    assert plan.member_id is not None
+    return queries.update_membership_alone(
+        connection, participant_id=plan.member_id, fields=plan.fields, now=now, follow_up=follow_up
+    )
 
 
 def save_join(*, session: Session, team_id: str, user_id: str, plan: JoinPlan) -> Joined:

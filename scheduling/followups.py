@@ -28,13 +28,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import and_, insert, or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from gateway.slack import TeamClients, team_clients
 from scheduling.leader import worker_id
 from scheduling.loop import WorkLoop
 from scheduling.outbox import RateLimiter
+from store import queries
 from store.db import Database
 from store.models import FollowUp, FollowUpStatus
 from store.types import utcnow
@@ -48,19 +49,8 @@ _TABLE: Any = FollowUp.__table__  # type: ignore[attr-defined]
 def queue(session: Session, *, team_id: str, kind: str, user_id: str, payload: dict[str, Any], now: datetime) -> None:
     """Leave `kind` of work for `user_id` to the follow-up worker, in the caller's unit of work (one INSERT,
     without building an ORM object: this runs on the path that acks the request)."""
-    session.execute(
-        insert(_TABLE).values(
-            team_id=team_id,
-            kind=kind,
-            slack_user_id=user_id,
-            payload=payload,
-            not_before=now,
-            status=FollowUpStatus.PENDING.value,
-            attempts=0,
-            last_error="",
-            created_at=now,
-        )
-    )
+    follow_up = queries.NewFollowUp(team_id=team_id, kind=kind, user_id=user_id, payload=payload, now=now)
+    queries.queue_follow_up(session=session, follow_up=follow_up)
 
 
 @dataclass(frozen=True)

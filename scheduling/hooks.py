@@ -42,3 +42,7 @@ class SchedulerJobs:
         if self.wake_follow_ups is not None:
             wake = self.wake_follow_ups
             event.listen(session, "after_commit", lambda _session: wake(), once=True)
+
+    def follow_ups_queued(self) -> None:
+        if self.wake_follow_ups is not None:
+            self.wake_follow_ups()

@@ -74,6 +74,11 @@ class Database:
     def from_url(cls, url: str) -> Database:
         return cls(make_engine(url))
 
+    @property
+    def backend(self) -> str:
+        """ "postgresql" or "sqlite"."""
+        return self.engine.dialect.name
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:

@@ -132,6 +132,31 @@ def test_joining_again_updates_the_profile_instead_of_duplicating_it(world: Worl
     assert row.role == "mentor" and row.skills_offered == ["Writing", "Negotiation"]
 
 
+def test_a_member_editing_their_answers_is_told_it_is_updated(world: World, database_url: str) -> None:
+    # Same role as before: on PostgreSQL the form and its follow-up are saved in one statement.
+    lea = world.person("Lea")
+    lea.join(join_answers("mentee", wanted=["Writing"], department="Product"))
+    lea.wait_for_dm(1)
+    [before] = participants(world, database_url)
+
+    lea.mentor("join")
+    lea.wait_for_modal("Edit your profile")
+    reply = lea.submit(join_answers("mentee", wanted=["Leadership"], goals="Lead the Q3 review", department="Sales"))
+    assert reply.status == 200 and reply.body == ""
+    assert "is updated" in lea.wait_for_dm(2).text
+    lea.wait_for_home("Leadership")
+
+    [row] = participants(world, database_url)
+    assert row.id == before.id and row.joined_at == before.joined_at
+    assert (row.role, row.skills_wanted, row.goals, row.department) == (
+        "mentee",
+        ["Leadership"],
+        "Lead the Q3 review",
+        "Sales",
+    )
+    assert row.updated_at > before.updated_at
+
+
 def test_app_home_shows_programmes_and_profile_with_an_edit_button(world: World) -> None:
     tom = world.person("Tom")
     tom.open_home()

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import event
 from sqlmodel import Session, SQLModel, select
 
 import store.models  # noqa: F401 - registers the tables
 from store import queries
 from store.db import Database, normalise_url
-from store.models import Participant, Programme, ProgrammeStatus
+from store.models import FollowUp, Participant, Programme, ProgrammeStatus
 
 FIELDS: dict[str, object] = {
     "role": "mentee",
@@ -98,6 +99,49 @@ def test_a_membership_gone_since_it_was_read_is_created_again(db: Database) -> N
     with db.session() as session:
         rows = session.exec(select(Participant)).all()
     assert [(row.id, row.role) for row in rows] == [(again, "peer")]
+
+
+def test_a_returning_members_form_and_its_follow_up_are_one_statement(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("a data-modifying WITH is PostgreSQL's: on SQLite the join form is saved in a unit of work")
+    now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    with db.begin() as session:
+        programme = new_programme(session, "T1")
+        assert programme.id is not None
+        member, _ = queries.upsert_participant(
+            session=session, team_id="T1", programme_id=programme.id, slack_user_id="U1", fields=FIELDS
+        )
+    follow_up = queries.NewFollowUp(
+        team_id="T1", kind="joined", user_id="U1", payload={"participant_id": member}, now=now
+    )
+    statements: list[str] = []
+    engine = db._alone_engine()
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    saved = db.alone(
+        lambda connection: queries.update_membership_alone(
+            connection, participant_id=member, fields={**FIELDS, "role": "peer"}, now=now, follow_up=follow_up
+        )
+    )
+    assert saved and len(statements) == 1
+    with db.session() as session:
+        row = session.get(Participant, member)
+        queued = session.exec(select(FollowUp)).all()
+    assert row is not None and row.role == "peer" and row.updated_at == now
+    assert [(f.team_id, f.kind, f.slack_user_id, f.payload, f.status, f.not_before) for f in queued] == [
+        ("T1", "joined", "U1", {"participant_id": member}, "pending", now)
+    ]
+
+    with db.begin() as session:  # forgotten since the form was read: nothing is saved, nothing queued
+        session.delete(session.get(Participant, member))
+    gone = db.alone(
+        lambda connection: queries.update_membership_alone(
+            connection, participant_id=member, fields=FIELDS, now=now, follow_up=follow_up
+        )
+    )
+    assert not gone
+    with db.session() as session:
+        assert session.exec(select(Participant)).all() == []
+        assert len(session.exec(select(FollowUp)).all()) == 1
 
 
 def test_lookups_never_cross_workspaces(db: Database) -> None:

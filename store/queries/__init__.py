@@ -4,6 +4,7 @@ workspace (`team_id`). Callers use them as `queries.<name>`; the SQL aggregates 
 
 from __future__ import annotations
 
+from store.queries.followups import NewFollowUp, queue_follow_up
 from store.queries.growth import (
     MentorContribution,
     count_growth_activity,
@@ -50,6 +51,7 @@ from store.queries.participants import (
     replan_person,
     set_participant_profile,
     set_status,
+    update_membership_alone,
     upsert_participant,
 )
 from store.queries.privacy import FORGOTTEN, export_growth, export_person, forget_growth, forget_person
@@ -97,6 +99,7 @@ __all__ = [
     "MatchRecord",
     "MemberRecord",
     "MentorContribution",
+    "NewFollowUp",
     "NewMatch",
     "ReleasedMatch",
     "activate_proposals",
@@ -149,6 +152,7 @@ __all__ = [
     "prompt_votes",
     "prune_seen_requests",
     "purge_expired_workspaces",
+    "queue_follow_up",
     "rate_prompt",
     "record_scheduler_state",
     "released_matches",
@@ -164,6 +168,7 @@ __all__ = [
     "set_status",
     "skill_demand",
     "slugify",
+    "update_membership_alone",
     "upsert_participant",
     "withdraw_reminders",
     "workspace_active",

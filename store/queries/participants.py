@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, update
+from sqlalchemy import Connection, Insert, Update, and_, bindparam, func, insert, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,6 +21,8 @@ from store.models import (
     RosterEntry,
     accepts_joins,
 )
+from store.queries.followups import COLUMNS as FOLLOW_UP_COLUMNS
+from store.queries.followups import FOLLOW_UP, NewFollowUp
 from store.types import utcnow
 
 
@@ -195,10 +198,47 @@ def upsert_participant(
 
 def _update_membership(session: Session, participant_id: int, fields: dict[str, object], now: datetime) -> bool:
     """One UPDATE of the given columns; False when there is no such membership."""
-    result = session.connection().execute(
-        update(_PARTICIPANT).where(_PARTICIPANT.c.id == participant_id).values(**fields, updated_at=now)
-    )
+    statement = _membership_update(tuple(sorted(fields)))
+    result = session.connection().execute(statement, _update_params(participant_id, fields, now))
     return bool(result.rowcount)
+
+
+def update_membership_alone(
+    connection: Connection, *, participant_id: int, fields: dict[str, object], now: datetime, follow_up: NewFollowUp
+) -> bool:
+    """PostgreSQL, on a connection in autocommit mode: update the membership's columns and, only if it is still
+    there, queue `follow_up`, in one statement (a data-modifying WITH) that commits itself: one round trip where a
+    unit of work takes five (check-out, BEGIN, UPDATE, INSERT, COMMIT). False when the membership is gone (they
+    asked to be forgotten since it was read): nothing was changed."""
+    params = _update_params(participant_id, fields, now)
+    params.update({f"queue_{name}": value for name, value in follow_up.values().items()})
+    return connection.execute(_membership_update_queueing(tuple(sorted(fields))), params).first() is not None
+
+
+def _update_params(participant_id: int, fields: dict[str, object], now: datetime) -> dict[str, object]:
+    params = {f"set_{name}": value for name, value in fields.items()}
+    params.update(set_updated_at=now, participant_id=participant_id)
+    return params
+
+
+@cache
+def _membership_update(columns: tuple[str, ...]) -> Update:
+    """The UPDATE of these columns of one membership, built once per set of columns (a join form saves the same
+    few sets), with its values as parameters: its compiled form is then cached, where an UPDATE built per request
+    costs SQLAlchemy a cache key of its values each time."""
+    return (
+        update(_PARTICIPANT)
+        .where(_PARTICIPANT.c.id == bindparam("participant_id"))
+        .values({name: bindparam(f"set_{name}", type_=_PARTICIPANT.c[name].type) for name in (*columns, "updated_at")})
+    )
+
+
+@cache
+def _membership_update_queueing(columns: tuple[str, ...]) -> Insert:
+    saved = _membership_update(columns).returning(_PARTICIPANT.c.id).cte("saved")
+    queued = [FOLLOW_UP.c[name] for name in FOLLOW_UP_COLUMNS]
+    row = core_select(*(bindparam(f"queue_{column.name}", type_=column.type) for column in queued)).select_from(saved)
+    return insert(FOLLOW_UP).from_select(queued, row).add_cte(saved).returning(FOLLOW_UP.c.id)
 
 
 def set_participant_profile(
