@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, SQLModel, col, select
 
 import store.models  # noqa: F401 - registers the tables
 from store import queries
 from store.db import Database, normalise_url
-from store.models import FollowUp, Participant, Programme, ProgrammeStatus
+from store.models import FollowUp, Participant, Programme, ProgrammeStatus, SeenRequest
 
 FIELDS: dict[str, object] = {
     "role": "mentee",
@@ -187,6 +188,27 @@ def test_an_event_is_claimed_once(db: Database) -> None:
     with db.begin() as session:
         assert not queries.claim_event(session=session, team_id="T1", event_id="Ev1")
         assert queries.claim_event(session=session, team_id="T2", event_id="Ev1")
+
+
+def test_a_signed_request_is_claimed_once_even_after_its_connection_was_lost(db: Database) -> None:
+    signed_at = datetime(2026, 11, 24, 8, 0, tzinfo=timezone(timedelta(hours=2)))
+
+    def claim(digest: str) -> bool:
+        return db.alone(lambda c: queries.claim_request(session=c, signature_hash=digest, signed_at=signed_at))
+
+    assert claim("a" * 64) and not claim("a" * 64)
+    if db.backend == "postgresql":  # the server ends the connection `alone` keeps open between requests
+        pid = db.alone(lambda c: c.connection.driver_connection.info.backend_pid)  # type: ignore[union-attr]
+        with db.engine.connect() as admin:
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        assert claim("b" * 64) and not claim("b" * 64)  # a new connection, in the same call
+    with db.session() as session:
+        rows = session.exec(select(SeenRequest).order_by(col(SeenRequest.signature_hash))).all()
+    assert (rows[0].signature_hash[0], rows[0].signed_at) == ("a", signed_at)
+    assert len(rows) == (2 if db.backend == "postgresql" else 1)
+    if db.backend == "postgresql":  # a statement the database refuses reaches the caller as Core's error
+        with pytest.raises(DBAPIError):
+            db.alone(lambda c: queries.claim_request(session=c, signature_hash="c" * 65, signed_at=signed_at))
 
 
 def test_postgres_urls_use_psycopg3() -> None:
