@@ -93,7 +93,8 @@ def saves_alone(plan: JoinPlan) -> bool:
 def save_again(connection: Connection, *, plan: JoinPlan, now: datetime, follow_up: queries.NewFollowUp) -> bool:
     """Save a form that `saves_alone`, with its follow-up, in one statement that commits itself (PostgreSQL,
     on a connection in autocommit mode). False when the membership is gone since it was read: nothing was
-    saved, and `save_join` creates it again."""
+    saved, and `save_join` creates it again. Run twice (`Database.alone` on a lost connection), it saves the same
+    values and queues a second follow-up: one more confirmation DM."""
     assert plan.member_id is not None
     return queries.update_membership_alone(
         connection, participant_id=plan.member_id, fields=plan.fields, now=now, follow_up=follow_up

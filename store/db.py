@@ -101,7 +101,8 @@ class Database:
         On PostgreSQL the connections wait open between calls in a free list of their own (a pop and an append,
         where the pool's checkout and return cost about a third of a claim's CPU). A connection is not checked
         before use (a round trip of its own); one found dead instead is dropped and `work` runs once more on a
-        new one, so `work` must be one statement or safe to repeat."""
+        new one. A connection lost after the database committed a statement, before its answer came back, looks
+        the same: `work` must be safe to run twice."""
         engine = self._alone_engine()
         keep = engine.dialect.name == "postgresql"  # SQLite: a connection kept open would keep its file locked
         connection = self._spare_connection(engine) if keep else engine.connect()
