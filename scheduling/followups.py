@@ -43,9 +43,6 @@ from store.types import utcnow
 logger = logging.getLogger(__name__)
 
 
-_TABLE: Any = FollowUp.__table__  # type: ignore[attr-defined]
-
-
 def queue(session: Session, *, team_id: str, kind: str, user_id: str, payload: dict[str, Any], now: datetime) -> None:
     """Leave `kind` of work for `user_id` to the follow-up worker, in the caller's unit of work (one INSERT,
     without building an ORM object: this runs on the path that acks the request)."""

@@ -76,7 +76,7 @@ class Database:
 
     @property
     def backend(self) -> str:
-        """ "postgresql" or "sqlite"."""
+        """The kind of database: postgresql or sqlite (SQLAlchemy's dialect name)."""
         return self.engine.dialect.name
 
     @contextmanager
