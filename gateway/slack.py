@@ -173,10 +173,16 @@ class SlackProfile:
 def user_profile(client: WebClient, user_id: str) -> SlackProfile | None:
     """The person's Slack profile (`users.info`), or None if Slack would not give it (logged)."""
     try:
-        response = client.users_info(user=user_id)
+        return read_profile(client, user_id)
     except SlackApiError as error:
         logger.warning("users.info failed", extra={"user_id": user_id, "error": error.response.get("error")})
         return None
+
+
+def read_profile(client: WebClient, user_id: str) -> SlackProfile:
+    """The person's Slack profile (`users.info`); Slack's refusal (a 429 among them) is raised, for callers that
+    handle each kind themselves."""
+    response = client.users_info(user=user_id)
     user: dict[str, Any] = response.get("user") or {}
     profile: dict[str, Any] = user.get("profile") or {}
     return SlackProfile(

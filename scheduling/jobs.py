@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from blocks.text import escape
-from gateway.slack import TeamClients, team_clients, user_profile, without_retries, workspace_admin_ids
+from gateway.slack import TeamClients, read_profile, team_clients, without_retries, workspace_admin_ids
 from mentoring import matching
 from mentoring.access import programme_admin_ids
 from mentoring.away import away_by_status, note_status
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
-from scheduling.outbox import Failure, enqueue
+from scheduling.outbox import Failure, RateLimiter, enqueue, retry_after
 from store import queries
 from store.db import Database
 from store.models import Match, MatchStatus, Participant, ParticipantStatus, Programme
@@ -180,23 +181,38 @@ def _notice(session: Session, team_id: str, key: str, admin: str, text: str, now
 
 
 STATUS_EVERY = timedelta(hours=4)  # how often a matched person's Slack status is read
-# At most this many statuses are read per pass (users.info is Tier 4, about 100 a minute per workspace), without
-# waiting out a 429: a person not read now is read at a later pass.
+# At most this many statuses are read per pass, and only as fast as `users.info` (Tier 4, about 100 a minute per
+# workspace) allows, without waiting out a 429: a person not read now is read at a later pass.
 MAX_STATUS_READS = 50
 
 
-def follow_away_statuses(db: Database, client: WebClient | TeamClients, *, now: datetime) -> int:
+def follow_away_statuses(
+    db: Database, client: WebClient | TeamClients, *, now: datetime, limiter: RateLimiter | None = None
+) -> int:
     """Read the Slack status of everyone in an active match (`users.info`): someone away by it (holiday, sick,
     travelling) gets no check-ins or nudges and their pair's cadence waits; each partner is told once, kindly.
-    Returns how many people went away or came back."""
+    `limiter`: the scheduler's, kept from pass to pass, so reads are paced across passes (a fresh one without it).
+    A workspace that answers 429 is read no more this pass. Returns how many people went away or came back."""
     with db.session() as session:
         watched = queries.people_to_watch(session=session, checked_before=now - STATUS_EVERY, limit=MAX_STATUS_READS)
     clients = team_clients(client)
+    limiter = limiter or RateLimiter()
     changed = 0
     for team_id, user_id in watched:
         team_client = clients.for_team(team_id)
-        profile = user_profile(without_retries(team_client), user_id) if team_client is not None else None
-        if profile is None or profile.deleted:
+        if team_client is None or limiter.wait(team_id, "users.info") > 0:
+            continue
+        limiter.take(team_id, "users.info")
+        try:
+            profile = read_profile(without_retries(team_client), user_id)
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                limiter.back_off(team_id, "users.info", None, retry_after(error))
+                logger.info("users.info rate-limited; statuses are read at a later pass", extra={"team_id": team_id})
+            else:
+                logger.warning("users.info failed", extra={"user_id": user_id, "error": error.response.get("error")})
+            continue
+        if profile.deleted:
             continue
         state = away_by_status(profile.status_emoji, profile.status_text, profile.status_expiration, now=now)
         with db.begin() as session:

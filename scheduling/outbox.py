@@ -383,7 +383,8 @@ def _error_of(error: SlackApiError) -> str:
     return str(body.get("error") or f"http_{error.response.status_code}")
 
 
-def _retry_after(error: SlackApiError) -> float:
+def retry_after(error: SlackApiError) -> float:
+    """Seconds Slack asked to wait (its Retry-After header), at least 1."""
     headers = error.response.headers or {}
     for name, value in headers.items():
         if name.lower() == "retry-after":
@@ -467,7 +468,7 @@ def _history_check(client: WebClient, row: OutboxMessage, limiter: RateLimiter) 
         code = _error_of(error)
         if _rate_limited(error):
             method = "conversations.history" if channel else "conversations.open"
-            limiter.back_off(row.team_id, method, None, _retry_after(error))
+            limiter.back_off(row.team_id, method, None, retry_after(error))
         permanent = not channel and error.response.status_code < 500 and code in PERSON_GONE
         return _Unknown(code, permanent=permanent)
     except OSError as error:  # connection refused or dropped, timeouts
@@ -650,7 +651,7 @@ class _Pass:
         except SlackApiError as error:
             code = _error_of(error)
             if _rate_limited(error):  # Slack did not take it: wait on this channel, send others meanwhile
-                wait = _retry_after(error)
+                wait = retry_after(error)
                 self.limiter.back_off(row.team_id, "chat.postMessage", target, wait)
                 self.report.rate_limited += 1
                 return wait

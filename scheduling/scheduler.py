@@ -44,9 +44,10 @@ def tick(
     it delivers in the pass. `client` is one workspace's client, or (many workspaces) a factory: a job that
     calls Slack picks each workspace's client with `gateway.slack.team_clients(client).for_team(team_id)`.
     """
+    limiter = limiter or RateLimiter()
     result: dict[str, object] = {
         "pauses_ended": jobs.end_pauses(db, now=now),
-        "away_changed": jobs.follow_away_statuses(db, client, now=now),
+        "away_changed": jobs.follow_away_statuses(db, client, now=now, limiter=limiter),
         "workspaces_purged": jobs.purge_uninstalled(db, now=now),
         "checkins_planned": plan_checkins(db, now=now, admins=jobs.admin_lookup(client)),
         "roadmap_nudges_planned": plan_roadmap_nudges(db, now=now),

@@ -267,6 +267,7 @@ def fast_forward(world: World, database_url: str, ana: Actor) -> None:
     from sqlmodel import select
 
     from gateway.slack import make_web_client
+    from scheduling.outbox import RateLimiter
     from scheduling.scheduler import tick
     from standin import BOT_TOKEN
     from store.db import Database
@@ -279,8 +280,9 @@ def fast_forward(world: World, database_url: str, ana: Actor) -> None:
         start = released + timedelta(days=14)
         say(f"▶ Two weeks pass: the scheduler runs once an hour from {start:%a %d %b %H:%M} UTC for four days")
         client = make_web_client(token=BOT_TOKEN, base_url=world.standin.api_url)
+        limiter = RateLimiter()  # kept from pass to pass, as the scheduler keeps it: Slack's limits are real time
         for hour in range(4 * 24):
-            tick(db, client, now=(start + timedelta(hours=hour)).astimezone(UTC))
+            tick(db, client, now=(start + timedelta(hours=hour)).astimezone(UTC), limiter=limiter)
     finally:
         db.dispose()
     world.settle()

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from gateway.slack import per_minute
 from mentoring.away import away_by_status
+from scheduling import jobs
+from scheduling.outbox import RateLimiter
 from store.models import OutboxMessage, Participant
 from tests.test_checkin_loop import START, Cycle, cycle, pairs, run_until, start_cycle
 
@@ -55,3 +58,34 @@ def test_a_person_on_holiday_gets_nothing_until_the_status_clears(cycle: Cycle) 
     assert cycle.got(kenji, "Did you")
     assert len(cycle.got(kenji, "is away for now")) == 1
     assert back_at > START
+
+
+def test_statuses_are_read_at_slacks_pace_and_a_429_waits_for_a_later_pass(cycle: Cycle) -> None:
+    people = start_cycle(cycle)
+    lea, standin = people["Lea"], cycle.world.standin
+    standin.set_status(lea.id, ":palm_tree:", "On holiday", 0)
+    seconds = [0.0]
+    limiter = RateLimiter(clock=lambda: seconds[0])  # the scheduler's, kept from pass to pass
+    for _ in range(per_minute("users.info")):  # this minute's reads already spent (the joins' follow-ups)
+        limiter.take(standin.team_id, "users.info")
+    read = len(standin.calls_to("users.info"))
+
+    def follow() -> int:
+        return jobs.follow_away_statuses(cycle.db, cycle.client, now=cycle.now, limiter=limiter)
+
+    assert follow() == 0
+    assert len(standin.calls_to("users.info")) == read  # nothing asked that Slack would refuse
+
+    seconds[0] += 60  # a minute later: Slack still refuses the first read, for 30 s
+    standin.rate_limit_next("users.info", retry_after=30)
+    assert follow() == 0
+    refused = standin.calls_to("users.info")[read:]
+    assert [call.status for call in refused] == [429]  # and nothing more this pass
+
+    seconds[0] += 29
+    assert follow() == 0 and len(standin.calls_to("users.info")) == read + 1  # still waiting out Retry-After
+    seconds[0] += 2
+    assert follow() == 1  # every matched person read, Lea found away
+    assert len(standin.calls_to("users.info")) == read + 1 + len(people)
+    [lea_row] = [p for p in cycle.rows(Participant) if p.slack_user_id == lea.id]
+    assert lea_row.away_since is not None
