@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict, Unpack
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -240,9 +240,23 @@ def message_values(
     }
 
 
-def message(**fields: Any) -> OutboxMessage:
+class MessageFields(TypedDict):
+    """What a new message says and when (`message_values` checks it): beside its workspace and key."""
+
+    kind: str
+    text: str
+    not_before: datetime
+    recipient: NotRequired[str | None]
+    channel: NotRequired[str | None]
+    blocks: NotRequired[Sequence[dict[str, Any]] | None]
+    thread_ts: NotRequired[str | None]
+    metadata: NotRequired[dict[str, Any] | None]
+    window: NotRequired[dict[str, Any] | None]
+
+
+def message(*, team_id: str, key: str, **fields: Unpack[MessageFields]) -> OutboxMessage:
     """A new outbox row (not yet added to any session): see `enqueue`, and `message_values` for the fields."""
-    return OutboxMessage(**message_values(**fields))
+    return OutboxMessage(**message_values(team_id=team_id, key=key, **fields))
 
 
 def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -255,7 +269,7 @@ def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(table).returning(table.c.id), list(rows))
 
 
-def enqueue(session: Session, *, team_id: str, key: str, **fields: Any) -> bool:
+def enqueue(session: Session, *, team_id: str, key: str, **fields: Unpack[MessageFields]) -> bool:
     """Add a message to send at or after `not_before`. False if this workspace already has one with `key`.
 
     Give `recipient` (a user id: a DM) or `channel` (a channel id), `kind`, `text` and `not_before`; optionally
