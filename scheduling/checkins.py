@@ -206,7 +206,7 @@ def plan_due_matches(
                 .order_by(col(next_look), col(Match.id))
                 .limit(batch)
             )
-            if db.engine.dialect.name == "postgresql":
+            if db.backend == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             matches = list(session.exec(query).all())
             if not matches:

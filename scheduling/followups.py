@@ -82,7 +82,7 @@ def claim(db: Database, *, now: datetime, worker: str, batch: int, lease: timede
     """Claim up to `batch` due follow-ups in one UPDATE, oldest first."""
     due = _due(now, lease)
     picked = select(FollowUp.id).where(due).order_by(col(FollowUp.not_before), col(FollowUp.id)).limit(batch)
-    if db.engine.dialect.name == "postgresql":
+    if db.backend == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
     statement = (
         update(FollowUp)

@@ -18,7 +18,7 @@ from mentoring import matching
 from mentoring.access import programme_admin_ids
 from mentoring.away import away_by_status, note_status
 from scheduling.hours import DEFAULT_WINDOW, Window, next_working_slot
-from scheduling.outbox import Failure, RateLimiter, enqueue, retry_after
+from scheduling.outbox import Failure, RateLimiter, enqueue, rate_limited, retry_after
 from store import queries
 from store.db import Database
 from store.models import Match, MatchStatus, Participant, ParticipantStatus, Programme
@@ -206,7 +206,7 @@ def follow_away_statuses(
         try:
             profile = read_profile(without_retries(team_client), user_id)
         except SlackApiError as error:
-            if error.response.status_code == 429:
+            if rate_limited(error):
                 limiter.back_off(team_id, "users.info", None, retry_after(error))
                 logger.info("users.info rate-limited; statuses are read at a later pass", extra={"team_id": team_id})
             else:

@@ -317,7 +317,7 @@ def _claim(
     picked = (
         select(OutboxMessage.id).where(due).order_by(col(OutboxMessage.not_before), col(OutboxMessage.id)).limit(batch)
     )
-    if db.engine.dialect.name == "postgresql":
+    if db.backend == "postgresql":
         picked = picked.with_for_update(skip_locked=True)
     uncertain = col(OutboxMessage.status).in_([OutboxStatus.SENDING.value, OutboxStatus.UNSURE.value])
     statement = (
@@ -410,7 +410,8 @@ def retry_after(error: SlackApiError) -> float:
     return 1.0
 
 
-def _rate_limited(error: SlackApiError) -> bool:
+def rate_limited(error: SlackApiError) -> bool:
+    """Whether Slack refused a call for its rate limit (a 429, or a `ratelimited` error)."""
     return error.response.status_code == 429 or _error_of(error) == "ratelimited"
 
 
@@ -480,7 +481,7 @@ def _history_check(client: WebClient, row: OutboxMessage, limiter: RateLimiter) 
         return _Unknown("history too long to be sure")
     except SlackApiError as error:
         code = _error_of(error)
-        if _rate_limited(error):
+        if rate_limited(error):
             method = "conversations.history" if channel else "conversations.open"
             limiter.back_off(row.team_id, method, None, retry_after(error))
         permanent = not channel and error.response.status_code < 500 and code in PERSON_GONE
@@ -664,7 +665,7 @@ class _Pass:
             )
         except SlackApiError as error:
             code = _error_of(error)
-            if _rate_limited(error):  # Slack did not take it: wait on this channel, send others meanwhile
+            if rate_limited(error):  # Slack did not take it: wait on this channel, send others meanwhile
                 wait = retry_after(error)
                 self.limiter.back_off(row.team_id, "chat.postMessage", target, wait)
                 self.report.rate_limited += 1
